@@ -1,0 +1,47 @@
+"""Protocol days: which calendar day an instant counts for.
+
+The protocol day of an instant is the local calendar date of (instant − day_start) in the
+member's IANA time zone. An evening review at 00:40 with day_start 03:00 counts for the
+previous day; a morning protocol at 05:30 counts for today.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+DEFAULT_DAY_START_HOUR = 3
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name; ValueError for an unknown one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError) as exc:
+        raise ValueError(f"Unknown time zone: {name!r}") from exc
+
+
+def is_valid_timezone(name: str) -> bool:
+    try:
+        zone(name)
+    except ValueError:
+        return False
+    return True
+
+
+def all_timezones() -> list[str]:
+    return sorted(available_timezones())
+
+
+def protocol_day(instant: datetime, timezone: str, day_start_hour: int = DEFAULT_DAY_START_HOUR) -> date:
+    """The protocol day that `instant` (timezone-aware) counts for."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("instant must be timezone-aware")
+    if not 0 <= day_start_hour <= 23:
+        raise ValueError("day_start_hour must be between 0 and 23")
+    # Subtract in local wall-clock time, so a DST change never moves the boundary:
+    # the day always starts at day_start o'clock on the member's clock.
+    local = instant.astimezone(zone(timezone)).replace(tzinfo=None)
+    return (local - timedelta(hours=day_start_hour)).date()

@@ -1,0 +1,113 @@
+"""Streaks and statistics over a member's days (PRODUCT.md section 4).
+
+Everything here is derived from what the member entered (their days) and "today" (a protocol
+day, see `days.protocol_day`); nothing is stored. The SQL side computes the same figures and
+tests feed both the same histories.
+
+The window: the last 90 protocol days ending today if today is completed, else yesterday,
+never starting before the member's first day. Completion rate and average rating use it; the
+discipline score runs from the first day to the window's end, so an unfinished today never
+drags any figure down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+WINDOW_DAYS = 90
+# Discipline score smoothing: a 13-day half-life, as in Loop Habit Tracker's habit strength.
+SCORE_MULTIPLIER = 0.5 ** (1 / 13)
+
+
+@dataclass(frozen=True, slots=True)
+class DayRecord:
+    """One protocol day as the member left it: morning completed? evening rating (1–10)?"""
+
+    date: date
+    completed: bool
+    rating: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    current_streak: int
+    longest_streak: int
+    total_days_completed: int
+    completion_rate: Decimal  # percent, 2 decimals
+    average_rating: Decimal  # 1 decimal, 0 when there is no rating in the window
+    score: Decimal  # discipline score in percent, 1 decimal
+
+    @classmethod
+    def empty(cls) -> Stats:
+        return cls(0, 0, 0, Decimal("0.00"), Decimal("0.0"), Decimal("0.0"))
+
+
+def _round(value: Decimal | float, places: int) -> Decimal:
+    # Half away from zero, as PostgreSQL's round(numeric) does.
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def current_streak(completed: set[date], today: date) -> int:
+    """Consecutive completed days ending today (if done) or yesterday."""
+    day = today if today in completed else today - timedelta(days=1)
+    streak = 0
+    while day in completed:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def longest_streak(completed: set[date]) -> int:
+    best = 0
+    for day in completed:
+        if day - timedelta(days=1) in completed:
+            continue  # not the start of a run
+        length = 1
+        while day + timedelta(days=length) in completed:
+            length += 1
+        best = max(best, length)
+    return best
+
+
+def window(first_day: date, today: date, today_completed: bool) -> tuple[date, date] | None:
+    """(start, end) of the statistics window, both inclusive; None when it is empty."""
+    end = today if today_completed else today - timedelta(days=1)
+    start = max(first_day, end - timedelta(days=WINDOW_DAYS - 1))
+    return (start, end) if start <= end else None
+
+
+def discipline_score(completed: set[date], first_day: date, end: date) -> float:
+    """Exponential moving average of done (1) / not done (0), from first_day through end."""
+    score = 0.0
+    day = first_day
+    while day <= end:
+        score = score * SCORE_MULTIPLIER + (1.0 if day in completed else 0.0) * (1 - SCORE_MULTIPLIER)
+        day += timedelta(days=1)
+    return score
+
+
+def compute_stats(days: Iterable[DayRecord], first_day: date, today: date) -> Stats:
+    days = list(days)
+    completed = {d.date for d in days if d.completed}
+    span = window(first_day, today, today in completed)
+    if span is None:
+        rate, avg, score = Decimal(0), Decimal(0), 0.0
+    else:
+        start, end = span
+        length = (end - start).days + 1
+        in_window = sum(1 for d in completed if start <= d <= end)
+        rate = Decimal(in_window * 100) / Decimal(length)
+        ratings = [d.rating for d in days if d.rating is not None and start <= d.date <= end]
+        avg = Decimal(sum(ratings)) / Decimal(len(ratings)) if ratings else Decimal(0)
+        score = discipline_score(completed, first_day, end)
+    return Stats(
+        current_streak=current_streak(completed, today),
+        longest_streak=longest_streak(completed),
+        total_days_completed=len(completed),
+        completion_rate=_round(rate, 2),
+        average_rating=_round(avg, 1),
+        score=_round(score * 100, 1),
+    )
