@@ -1,0 +1,29 @@
+"""Helpers shared by the services: ids, timestamps and the sync outbox."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import datetime, timezone
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def stamp(now: datetime) -> str:
+    """ISO-8601 UTC timestamp with microseconds, sortable as text."""
+    return now.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def enqueue(conn: sqlite3.Connection, entity: str, row_id: str, now: datetime, op: str = "upsert") -> None:
+    """Record a local change for the sync engine, in the caller's transaction. One pending
+    entry per row is enough: the engine pushes the row's current state."""
+    pending = conn.execute(
+        "select 1 from outbox where entity = ? and row_id = ? and op = ?", (entity, row_id, op)
+    ).fetchone()
+    if not pending:
+        conn.execute(
+            "insert into outbox (entity, row_id, op, created_at) values (?, ?, ?, ?)",
+            (entity, row_id, op, stamp(now)),
+        )

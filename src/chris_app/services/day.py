@@ -1,0 +1,141 @@
+"""Today's protocol: morning (recording), vision board viewed, violent action, evening review.
+
+Each function works on the protocol day that `now` falls in for the member; past days are
+read-only (the evening review is editable until the protocol day ends)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from chris_app.library import find as find_library_action
+from chris_app.models import ActionInput, EveningInput, parse
+from chris_app.services._rows import enqueue, new_id, stamp
+from chris_app.services.profile import today
+from chris_app.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class DaySession:
+    id: str
+    date: date
+    morning_completed: bool
+    recording_id: str | None
+    affirmations_version: int | None
+    vision_board_viewed: bool
+    violent_action: str | None
+    violent_action_id: str | None
+    action_completed: bool | None
+    evening_completed: bool
+    discipline_rating: int | None
+    biggest_win: str | None
+
+
+def get_day(store: Store, day: date) -> DaySession | None:
+    rows = store.query("select * from daily_sessions where date = ?", (day.isoformat(),))
+    return _from_row(rows[0]) if rows else None
+
+
+def all_days(store: Store) -> list[DaySession]:
+    return [_from_row(r) for r in store.query("select * from daily_sessions order by date")]
+
+
+def ensure_session(conn: sqlite3.Connection, day: date, now: datetime) -> str:
+    row = conn.execute("select id from daily_sessions where date = ?", (day.isoformat(),)).fetchone()
+    if row:
+        return row["id"]
+    session_id, ts = new_id(), stamp(now)
+    conn.execute(
+        "insert into daily_sessions (id, date, created_at, updated_at) values (?, ?, ?, ?)",
+        (session_id, day.isoformat(), ts, ts),
+    )
+    return session_id
+
+
+def complete_morning(conn: sqlite3.Connection, day: date, now: datetime, recording_id: str) -> None:
+    """Mark the morning done with this recording, in the caller's transaction. The first
+    completion time is kept when a member re-records the same day."""
+    session_id = ensure_session(conn, day, now)
+    version = conn.execute("select version from affirmations where is_active = 1").fetchone()
+    ts = stamp(now)
+    conn.execute(
+        "update daily_sessions set morning_completed = 1,"
+        " morning_completed_at = coalesce(morning_completed_at, ?), recording_id = ?,"
+        " affirmations_version = ?, updated_at = ? where id = ?",
+        (ts, recording_id, version["version"] if version else None, ts, session_id),
+    )
+    enqueue(conn, "daily_sessions", session_id, now)
+
+
+def mark_vision_board_viewed(store: Store, now: datetime) -> DaySession:
+    day = today(store, now)
+    with store.transaction() as conn:
+        session_id = ensure_session(conn, day, now)
+        changed = conn.execute(
+            "update daily_sessions set vision_board_viewed = 1, updated_at = ?"
+            " where id = ? and vision_board_viewed = 0",
+            (stamp(now), session_id),
+        ).rowcount
+        if changed:
+            enqueue(conn, "daily_sessions", session_id, now)
+    return get_day(store, day)
+
+
+def set_action(store: Store, now: datetime, text: str, library_id: str | None = None) -> DaySession:
+    """Set (or change) today's violent action: from the library (by id) or written by hand."""
+    if library_id is not None and not text:
+        picked = find_library_action(library_id)
+        text = picked.action if picked else ""
+    values = parse(ActionInput, text=text, library_id=library_id)
+    day = today(store, now)
+    with store.transaction() as conn:
+        session_id = ensure_session(conn, day, now)
+        ts = stamp(now)
+        conn.execute(
+            "update daily_sessions set violent_action = ?, violent_action_id = ?,"
+            " violent_action_set_at = ?, updated_at = ? where id = ?",
+            (values.text, values.library_id, ts, ts, session_id),
+        )
+        enqueue(conn, "daily_sessions", session_id, now)
+    return get_day(store, day)
+
+
+def save_evening(store: Store, now: datetime, *, action_completed, discipline_rating, biggest_win) -> DaySession:
+    """Save (or correct) today's evening review. Validated first: nothing is saved when any
+    field is wrong."""
+    values = parse(
+        EveningInput,
+        action_completed=action_completed,
+        discipline_rating=discipline_rating,
+        biggest_win=biggest_win,
+    )
+    day = today(store, now)
+    with store.transaction() as conn:
+        session_id = ensure_session(conn, day, now)
+        ts = stamp(now)
+        conn.execute(
+            "update daily_sessions set action_completed = ?, discipline_rating = ?, biggest_win = ?,"
+            " evening_completed = 1, evening_completed_at = coalesce(evening_completed_at, ?),"
+            " updated_at = ? where id = ?",
+            (int(values.action_completed), values.discipline_rating, values.biggest_win, ts, ts, session_id),
+        )
+        enqueue(conn, "daily_sessions", session_id, now)
+    return get_day(store, day)
+
+
+def _from_row(row: sqlite3.Row) -> DaySession:
+    return DaySession(
+        id=row["id"],
+        date=date.fromisoformat(row["date"]),
+        morning_completed=bool(row["morning_completed"]),
+        recording_id=row["recording_id"],
+        affirmations_version=row["affirmations_version"],
+        vision_board_viewed=bool(row["vision_board_viewed"]),
+        violent_action=row["violent_action"],
+        violent_action_id=row["violent_action_id"],
+        action_completed=None if row["action_completed"] is None else bool(row["action_completed"]),
+        evening_completed=bool(row["evening_completed"]),
+        discipline_rating=row["discipline_rating"],
+        biggest_win=row["biggest_win"],
+    )

@@ -1,0 +1,28 @@
+import io
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+import soundfile
+
+from chris_app.services.profile import ensure_profile
+from chris_app.store import open_store
+
+# 10 Jun 2026, 05:30 in Berlin (CEST, UTC+2): a morning.
+MORNING = datetime(2026, 6, 10, 3, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "chris.sqlite3")
+    ensure_profile(s, MORNING, "Europe/Berlin")
+    yield s
+    s.close()
+
+
+def wav_bytes(seconds: float, samplerate: int = 16000, amplitude: float = 0.3) -> bytes:
+    """A tone of the given length as WAV bytes (an audio file a member could pick)."""
+    t = np.arange(int(seconds * samplerate)) / samplerate
+    buf = io.BytesIO()
+    soundfile.write(buf, (amplitude * np.sin(2 * np.pi * 220 * t)).astype(np.float32), samplerate, format="WAV")
+    return buf.getvalue()

@@ -1,0 +1,76 @@
+import sqlite3
+
+import pytest
+
+from chris_app.store import migrate as migrate_module
+from chris_app.store.db import connect, open_store
+from chris_app.store.migrate import current_version, latest_version, migrate, migrations
+
+# Representative rows written at each schema version, used to prove that every later
+# migration keeps them. Add an entry when a migration adds a table or column worth keeping.
+SAMPLES = {
+    1: [
+        "insert into profile (id, timezone, first_day, created_at, updated_at)"
+        " values (1, 'Europe/Berlin', '2026-01-01', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')",
+        "insert into affirmations (id, version, content, is_active, created_at, updated_at)"
+        " values ('a1', 1, 'I act.', 1, 't', 't')",
+        "insert into daily_sessions (id, date, created_at, updated_at) values ('s1', '2026-01-01', 't', 't')",
+    ],
+}
+
+
+def test_migrations_are_numbered_from_one_without_gaps():
+    assert [v for v, _, _ in migrations()] == list(range(1, latest_version() + 1))
+
+
+def test_a_new_database_is_brought_to_the_latest_version_with_wal_and_foreign_keys(tmp_path):
+    store = open_store(tmp_path / "db.sqlite3")
+    assert current_version(store.conn) == latest_version()
+    assert store.conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("pragma foreign_keys").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("version", range(1, latest_version() + 1))
+def test_each_migration_applies_on_the_previous_versions_data(tmp_path, version):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn, target=version - 1)
+    for v in range(1, version):
+        for statement in SAMPLES.get(v, []):
+            conn.execute(statement)
+    migrate(conn, target=version)
+    assert current_version(conn) == version
+    if version > 1:  # the rows written at earlier versions are all still there
+        for table in ("profile", "affirmations", "daily_sessions"):
+            assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 1
+    assert conn.execute("pragma foreign_key_check").fetchall() == []
+    assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_migrating_twice_changes_nothing(tmp_path):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn)
+    for statement in SAMPLES[1]:
+        conn.execute(statement)
+    assert migrate(conn) == latest_version()
+    assert conn.execute("select count(*) from daily_sessions").fetchone()[0] == 1
+
+
+def test_a_failing_migration_leaves_the_database_at_the_previous_version(tmp_path, monkeypatch):
+    real = migrations()
+    broken = real + [(len(real) + 1, "9999_broken.sql",
+                      "create table half_done (x integer);\ninsert into no_such_table values (1);")]
+    monkeypatch.setattr(migrate_module, "migrations", lambda: broken)
+    conn = connect(tmp_path / "db.sqlite3")
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        migrate(conn)
+    assert current_version(conn) == len(real)
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    assert "half_done" not in tables
+
+
+def test_a_database_from_a_newer_app_is_refused_with_a_clear_message(tmp_path):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn)
+    conn.execute(f"pragma user_version = {latest_version() + 1}")
+    with pytest.raises(RuntimeError, match="newer version of the app"):
+        migrate(conn)
