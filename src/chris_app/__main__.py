@@ -1,0 +1,3 @@
+from chris_app.cli import main
+
+main()

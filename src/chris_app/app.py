@@ -1,0 +1,64 @@
+"""Wires the parts together: the store, the app state, the routes. Nothing else lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import flet as ft
+
+from chris_app.device import device_timezone
+from chris_app.services.profile import ensure_profile, get_settings
+from chris_app.state import AppContext, AppState, system_clock
+from chris_app.store import Store
+from chris_app.views.account import Leaderboard, SignIn, Subscribe
+from chris_app.views.affirmations import Affirmations
+from chris_app.views.evening import Evening
+from chris_app.views.home import Home
+from chris_app.views.morning import Morning
+from chris_app.views.progress import Progress
+from chris_app.views.recordings import Recordings
+from chris_app.views.settings import Settings
+from chris_app.views.vision_board import VisionBoard
+
+ROUTES = [
+    ft.Route(index=True, component=Home),
+    ft.Route(path="morning", component=Morning),
+    ft.Route(path="evening", component=Evening),
+    ft.Route(path="affirmations", component=Affirmations),
+    ft.Route(path="vision-board", component=VisionBoard),
+    ft.Route(path="progress", component=Progress),
+    ft.Route(path="recordings", component=Recordings),
+    ft.Route(path="settings", component=Settings),
+    ft.Route(path="sign-in", component=SignIn),
+    ft.Route(path="subscribe", component=Subscribe),
+    ft.Route(path="leaderboard", component=Leaderboard),
+]
+THEMES = {"light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK, "system": ft.ThemeMode.SYSTEM}
+
+
+@ft.component
+def NotFoundView():
+    return ft.View(route="/404", controls=[
+        ft.Text("This page does not exist."),
+        ft.TextButton("Go to today", on_click=lambda _: ft.context.page.navigate("/")),
+    ])
+
+
+@ft.component
+def App(store: Store, clock: Callable[[], datetime]):
+    app, _ = ft.use_state(lambda: AppState(store=store, clock=clock))
+    ft.context.page.theme_mode = THEMES[app.read(get_settings).theme]
+    return AppContext(app, lambda: ft.Router(ROUTES, not_found=NotFoundView, manage_views=True))
+
+
+def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Callable[[ft.Page], None]:
+    ensure_profile(store, clock(), device_timezone())
+
+    def main(page: ft.Page) -> None:
+        page.title = "Chris Disciplined"
+        page.theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE)
+        page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE)
+        page.render_views(lambda: App(store, clock))
+
+    return main

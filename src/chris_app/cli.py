@@ -1,0 +1,49 @@
+"""`chris-app` / `python -m chris_app`: start the app (desktop window, or the web build)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from chris_app import __version__
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="chris-app", description="Chris Disciplined: your daily discipline.")
+    parser.add_argument("--web", action="store_true", help="serve the app to a browser instead of a window")
+    parser.add_argument("--port", type=int, default=8550, help="port for --web (default 8550)")
+    parser.add_argument("--host", default="127.0.0.1", help="address for --web (default 127.0.0.1)")
+    parser.add_argument("--data-dir", type=Path, help="where to keep the app's data (default: the user data dir)")
+    parser.add_argument("--version", action="version", version=f"chris-app {__version__}")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.data_dir:
+        os.environ["CHRIS_APP_DATA_DIR"] = str(args.data_dir)
+
+    import flet as ft
+
+    from chris_app.app import make_main
+    from chris_app.device import has_display
+    from chris_app.paths import database_path
+    from chris_app.store import open_store
+
+    store = open_store(database_path())
+    entry = make_main(store)
+    if args.web or not has_display():
+        # No window possible (or asked for the browser): serve the web build, fully offline.
+        print(f"Chris Disciplined is serving at http://{args.host}:{args.port}/", flush=True)
+        if not args.web:
+            print("(no display found, so the app runs in your browser)", flush=True)
+        os.environ.setdefault("FLET_SERVER_PORT", str(args.port))
+        ft.run(entry, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True)
+    else:
+        ft.run(entry)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,68 @@
+"""The app's state object, shared by every screen through `AppContext`.
+
+Screens read through the services and call `act()` to change something; a successful change
+bumps `revision`, which re-renders the screens that read it. Member-facing failures
+(ChrisError) come back as values for the screen to show, never as tracebacks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import flet as ft
+
+from chris_app.errors import ChrisError
+from chris_app.store import Store
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What `act()` returns: the service's result, or the error the member should read."""
+
+    value: Any = None
+    error: ChrisError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@ft.observable
+@dataclass
+class AppState:
+    store: Store
+    clock: Callable[[], datetime] = system_clock
+    revision: int = 0
+    notice: str = ""
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def act(self, service: Callable[..., Any], *args, notice: str = "", **kwargs) -> Outcome:
+        """Run `service(store, now, *args, **kwargs)`; refresh the screens if it worked."""
+        try:
+            value = service(self.store, self.now(), *args, **kwargs)
+        except ChrisError as exc:
+            return Outcome(error=exc)
+        self.revision += 1
+        if notice:
+            self.notice = notice
+        return Outcome(value=value)
+
+    def read(self, query: Callable[..., Any], *args) -> Any:
+        """Run a read-only service; screens call this in render, so it tracks `revision`."""
+        _ = self.revision
+        return query(self.store, *args)
+
+
+AppContext = ft.create_context(None)
+
+
+def use_app() -> AppState:
+    return ft.use_context(AppContext)

@@ -1,0 +1,1 @@
+"""One screen per module; each exports a PascalCase @ft.component returning an ft.View."""

@@ -1,0 +1,101 @@
+"""Building blocks every screen uses: the frame (app bar + bottom navigation), headings,
+figures, and messages. Every interactive control gets a semantics label or visible text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import flet as ft
+
+# Bottom navigation: (route, label, icon).
+DESTINATIONS = [
+    ("/", "Today", ft.Icons.HOME_OUTLINED),
+    ("/morning", "Morning", ft.Icons.WB_SUNNY_OUTLINED),
+    ("/evening", "Evening", ft.Icons.NIGHTLIGHT_OUTLINED),
+    ("/vision-board", "Board", ft.Icons.GRID_VIEW),
+    ("/progress", "Progress", ft.Icons.INSIGHTS),
+]
+
+
+def go(route: str) -> Callable:
+    def handler(_=None):
+        ft.context.page.navigate(route)
+
+    return handler
+
+
+def Frame(route: str, title: str, controls: list[ft.Control]) -> ft.View:
+    nav_routes = [d[0] for d in DESTINATIONS]
+    selected = nav_routes.index(route) if route in nav_routes else None
+    return ft.View(
+        route=route,
+        scroll=ft.ScrollMode.AUTO,
+        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+        appbar=ft.AppBar(
+            title=ft.Text(title),
+            automatically_imply_leading=False,
+            actions=[
+                ft.IconButton(ft.Icons.LIBRARY_MUSIC_OUTLINED, tooltip="Recordings", on_click=go("/recordings")),
+                ft.IconButton(ft.Icons.SETTINGS_OUTLINED, tooltip="Settings", on_click=go("/settings")),
+            ],
+        ),
+        navigation_bar=ft.NavigationBar(
+            selected_index=selected if selected is not None else 0,
+            destinations=[ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in DESTINATIONS],
+            on_change=lambda e: ft.context.page.navigate(nav_routes[int(e.control.selected_index)]),
+        ),
+        controls=[ft.Column(controls, spacing=16, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)],
+    )
+
+
+def Heading(text: str) -> ft.Text:
+    return ft.Text(text, theme_style=ft.TextThemeStyle.TITLE_LARGE, weight=ft.FontWeight.BOLD)
+
+
+def Section(title: str, *controls: ft.Control, identifier: str | None = None) -> ft.Control:
+    card = ft.Card(
+        content=ft.Container(
+            padding=16,
+            content=ft.Column([ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_MEDIUM,
+                                       weight=ft.FontWeight.W_600), *controls], spacing=10),
+        )
+    )
+    return ft.Semantics(identifier=identifier, container=True, content=card) if identifier else card
+
+
+def Figure(label: str, value: str, identifier: str) -> ft.Control:
+    """One statistic, readable by screen readers as "label: value"."""
+    return ft.Semantics(
+        identifier=identifier,
+        label=f"{label}: {value}",
+        container=True,
+        content=ft.Container(
+            width=150,
+            padding=12,
+            border_radius=12,
+            bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+            content=ft.Column(
+                [ft.Text(value, size=28, weight=ft.FontWeight.BOLD), ft.Text(label, size=13)],
+                spacing=2,
+                horizontal_alignment=ft.CrossAxisAlignment.START,
+            ),
+        ),
+    )
+
+
+def Check(done: bool, text: str) -> ft.Control:
+    return ft.Row(
+        [
+            ft.Icon(ft.Icons.CHECK_CIRCLE if done else ft.Icons.RADIO_BUTTON_UNCHECKED,
+                    color=ft.Colors.GREEN if done else ft.Colors.OUTLINE),
+            ft.Text(text, expand=True),
+        ]
+    )
+
+
+def ErrorText(message: str | None) -> ft.Control:
+    return ft.Text(message or "", color=ft.Colors.ERROR, visible=bool(message))
+
+
+def Note(text: str) -> ft.Text:
+    return ft.Text(text, size=13, color=ft.Colors.ON_SURFACE_VARIANT)

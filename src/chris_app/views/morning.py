@@ -1,0 +1,164 @@
+"""Morning `/morning`: read the affirmations aloud and save the recording, look at the vision
+board, set the day's violent action."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flet as ft
+
+from chris_app.library import CATEGORIES, by_category
+from chris_app.services import affirmations, day, recordings, summary, vision_board
+from chris_app.state import use_app
+from chris_app.views.common import Check, ErrorText, Frame, Note, Section, go
+from chris_app.views.vision_board import TileGrid
+
+
+@ft.component
+def AffirmationsCard():
+    app = use_app()
+    current = app.read(affirmations.active)
+    return Section(
+        f"Read aloud (version {current.version})",
+        *[ft.Text(line, size=22, weight=ft.FontWeight.W_500) for line in current.lines],
+        ft.TextButton("Edit affirmations", icon=ft.Icons.EDIT, on_click=go("/affirmations")),
+        identifier="affirmations",
+    )
+
+
+@ft.component
+def RecordingCard(session):
+    app = use_app()
+    error, set_error = ft.use_state("")
+    busy, set_busy = ft.use_state(False)
+    picker = ft.use_ref(None)
+
+    async def attach(_):
+        if picker.current is None:
+            picker.current = ft.FilePicker()
+        files = await picker.current.pick_files(
+            dialog_title="Choose your reading",
+            allowed_extensions=["ogg", "opus", "wav", "flac", "mp3"],
+            with_data=True,
+        )
+        if not files:
+            return
+        picked = files[0]
+        set_busy(True)
+        try:
+            data = picked.bytes if picked.bytes is not None else Path(picked.path).read_bytes()
+            outcome = app.act(recordings.import_audio_file, picked.name, data,
+                              notice="Reading saved. Your morning counts.")
+        finally:
+            set_busy(False)
+        set_error(outcome.error.message if outcome.error else "")
+
+    done = bool(session and session.morning_completed)
+    saved = app.read(recordings.get_recording, session.recording_id) if done else None
+    return Section(
+        "Record your reading",
+        Check(done, f"Reading saved ({saved.duration_ms / 1000:.0f} s)" if saved else "Not recorded yet"),
+        Note("Recording with the microphone inside the app is not available in this version yet. "
+             "Record yourself reading your affirmations with any voice recorder, then attach the file "
+             "(OGG, Opus, WAV, FLAC or MP3, at least 20 seconds)."),
+        ft.ProgressRing(visible=busy, width=24, height=24),
+        ft.Semantics(
+            identifier="attach-recording",
+            content=ft.FilledTonalButton(
+                "Record again: attach a new file" if done else "Attach my recording",
+                icon=ft.Icons.AUDIO_FILE,
+                on_click=attach,
+                disabled=busy,
+            ),
+        ),
+        ErrorText(error),
+        identifier="recording",
+    )
+
+
+@ft.component
+def VisionCard(session):
+    app = use_app()
+    tiles = app.read(vision_board.tiles)
+    viewed = bool(session and session.vision_board_viewed)
+    return Section(
+        "Look at your vision board",
+        TileGrid(tiles, size=96) if tiles else Note("Your board is empty: add up to 8 images of the life you are building."),
+        ft.Row([
+            ft.OutlinedButton(
+                "Viewed ✓" if viewed else "I looked at my vision board",
+                icon=ft.Icons.VISIBILITY,
+                disabled=viewed,
+                on_click=lambda _: app.act(day.mark_vision_board_viewed),
+            ),
+            ft.TextButton("Edit board", on_click=go("/vision-board")),
+        ], wrap=True),
+        identifier="vision",
+    )
+
+
+@ft.component
+def ActionCard(session):
+    app = use_app()
+    category, set_category = ft.use_state(CATEGORIES[0])
+    own, set_own = ft.use_state("")
+    error, set_error = ft.use_state("")
+
+    def choose(library_id: str):
+        outcome = app.act(day.set_action, "", library_id=library_id)
+        set_error(outcome.error.message if outcome.error else "")
+
+    def set_own_action(_):
+        outcome = app.act(day.set_action, own)
+        set_error(outcome.error.message if outcome.error else "")
+        if outcome.ok:
+            set_own("")
+
+    current = session.violent_action if session else None
+    return Section(
+        "Today's violent action",
+        Check(bool(current), current or "Choose one bold move outside your comfort zone."),
+        ft.Row(
+            [
+                ft.Chip(
+                    label=ft.Text(c.capitalize()),
+                    selected=c == category,
+                    on_select=lambda e, c=c: set_category(c),
+                )
+                for c in CATEGORIES
+            ],
+            wrap=True,
+        ),
+        ft.Column([
+            ft.ListTile(
+                title=ft.Text(a.action),
+                subtitle=ft.Text(f"{a.description}  ·  difficulty {a.difficulty}/10"),
+                trailing=ft.TextButton("Choose", on_click=lambda _, i=a.id: choose(i),
+                                       tooltip=f"Choose: {a.action}"),
+                content_padding=0,
+            )
+            for a in by_category(category)
+        ], spacing=0),
+        ft.TextField(label="Or write your own action", value=own, max_length=280,
+                     on_change=lambda e: set_own(e.control.value), on_submit=set_own_action),
+        ft.FilledTonalButton("Set my own action", on_click=set_own_action),
+        ErrorText(error),
+        identifier="action",
+    )
+
+
+@ft.component
+def Morning():
+    app = use_app()
+    home = app.read(summary.home, app.now())
+    s = home.session
+    all_done = bool(s and s.morning_completed and s.vision_board_viewed and s.violent_action)
+    return Frame("/morning", "Morning protocol", [
+        Note(home.today.strftime("Protocol day %A, %d %B")),
+        AffirmationsCard(),
+        RecordingCard(s),
+        VisionCard(s),
+        ActionCard(s),
+        ft.FilledButton("Morning done — back to today", icon=ft.Icons.CHECK, on_click=go("/"),
+                        visible=all_done),
+    ])

@@ -1,0 +1,80 @@
+"""Settings `/settings`: protocol times, time zone, day start, reminders, sound, auto-play,
+theme; recording limits; about."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from chris_app import __version__
+from chris_app.domain.days import all_timezones
+from chris_app.services.profile import get_profile, get_settings, update_profile, update_settings
+from chris_app.state import use_app
+from chris_app.views.common import ErrorText, Frame, Note, Section, go
+
+
+@ft.component
+def Settings():
+    app = use_app()
+    profile = app.read(get_profile)
+    prefs = app.read(get_settings)
+    form, set_form = ft.use_state(lambda: {
+        "timezone": profile.timezone, "day_start_hour": str(profile.day_start_hour),
+        "morning_time": profile.morning_time, "evening_time": profile.evening_time,
+    })
+    error, set_error = ft.use_state("")
+    saved, set_saved = ft.use_state(False)
+
+    def field(name: str):
+        return lambda e: (set_form({**form, name: e.control.value}), set_saved(False))
+
+    def save_profile(_):
+        try:
+            hour = int(form["day_start_hour"])
+        except ValueError:
+            hour = -1
+        outcome = app.act(update_profile, timezone=form["timezone"], day_start_hour=hour,
+                          morning_time=form["morning_time"], evening_time=form["evening_time"])
+        set_error(outcome.error.message if outcome.error else "")
+        set_saved(outcome.ok)
+
+    def toggle(name: str):
+        return lambda e: app.act(update_settings, **{name: bool(e.control.value)})
+
+    return Frame("/settings", "Settings", [
+        Section(
+            "Your day",
+            ft.Dropdown(label="Time zone", value=form["timezone"], editable=True, enable_filter=True,
+                        menu_height=300, options=[ft.DropdownOption(key=z, text=z) for z in all_timezones()],
+                        on_select=field("timezone")),
+            ft.Dropdown(label="Day starts at", value=form["day_start_hour"],
+                        options=[ft.DropdownOption(key=str(h), text=f"{h:02d}:00") for h in range(24)],
+                        on_select=field("day_start_hour")),
+            ft.TextField(label="Morning protocol time", value=form["morning_time"], hint_text="05:30",
+                         on_change=field("morning_time")),
+            ft.TextField(label="Evening review time", value=form["evening_time"], hint_text="20:00",
+                         on_change=field("evening_time")),
+            Note("Changing the time zone or day start never moves days you already recorded."),
+            ErrorText(error),
+            ft.FilledButton("Save", icon=ft.Icons.SAVE, on_click=save_profile),
+            ft.Text("Saved ✓", color=ft.Colors.GREEN, visible=saved),
+            identifier="settings-day",
+        ),
+        Section(
+            "Preferences",
+            ft.Dropdown(label="Theme", value=prefs.theme,
+                        options=[ft.DropdownOption(key=k, text=k.capitalize()) for k in ("system", "light", "dark")],
+                        on_select=lambda e: app.act(update_settings, theme=e.control.value)),
+            ft.Switch(label="Reminders on this device", value=prefs.on_device_reminders,
+                      on_change=toggle("on_device_reminders")),
+            ft.Switch(label="Sound", value=prefs.sound_enabled, on_change=toggle("sound_enabled")),
+            ft.Switch(label="Play my recording back after saving", value=prefs.auto_play_recording,
+                      on_change=toggle("auto_play_recording")),
+            Note(f"Recordings must be at least {prefs.min_recording_seconds} seconds long."),
+        ),
+        Section(
+            "Account",
+            Note("Guest mode: your data stays on this device."),
+            ft.TextButton("Sign in (coming soon)", on_click=go("/sign-in")),
+        ),
+        Note(f"Chris Disciplined {__version__}"),
+    ])

@@ -1,0 +1,131 @@
+"""The real app, served as the web build on localhost, driven in headless Chromium.
+
+Each test gets its own app process and data directory (a new guest). Screenshots go to
+test-artifacts/ in the project root."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_served(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with {proc.returncode}: {proc.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"the app did not serve {url} within {timeout} s")
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    port = free_port()
+    env = {**os.environ, "CHRIS_APP_DATA_DIR": str(tmp_path / "data"), "TZ": "Europe/Berlin"}
+    env.pop("DISPLAY", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chris_app", "--web", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_served(url + "/", proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM} (scripts/test.sh installs it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_app(browser, app_url):
+    """open_app(path, viewport=PHONE) → a Page with Flutter's accessibility tree switched on."""
+    contexts = []
+
+    def _open(path: str = "/", viewport: dict = PHONE) -> Page:
+        context = browser.new_context(viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(app_url + path)
+        page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+        page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
+        page.wait_for_selector("flt-semantics-host flt-semantics", timeout=30_000)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+_HAS_TEXT = """t => [...document.querySelectorAll('flt-semantics-host *')].some(e =>
+    (e.getAttribute('aria-label') || '').includes(t) ||
+    (e.childElementCount === 0 && (e.textContent || '').includes(t)) ||
+    (e.value || '').includes(t))"""
+
+
+def wait_for_text(page: Page, text: str, timeout: float = 20.0) -> None:
+    """Wait until `text` is on screen (Flutter puts text in aria-labels of semantics nodes).
+    Polled from Python: page.wait_for_function never saw these nodes change here."""
+    deadline = time.monotonic() + timeout
+    while not has_text(page, text):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} did not appear on screen within {timeout} s")
+        time.sleep(0.2)
+
+
+def has_text(page: Page, text: str) -> bool:
+    return page.evaluate(_HAS_TEXT, text)
+
+
+def label_of(page: Page, identifier: str) -> str:
+    node = page.locator(f'[flt-semantics-identifier="{identifier}"]')
+    node.wait_for(state="attached", timeout=20_000)
+    return node.evaluate(
+        "e => [e, ...e.querySelectorAll('*')].map(n => n.getAttribute('aria-label') || '').join(' ')"
+        " + ' ' + e.textContent")
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
