@@ -4,21 +4,10 @@
 # pinned by constraints.txt. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt.sh
 
-SYSTEM_PACKAGES=(python3-venv chromium postgresql-15 postgresql-15-cron postgresql-15-pgtap
-                 espeak-ng sox libportaudio2 fonts-dejavu-core)
-
-missing=()
-for pkg in "${SYSTEM_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "Installing system packages: ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
+ensure_packages python3-venv libportaudio2 chromium fonts-dejavu-core \
+                postgresql-15 postgresql-15-cron postgresql-15-pgtap espeak-ng sox
 bash scripts/venv.sh test
 
 exec .venv/bin/python -m pytest "$@"
