@@ -70,15 +70,25 @@ def app_url(tmp_path):
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM} (scripts/test.sh installs it)")
+    for old in ARTIFACTS.glob("FAILED-*.png"):
+        old.unlink()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def open_app(browser, app_url):
-    """open_app(path, viewport=PHONE) → a Page with Flutter's accessibility tree switched on."""
+def open_app(request, browser, app_url):
+    """open_app(path, viewport=PHONE) → a Page with Flutter's accessibility tree switched on.
+    When the test fails, every open page is saved to test-artifacts/ for a look."""
     contexts = []
 
     def _open(path: str = "/", viewport: dict = PHONE) -> Page:
@@ -92,7 +102,11 @@ def open_app(browser, app_url):
         return page
 
     yield _open
-    for context in contexts:
+    failed = getattr(request.node, "report_call", None)
+    for i, context in enumerate(contexts):
+        if failed is not None and failed.failed:
+            for j, page in enumerate(context.pages):
+                screenshot(page, f"FAILED-{request.node.name}-{i}-{j}")
         context.close()
 
 
@@ -129,3 +143,41 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def poll(page: Page, script: str, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.1)
+
+
+def type_into(page: Page, name: str, text: str) -> None:
+    """Click the text field labelled `name`, wait until Flutter has focused its editing
+    element, then type like a person would."""
+    field = page.get_by_role("textbox", name=name)
+    focused = (f"() => ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)"
+               f" && (document.activeElement.getAttribute('aria-label') || '').includes({name!r})")
+    for attempt in range(5):  # a click during a route transition can miss the moving field
+        field.click()
+        try:
+            poll(page, focused, f"focus on the {name!r} field", timeout=2)
+            break
+        except AssertionError:
+            if attempt == 4:
+                raise
+    # Flutter can swallow the first key while it switches the field into editing mode, so
+    # check what arrived and, like a person would, select all and type again if needed.
+    typed = f"() => (document.activeElement?.value || '') === {text!r}"
+    for attempt in range(3):
+        time.sleep(0.3)
+        page.keyboard.type(text)
+        try:
+            poll(page, typed, f"typing into {name!r}", timeout=3)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, label_of, screenshot, wait_for_text
+from tests.browser.conftest import DESKTOP, label_of, screenshot, type_into, wait_for_text
 from tests.conftest import wav_bytes
 
 pytestmark = pytest.mark.browser
@@ -33,8 +33,7 @@ def test_a_guest_completes_the_morning_and_the_evening_and_home_shows_a_streak_o
     wait_for_text(page, "Did you do today's action?")
     page.get_by_role("radio", name="Yes, I did it").click()
     page.get_by_role("button", name="Rating 8").click()
-    page.get_by_role("textbox", name="Biggest win").click()
-    page.keyboard.type("Called the client I was avoiding")
+    type_into(page, "Biggest win", "Called the client I was avoiding")
     page.get_by_role("button", name="Save evening review").click()
     wait_for_text(page, "Saved ✓")
 

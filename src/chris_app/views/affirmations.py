@@ -14,28 +14,28 @@ def Affirmations():
     app = use_app()
     current = app.read(affirmations.active)
     versions = app.read(affirmations.history)
-    text, set_text = ft.use_state(current.content)
+    text = ft.use_ref(current.content)  # uncontrolled text field, see evening.py
     error, set_error = ft.use_state("")
 
     def save(_):
-        outcome = app.act(affirmations.save_new_version, text, notice="Saved as a new version.")
+        outcome = app.act(affirmations.save_new_version, text.current, notice="Saved as a new version.")
         set_error(outcome.error.message if outcome.error else "")
 
     def restore(version: int):
         outcome = app.act(affirmations.restore, version)
         if outcome.ok:
-            set_text(outcome.value.content)
+            text.current = outcome.value.content
         set_error(outcome.error.message if outcome.error else "")
 
     return Frame("/affirmations", "Affirmations", [
         Section(
             f"Active: version {current.version}",
             Note("One affirmation per line. Saving creates a new version; old versions stay below."),
-            ft.TextField(label="Your affirmations", value=text, multiline=True, min_lines=6, max_lines=20,
-                         max_length=5000, on_change=lambda e: set_text(e.control.value)),
+            ft.TextField(label="Your affirmations", value=current.content, multiline=True, min_lines=6,
+                         max_lines=20, max_length=5000, key=f"editor-{current.version}",
+                         on_change=lambda e: setattr(text, "current", e.control.value)),
             ErrorText(error),
-            ft.FilledButton("Save as new version", icon=ft.Icons.SAVE, on_click=save,
-                            disabled=text.strip() == current.content),
+            ft.FilledButton("Save as new version", icon=ft.Icons.SAVE, on_click=save),
         ),
         Section(
             "History",

@@ -19,7 +19,9 @@ def Evening():
     profile = app.read(get_profile)
     done, set_done = ft.use_state(None if not s or s.action_completed is None else ("yes" if s.action_completed else "no"))
     rating, set_rating = ft.use_state(s.discipline_rating if s else None)
-    win, set_win = ft.use_state((s.biggest_win or "") if s else "")
+    # Text fields are uncontrolled (their typing is kept in a ref, not in state): re-rendering
+    # with a state value could overwrite characters typed while the update was on its way.
+    win = ft.use_ref((s.biggest_win or "") if s else "")
     problems, set_problems = ft.use_state({})
     saved, set_saved = ft.use_state(bool(s and s.evening_completed))
 
@@ -28,7 +30,7 @@ def Evening():
             day.save_evening,
             action_completed={"yes": True, "no": False}.get(done),
             discipline_rating=rating,
-            biggest_win=win,
+            biggest_win=win.current,
             notice="Evening review saved.",
         )
         set_problems(getattr(outcome.error, "problems", {"form": outcome.error.message}) if outcome.error else {})
@@ -77,8 +79,9 @@ def Evening():
         ),
         Section(
             "Biggest win of the day",
-            ft.TextField(label="Biggest win", value=win, multiline=True, min_lines=2, max_lines=5,
-                         max_length=1000, on_change=lambda e: set_win(e.control.value)),
+            ft.TextField(label="Biggest win", value=(s.biggest_win or "") if s else "", multiline=True,
+                         min_lines=2, max_lines=5, max_length=1000,
+                         on_change=lambda e: setattr(win, "current", e.control.value)),
             ErrorText(problems.get("biggest_win")),
             identifier="evening-win",
         ),

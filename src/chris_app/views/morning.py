@@ -101,7 +101,7 @@ def VisionCard(session):
 def ActionCard(session):
     app = use_app()
     category, set_category = ft.use_state(CATEGORIES[0])
-    own, set_own = ft.use_state("")
+    own = ft.use_ref("")  # uncontrolled text field, see evening.py
     error, set_error = ft.use_state("")
 
     def choose(library_id: str):
@@ -109,10 +109,8 @@ def ActionCard(session):
         set_error(outcome.error.message if outcome.error else "")
 
     def set_own_action(_):
-        outcome = app.act(day.set_action, own)
+        outcome = app.act(day.set_action, own.current)
         set_error(outcome.error.message if outcome.error else "")
-        if outcome.ok:
-            set_own("")
 
     current = session.violent_action if session else None
     return Section(
@@ -139,8 +137,8 @@ def ActionCard(session):
             )
             for a in by_category(category)
         ], spacing=0),
-        ft.TextField(label="Or write your own action", value=own, max_length=280,
-                     on_change=lambda e: set_own(e.control.value), on_submit=set_own_action),
+        ft.TextField(label="Or write your own action", max_length=280,
+                     on_change=lambda e: setattr(own, "current", e.control.value), on_submit=set_own_action),
         ft.FilledTonalButton("Set my own action", on_click=set_own_action),
         ErrorText(error),
         identifier="action",

@@ -17,15 +17,21 @@ def Settings():
     app = use_app()
     profile = app.read(get_profile)
     prefs = app.read(get_settings)
-    form, set_form = ft.use_state(lambda: {
+    # Uncontrolled fields (see evening.py): what the member types is kept in a ref.
+    form = ft.use_ref({
         "timezone": profile.timezone, "day_start_hour": str(profile.day_start_hour),
         "morning_time": profile.morning_time, "evening_time": profile.evening_time,
-    })
+    }).current
     error, set_error = ft.use_state("")
     saved, set_saved = ft.use_state(False)
 
     def field(name: str):
-        return lambda e: (set_form({**form, name: e.control.value}), set_saved(False))
+        def changed(e):
+            form[name] = e.control.value
+            if saved:
+                set_saved(False)
+
+        return changed
 
     def save_profile(_):
         try:
@@ -43,15 +49,15 @@ def Settings():
     return Frame("/settings", "Settings", [
         Section(
             "Your day",
-            ft.Dropdown(label="Time zone", value=form["timezone"], editable=True, enable_filter=True,
+            ft.Dropdown(label="Time zone", value=profile.timezone, editable=True, enable_filter=True,
                         menu_height=300, options=[ft.DropdownOption(key=z, text=z) for z in all_timezones()],
                         on_select=field("timezone")),
-            ft.Dropdown(label="Day starts at", value=form["day_start_hour"],
+            ft.Dropdown(label="Day starts at", value=str(profile.day_start_hour),
                         options=[ft.DropdownOption(key=str(h), text=f"{h:02d}:00") for h in range(24)],
                         on_select=field("day_start_hour")),
-            ft.TextField(label="Morning protocol time", value=form["morning_time"], hint_text="05:30",
+            ft.TextField(label="Morning protocol time", value=profile.morning_time, hint_text="05:30",
                          on_change=field("morning_time")),
-            ft.TextField(label="Evening review time", value=form["evening_time"], hint_text="20:00",
+            ft.TextField(label="Evening review time", value=profile.evening_time, hint_text="20:00",
                          on_change=field("evening_time")),
             Note("Changing the time zone or day start never moves days you already recorded."),
             ErrorText(error),
