@@ -17,7 +17,7 @@ def test_a_guest_completes_the_morning_and_the_evening_and_home_shows_a_streak_o
     page = open_app("/morning")  # deep link straight into the protocol
     wait_for_text(page, "Read aloud (version 1)")
     wait_for_text(page, "I keep the promises I make to myself.")
-    attach = page.get_by_role("button", name="Attach my recording")
+    attach = page.get_by_role("button", name="Attach a file")
     with page.expect_file_chooser() as chooser:
         attach.click()
     chooser.value.set_files(reading)
@@ -52,7 +52,7 @@ def test_a_too_short_recording_is_refused_with_a_message_and_the_morning_stays_o
     short.write_bytes(wav_bytes(4))
     page = open_app("/morning")
     with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name="Attach my recording").click()
+        page.get_by_role("button", name="Attach a file").click()
     chooser.value.set_files(short)
     wait_for_text(page, "read your affirmations for at least 20 seconds")
     assert "Not recorded yet" in label_of(page, "recording")

@@ -1,29 +1,33 @@
 """Morning recordings: saving the day's reading completes the morning (PRODUCT.md §4).
 
-Until the microphone capture is wired in, a member can attach an audio file they recorded
-elsewhere (`import_audio_file`); the UI says so. It is decoded and checked like a recording."""
+Every way in ends the same: checked by the quality gate (too short, mostly silence), encoded
+to Ogg/Opus, moved into place atomically, and recorded on the day in one transaction.
+- `save_take`: a desktop microphone take (chris_app.audio.Recorder), already encoded;
+- `save_samples`: samples from the web/phone recorder stream;
+- `import_audio_file`: a file the member recorded elsewhere."""
 
 from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import soundfile
 
-from chris_app.errors import InvalidInput
+from chris_app.audio import AudioError, EncodedRecording, Take, check_quality, encode_opus, sweep_temp_files
+from chris_app.errors import InvalidInput, StorageFailed
 from chris_app.services._rows import enqueue, new_id, stamp
 from chris_app.services.day import complete_morning
-from chris_app.services.files import sha256_of, storage_error, write_atomically
+from chris_app.services.files import sha256_of, storage_error
 from chris_app.services.profile import get_settings, today
 from chris_app.store import Store
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 # What libsndfile decodes, so the length can be checked; compressed phone formats (m4a) can't.
-IMPORT_TYPES = {".ogg": "audio/ogg", ".opus": "audio/ogg", ".wav": "audio/wav",
-                ".flac": "audio/flac", ".mp3": "audio/mpeg"}
+IMPORT_TYPES = (".ogg", ".opus", ".wav", ".flac", ".mp3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,7 @@ class Recording:
     sample_rate: int | None
     size_bytes: int
     sha256: str
+    warnings: tuple[str, ...] = ()  # from the quality gate (e.g. clipping), shown once on saving
 
 
 def recordings_dir(store: Store) -> Path:
@@ -77,8 +82,55 @@ def save_day_recording(store: Store, now: datetime, source: Path, *, mime: str,
     return get_recording(store, recording_id)
 
 
+def _save_encoded(store: Store, now: datetime, encoded: EncodedRecording) -> Recording:
+    return save_day_recording(store, now, Path(encoded.path), mime=encoded.mime,
+                              duration_ms=encoded.duration_ms, sample_rate=encoded.samplerate)
+
+
+def staging_path(store: Store) -> Path:
+    """Where a take is encoded before it becomes the day's recording."""
+    directory = recordings_dir(store)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"take-{new_id()}.ogg"
+
+
+def clean_up(store: Store) -> None:
+    """At start-up: remove what a crash left half-done (temp files, takes never recorded on a
+    day). Saved recordings are never touched."""
+    directory = recordings_dir(store)
+    if directory.exists():
+        sweep_temp_files(directory)
+        for stray in directory.glob("take-*.ogg"):
+            stray.unlink(missing_ok=True)
+
+
+def save_take(store: Store, now: datetime, take: Take) -> Recording:
+    """Judge a finished desktop take; save it as today's reading or refuse it (discarded)."""
+    report = take.quality(min_seconds=get_settings(store).min_recording_seconds)
+    if not report.ok:
+        take.discard()
+        raise InvalidInput({"recording": report.reason})
+    try:
+        encoded = take.save()
+    except AudioError as exc:
+        raise StorageFailed(exc.message) from exc
+    return replace(_save_encoded(store, now, encoded), warnings=tuple(report.warnings))
+
+
+def save_samples(store: Store, now: datetime, samples: np.ndarray, samplerate: int) -> Recording:
+    """Judge float32 mono samples; encode and save them as today's reading, or refuse them."""
+    report = check_quality(samples, samplerate, min_seconds=get_settings(store).min_recording_seconds)
+    if not report.ok:
+        raise InvalidInput({"recording": report.reason})
+    try:
+        encoded = encode_opus(samples, samplerate, staging_path(store))
+    except AudioError as exc:
+        raise StorageFailed(exc.message) from exc
+    return replace(_save_encoded(store, now, encoded), warnings=tuple(report.warnings))
+
+
 def import_audio_file(store: Store, now: datetime, filename: str, data: bytes) -> Recording:
-    """Check an audio file the member picked and save it as today's reading."""
+    """Check an audio file the member picked and save it (as Opus) as today's reading."""
     suffix = Path(filename).suffix.lower()
     if suffix not in IMPORT_TYPES:
         raise InvalidInput({"recording": "Choose an OGG, Opus, WAV, FLAC or MP3 audio file."})
@@ -87,18 +139,10 @@ def import_audio_file(store: Store, now: datetime, filename: str, data: bytes) -
     if len(data) > MAX_IMPORT_BYTES:
         raise InvalidInput({"recording": "That file is larger than 50 MB. Choose a shorter recording."})
     try:
-        info = soundfile.info(io.BytesIO(data))
+        samples, samplerate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, TypeError):
         raise InvalidInput({"recording": "That file could not be read as audio. Choose another recording."}) from None
-    minimum = get_settings(store).min_recording_seconds
-    if info.duration < minimum:
-        raise InvalidInput({"recording": (
-            f"The recording is {info.duration:.0f} seconds long; read your affirmations"
-            f" for at least {minimum} seconds.")})
-    staging = recordings_dir(store) / f".import-{new_id()}{suffix}"
-    write_atomically(staging, data)
-    return save_day_recording(store, now, staging, mime=IMPORT_TYPES[suffix],
-                              duration_ms=round(info.duration * 1000), sample_rate=info.samplerate)
+    return save_samples(store, now, samples.mean(axis=1), samplerate)
 
 
 def get_recording(store: Store, recording_id: str) -> Recording:

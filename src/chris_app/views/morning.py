@@ -9,8 +9,10 @@ import flet as ft
 
 from chris_app.library import CATEGORIES, by_category
 from chris_app.services import affirmations, day, recordings, summary, vision_board
+from chris_app.services.profile import get_settings
 from chris_app.state import use_app
 from chris_app.views.common import Check, ErrorText, Frame, Note, Section, go
+from chris_app.views.reading_recorder import ReadingRecorder
 from chris_app.views.vision_board import TileGrid
 
 
@@ -55,22 +57,18 @@ def RecordingCard(session):
 
     done = bool(session and session.morning_completed)
     saved = app.read(recordings.get_recording, session.recording_id) if done else None
+    minimum = app.read(get_settings).min_recording_seconds
     return Section(
         "Record your reading",
         Check(done, f"Reading saved ({saved.duration_ms / 1000:.0f} s)" if saved else "Not recorded yet"),
-        Note("Recording with the microphone inside the app is not available in this version yet. "
-             "Record yourself reading your affirmations with any voice recorder, then attach the file "
-             "(OGG, Opus, WAV, FLAC or MP3, at least 20 seconds)."),
-        ft.ProgressRing(visible=busy, width=24, height=24),
-        ft.Semantics(
-            identifier="attach-recording",
-            content=ft.FilledTonalButton(
-                "Record again: attach a new file" if done else "Attach my recording",
-                icon=ft.Icons.AUDIO_FILE,
-                on_click=attach,
-                disabled=busy,
-            ),
-        ),
+        Note(f"Read your affirmations aloud for at least {minimum} seconds. "
+             + ("Recording again replaces today's reading once the new one is saved." if done else "")),
+        ReadingRecorder(),
+        Note("Or attach a reading you recorded elsewhere (OGG, Opus, WAV, FLAC or MP3)."),
+        ft.Row([
+            ft.OutlinedButton("Attach a file", icon=ft.Icons.AUDIO_FILE, on_click=attach, disabled=busy),
+            ft.ProgressRing(visible=busy, width=20, height=20),
+        ]),
         ErrorText(error),
         identifier="recording",
     )

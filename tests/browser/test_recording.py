@@ -1,0 +1,70 @@
+"""Recording a reading through the real UI, with headless Chromium's fake microphone playing
+espeak-ng speech (the same path the web build takes on a member's browser)."""
+
+import re
+import time
+
+import pytest
+import soundfile
+
+from tests.audio.conftest import synthesize_speech
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, label_of, screenshot, wait_for_text
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def mic_browser():
+    from playwright.sync_api import sync_playwright
+
+    speech = synthesize_speech(40)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={speech}",
+        ])
+        yield browser
+        browser.close()
+
+
+def open_morning(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, permissions=["microphone"])
+    page = context.new_page()
+    page.goto(app_url + "/morning")
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
+    page.get_by_role("button", name="Start recording").wait_for(timeout=30_000)
+    return page
+
+
+def record(page, seconds: float) -> str:
+    page.get_by_role("button", name="Start recording").click()
+    wait_for_text(page, "Recording 0:0")
+    time.sleep(seconds)
+    status = label_of(page, "recorder-status")
+    page.get_by_role("button", name="Stop and save").click()
+    return status
+
+
+def test_a_reading_recorded_from_the_browser_microphone_completes_the_morning(mic_browser, app_url, tmp_path):
+    page = open_morning(mic_browser, app_url)
+    status = record(page, 23)
+    level = float(re.search(r"level (-?\d+) dBFS", status).group(1))
+    assert level > -50, f"the level meter showed {level} dBFS while speech was playing"
+    wait_for_text(page, "Reading saved (", timeout=60)
+    screenshot(page, "morning-recorded")
+    files = list((tmp_path / "data" / "files" / "recordings").glob("*.ogg"))
+    assert len(files) == 1
+    info = soundfile.info(files[0])
+    assert (info.format, info.subtype) == ("OGG", "OPUS")
+    assert 20 <= info.duration <= 26
+    seconds = int(re.search(r"Reading saved \((\d+) s\)", label_of(page, "recording")).group(1))
+    assert abs(seconds - info.duration) <= 1
+
+
+def test_a_take_shorter_than_the_minimum_is_refused_in_the_browser(mic_browser, app_url, tmp_path):
+    page = open_morning(mic_browser, app_url)
+    record(page, 4)
+    wait_for_text(page, "at least 20 seconds", timeout=30)
+    assert "Not recorded yet" in label_of(page, "recording")
+    assert not list((tmp_path / "data" / "files" / "recordings").glob("*.ogg"))
