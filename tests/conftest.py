@@ -26,3 +26,13 @@ def wav_bytes(seconds: float, samplerate: int = 16000, amplitude: float = 0.3) -
     buf = io.BytesIO()
     soundfile.write(buf, (amplitude * np.sin(2 * np.pi * 220 * t)).astype(np.float32), samplerate, format="WAV")
     return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """One Playwright driver for the whole run: a second sync_playwright() while one is open
+    in the same process fails, so every browser fixture launches from this one."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p

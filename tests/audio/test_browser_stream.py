@@ -57,11 +57,10 @@ def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
 
 
 @pytest.fixture(scope="module")
-def chromium_chunks(tmp_path_factory):
+def chromium_chunks(tmp_path_factory, playwright):
     """Records RECORD_MS of the fake microphone; returns (bytes, sequences, elapsed_s, wav)."""
     if not os.path.exists(CHROMIUM) and not shutil.which("chromium"):
         pytest.fail("Debian chromium is not installed (scripts/test.sh installs it)")
-    import playwright.sync_api as playwright
     out = tmp_path_factory.mktemp("chromium-stream")
     wav = synthesize_speech(60)
     port = free_port()
@@ -70,26 +69,26 @@ def chromium_chunks(tmp_path_factory):
                            stderr=subprocess.DEVNULL)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/", app)
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={wav}",
-            ])
-            context = browser.new_context(permissions=["microphone"])
-            page = context.new_page()
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60000)
-            page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
-            page.get_by_role("button", name="Start").click()
-            page.wait_for_timeout(RECORD_MS)
-            page.get_by_role("button", name="Stop").click()
-            deadline = time.monotonic() + 20
-            while not (out / "stopped.json").exists() and time.monotonic() < deadline:
-                page.wait_for_timeout(100)
-            browser.close()
+        # Launched from the run's one Playwright driver (tests/conftest.py).
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}",
+        ])
+        context = browser.new_context(permissions=["microphone"])
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60000)
+        page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
+        page.get_by_role("button", name="Start").click()
+        page.wait_for_timeout(RECORD_MS)
+        page.get_by_role("button", name="Stop").click()
+        deadline = time.monotonic() + 20
+        while not (out / "stopped.json").exists() and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        browser.close()
     finally:
         app.terminate()
         try:

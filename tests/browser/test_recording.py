@@ -14,17 +14,14 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def mic_browser():
-    from playwright.sync_api import sync_playwright
-
+def mic_browser(playwright):
     speech = synthesize_speech(40)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
-            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={speech}",
-        ])
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={speech}",
+    ])
+    yield browser
+    browser.close()
 
 
 def open_morning(browser, app_url):
