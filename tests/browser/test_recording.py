@@ -34,6 +34,10 @@ def open_morning(browser, app_url):
     return page
 
 
+def playback_id(page) -> str:
+    return page.locator('[flt-semantics-identifier^="playback-"]').first.get_attribute("flt-semantics-identifier")
+
+
 def record(page, seconds: float) -> str:
     page.get_by_role("button", name="Start recording").click()
     wait_for_text(page, "Recording 0:0")
@@ -57,6 +61,20 @@ def test_a_reading_recorded_from_the_browser_microphone_completes_the_morning(mi
     assert 20 <= info.duration <= 26
     seconds = int(re.search(r"Reading saved \((\d+) s\)", label_of(page, "recording")).group(1))
     assert abs(seconds - info.duration) <= 1
+
+    # ...and hears it back from /recordings.
+    page.goto(app_url + "/recordings")
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
+    play = page.get_by_role("button", name=re.compile("^Play reading of"))
+    play.click()
+    wait_for_text(page, "playing 0:0", timeout=20)
+    deadline = time.monotonic() + 20
+    while not re.search(r"playing 0:0[2-9]", label_of(page, playback_id(page))):
+        assert time.monotonic() < deadline, "playback position did not advance"
+        time.sleep(0.3)
+    page.get_by_role("button", name=re.compile("^Pause reading of")).click()
+    wait_for_text(page, "paused 0:0", timeout=10)
 
 
 def test_a_take_shorter_than_the_minimum_is_refused_in_the_browser(mic_browser, app_url, tmp_path):

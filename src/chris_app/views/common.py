@@ -99,3 +99,14 @@ def ErrorText(message: str | None) -> ft.Control:
 
 def Note(text: str) -> ft.Text:
     return ft.Text(text, size=13, color=ft.Colors.ON_SURFACE_VARIANT)
+
+
+def IconAction(icon: ft.IconData, label: str, on_click, disabled: bool = False) -> ft.Control:
+    """An icon button that screen readers (and tests) find by its label: a bare IconButton's
+    tooltip is not announced as the button's name."""
+    return ft.Semantics(
+        label=label,
+        button=True,
+        container=True,
+        content=ft.IconButton(icon, tooltip=label, on_click=on_click, disabled=disabled),
+    )

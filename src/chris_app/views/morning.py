@@ -12,6 +12,7 @@ from chris_app.services import affirmations, day, recordings, summary, vision_bo
 from chris_app.services.profile import get_settings
 from chris_app.state import use_app
 from chris_app.views.common import Check, ErrorText, Frame, Note, Section, go
+from chris_app.views.playback import Playback
 from chris_app.views.reading_recorder import ReadingRecorder
 from chris_app.views.vision_board import TileGrid
 
@@ -34,6 +35,7 @@ def RecordingCard(session):
     error, set_error = ft.use_state("")
     busy, set_busy = ft.use_state(False)
     picker = ft.use_ref(None)
+    just_saved, set_just_saved = ft.use_state("")  # id of a take saved on this screen
 
     async def attach(_):
         if picker.current is None:
@@ -54,16 +56,21 @@ def RecordingCard(session):
         finally:
             set_busy(False)
         set_error(outcome.error.message if outcome.error else "")
+        if outcome.ok:
+            set_just_saved(outcome.value.id)
 
     done = bool(session and session.morning_completed)
     saved = app.read(recordings.get_recording, session.recording_id) if done else None
-    minimum = app.read(get_settings).min_recording_seconds
+    prefs = app.read(get_settings)
+    minimum = prefs.min_recording_seconds
     return Section(
         "Record your reading",
         Check(done, f"Reading saved ({saved.duration_ms / 1000:.0f} s)" if saved else "Not recorded yet"),
+        Playback(saved, autoplay=prefs.auto_play_recording and saved.id == just_saved, key=saved.id)
+        if saved else ft.Container(),
         Note(f"Read your affirmations aloud for at least {minimum} seconds. "
              + ("Recording again replaces today's reading once the new one is saved." if done else "")),
-        ReadingRecorder(),
+        ReadingRecorder(on_saved=lambda rec: set_just_saved(rec.id)),
         Note("Or attach a reading you recorded elsewhere (OGG, Opus, WAV, FLAC or MP3)."),
         ft.Row([
             ft.OutlinedButton("Attach a file", icon=ft.Icons.AUDIO_FILE, on_click=attach, disabled=busy),

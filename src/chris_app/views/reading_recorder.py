@@ -36,7 +36,7 @@ def clock(seconds: float) -> str:
 
 
 @ft.component
-def ReadingRecorder():
+def ReadingRecorder(on_saved=None):
     app = use_app()
     page = ft.context.page
     phase, set_phase = ft.use_state("idle")
@@ -130,6 +130,8 @@ def ReadingRecorder():
             set_message(outcome.error.message if outcome.error else "")
             if outcome.ok and outcome.value.warnings:
                 set_warnings(" ".join(outcome.value.warnings))
+            if outcome.ok and on_saved:
+                on_saved(outcome.value)
         finally:
             take.current = None
             go_to("idle")

@@ -7,6 +7,7 @@ import flet as ft
 from chris_app.services import recordings
 from chris_app.state import use_app
 from chris_app.views.common import Frame, Note
+from chris_app.views.playback import Playback
 
 
 @ft.component
@@ -14,13 +15,13 @@ def Recordings():
     app = use_app()
     items = app.read(recordings.list_recordings)
     return Frame("/recordings", "Recordings", [
-        Note("Playback inside the app is not available in this version yet; files are kept on this device."),
+        Note("Your morning readings, newest first. They are kept on this device."),
         *[
-            ft.ListTile(
-                leading=ft.Icon(ft.Icons.MIC),
-                title=ft.Text(f"{r.date:%A, %d %B %Y}"),
-                subtitle=ft.Text(f"{r.duration_ms / 1000:.0f} s · {r.size_bytes / 1024:.0f} KB · {r.path.name}"),
-            )
+            ft.Card(content=ft.Container(padding=12, content=ft.Column([
+                ft.Text(f"{r.date:%A, %d %B %Y}", weight=ft.FontWeight.W_600),
+                ft.Text(f"{r.duration_ms / 1000:.0f} s · {r.size_bytes / 1024:.0f} KB", size=12),
+                Playback(r, key=r.id),
+            ], spacing=4)))
             for r in items
         ],
         Note("No recordings yet.") if not items else ft.Container(),
