@@ -59,6 +59,9 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
         page.title = "Chris Disciplined"
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE)
         page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE)
+        # Set before the first render too: a page property changed only inside the first
+        # render does not reach a freshly connected client.
+        page.theme_mode = THEMES[get_settings(store).theme]
         page.render_views(lambda: App(store, clock))
 
     return main

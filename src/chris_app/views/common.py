@@ -35,8 +35,8 @@ def Frame(route: str, title: str, controls: list[ft.Control]) -> ft.View:
             title=ft.Text(title),
             automatically_imply_leading=False,
             actions=[
-                ft.IconButton(ft.Icons.LIBRARY_MUSIC_OUTLINED, tooltip="Recordings", on_click=go("/recordings")),
-                ft.IconButton(ft.Icons.SETTINGS_OUTLINED, tooltip="Settings", on_click=go("/settings")),
+                IconAction(ft.Icons.LIBRARY_MUSIC_OUTLINED, "Recordings", go("/recordings")),
+                IconAction(ft.Icons.SETTINGS_OUTLINED, "Settings", go("/settings")),
             ],
         ),
         navigation_bar=ft.NavigationBar(

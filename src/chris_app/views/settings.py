@@ -9,7 +9,8 @@ from chris_app import __version__
 from chris_app.domain.days import all_timezones
 from chris_app.services.profile import get_profile, get_settings, update_profile, update_settings
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Frame, Note, Section, go
+from chris_app.views.common import ErrorText, Frame, IconAction, Note, Section, go
+from chris_app.views.data_rights import YourData
 
 
 @ft.component
@@ -18,8 +19,9 @@ def Settings():
     profile = app.read(get_profile)
     prefs = app.read(get_settings)
     # Uncontrolled fields (see evening.py): what the member types is kept in a ref.
+    day_start, set_day_start = ft.use_state(profile.day_start_hour)
     form = ft.use_ref({
-        "timezone": profile.timezone, "day_start_hour": str(profile.day_start_hour),
+        "timezone": profile.timezone,
         "morning_time": profile.morning_time, "evening_time": profile.evening_time,
     }).current
     error, set_error = ft.use_state("")
@@ -34,11 +36,7 @@ def Settings():
         return changed
 
     def save_profile(_):
-        try:
-            hour = int(form["day_start_hour"])
-        except ValueError:
-            hour = -1
-        outcome = app.act(update_profile, timezone=form["timezone"], day_start_hour=hour,
+        outcome = app.act(update_profile, timezone=form["timezone"], day_start_hour=day_start,
                           morning_time=form["morning_time"], evening_time=form["evening_time"])
         set_error(outcome.error.message if outcome.error else "")
         set_saved(outcome.ok)
@@ -49,12 +47,18 @@ def Settings():
     return Frame("/settings", "Settings", [
         Section(
             "Your day",
-            ft.Dropdown(label="Time zone", value=profile.timezone, editable=True, enable_filter=True,
+            ft.Dropdown(label="Time zone", value=profile.timezone, tooltip="Time zone", editable=True, enable_filter=True,
                         menu_height=300, options=[ft.DropdownOption(key=z, text=z) for z in all_timezones()],
                         on_select=field("timezone")),
-            ft.Dropdown(label="Day starts at", value=str(profile.day_start_hour),
-                        options=[ft.DropdownOption(key=str(h), text=f"{h:02d}:00") for h in range(24)],
-                        on_select=field("day_start_hour")),
+            ft.Row([
+                ft.Semantics(container=True, label=f"Day starts at {day_start:02d}:00",
+                             content=ft.Text(f"Day starts at {day_start:02d}:00", size=16)),
+                IconAction(ft.Icons.REMOVE, "Earlier day start", lambda _: (
+                    set_day_start((day_start - 1) % 24), set_saved(False))),
+                IconAction(ft.Icons.ADD, "Later day start", lambda _: (
+                    set_day_start((day_start + 1) % 24), set_saved(False))),
+            ]),
+            Note("Anything you do before this hour counts for the day before."),
             ft.TextField(label="Morning protocol time", value=profile.morning_time, hint_text="05:30",
                          on_change=field("morning_time")),
             ft.TextField(label="Evening review time", value=profile.evening_time, hint_text="20:00",
@@ -67,9 +71,13 @@ def Settings():
         ),
         Section(
             "Preferences",
-            ft.Dropdown(label="Theme", value=prefs.theme,
-                        options=[ft.DropdownOption(key=k, text=k.capitalize()) for k in ("system", "light", "dark")],
-                        on_select=lambda e: app.act(update_settings, theme=e.control.value)),
+            ft.Text("Theme"),
+            ft.RadioGroup(
+                value=prefs.theme,
+                on_change=lambda e: app.act(update_settings, theme=e.control.value),
+                content=ft.Row([ft.Radio(value=k, label=k.capitalize()) for k in ("system", "light", "dark")],
+                               wrap=True),
+            ),
             ft.Switch(label="Reminders on this device", value=prefs.on_device_reminders,
                       on_change=toggle("on_device_reminders")),
             ft.Switch(label="Sound", value=prefs.sound_enabled, on_change=toggle("sound_enabled")),
@@ -82,5 +90,6 @@ def Settings():
             Note("Guest mode: your data stays on this device."),
             ft.TextButton("Sign in (coming soon)", on_click=go("/sign-in")),
         ),
+        YourData(),
         Note(f"Chris Disciplined {__version__}"),
     ])

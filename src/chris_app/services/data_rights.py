@@ -1,0 +1,88 @@
+"""The member's own data: export everything as a zip they can open, or wipe this device.
+
+The export holds `data.json` (every row the member entered, plus the figures derived from
+them) and the files: recordings as Ogg/Opus, vision board images as they were added."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from chris_app import __version__
+from chris_app.services import summary
+from chris_app.services._rows import stamp
+from chris_app.services.files import storage_error
+from chris_app.services.profile import ensure_profile, get_profile
+from chris_app.store import Store
+
+TABLES = ("profile", "settings", "affirmations", "daily_sessions", "recordings", "vision_board_tiles")
+README = """Chris Disciplined — your data
+=============================
+data.json        everything you entered: profile, settings, affirmation versions, every day
+                 (morning, violent action, evening review), recordings and vision board, and
+                 your figures (streaks, completion rate, average rating, discipline score)
+recordings/      your morning readings (Ogg/Opus audio; most players open them)
+vision-board/    the images on your vision board
+"""
+
+
+def export_name(store: Store, now: datetime) -> str:
+    return f"chris-disciplined-export-{summary.home(store, now).today.isoformat()}.zip"
+
+
+def write_export(store: Store, now: datetime, target: Path) -> Path:
+    """Write the export zip to `target` (atomically: a temp file, then a rename)."""
+    folder = Path(export_name(store, now)).stem
+    rows = {table: [dict(r) for r in store.query(f"select * from {table}")] for table in TABLES}
+    files: list[tuple[Path, str]] = []
+    for rec in rows["recordings"]:
+        arcname = f"recordings/{rec['date']}{Path(rec['path']).suffix}"
+        files.append((Path(rec["path"]), arcname))
+        rec["file"] = arcname
+        del rec["path"]
+    for tile in rows["vision_board_tiles"]:
+        arcname = f"vision-board/{tile['position']}{Path(tile['image_path']).suffix}"
+        files.append((Path(tile["image_path"]), arcname))
+        tile["file"] = arcname
+        del tile["image_path"]
+    stats = summary.stats(store, now)
+    document = {
+        "exported_at": stamp(now),
+        "app_version": __version__,
+        "first_day": get_profile(store).first_day.isoformat(),
+        "figures": {k: str(v) if not isinstance(v, int) else v for k, v in asdict(stats).items()},
+        **rows,
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{folder}/README.txt", README)
+            archive.writestr(f"{folder}/data.json", json.dumps(document, indent=2, ensure_ascii=False))
+            for path, arcname in files:
+                if path.exists():
+                    # Opus and images are compressed already: store them as they are.
+                    archive.write(path, f"{folder}/{arcname}", compress_type=zipfile.ZIP_STORED)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise storage_error(exc) from exc
+    return target
+
+
+def wipe_device(store: Store, now: datetime, device_timezone: str) -> None:
+    """Delete everything this guest made on this device and start again as a new guest."""
+    with store.transaction() as conn:
+        for table in ("daily_sessions", "recordings", "vision_board_tiles", "affirmations",
+                      "settings", "profile", "outbox"):
+            conn.execute(f"delete from {table}")
+    shutil.rmtree(store.files_dir, ignore_errors=True)
+    store.files_dir.mkdir(parents=True, exist_ok=True)
+    ensure_profile(store, now, device_timezone)

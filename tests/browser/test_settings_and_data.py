@@ -1,0 +1,100 @@
+"""Settings that show, export that downloads a valid zip, wipe with a confirmation."""
+
+import json
+import time
+import zipfile
+import zlib
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, label_of, screenshot, wait_for_text
+from tests.conftest import wav_bytes
+
+pytestmark = pytest.mark.browser
+
+
+def attach_reading(page, tmp_path):
+    reading = tmp_path / "reading.wav"
+    reading.write_bytes(wav_bytes(21))
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Attach a file").click()
+    chooser.value.set_files(reading)
+    wait_for_text(page, "Reading saved (21 s)")
+
+
+def test_an_export_downloads_a_zip_with_the_days_data_and_recording(open_app, tmp_path):
+    page = open_app("/morning", viewport=DESKTOP)
+    attach_reading(page, tmp_path)
+    page.get_by_role("button", name="Settings").click()
+    wait_for_text(page, "Your data")
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Export my data").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.startswith("chris-disciplined-export-") and saved.suffix == ".zip"
+    with zipfile.ZipFile(saved) as archive:
+        assert archive.testzip() is None
+        data_name = next(n for n in archive.namelist() if n.endswith("/data.json"))
+        data = json.loads(archive.read(data_name))
+        assert any(n.endswith(".ogg") for n in archive.namelist())
+    assert data["daily_sessions"][0]["morning_completed"] == 1
+    assert data["figures"]["current_streak"] == 1
+
+
+def test_wiping_the_device_asks_first_and_then_starts_fresh(open_app, tmp_path):
+    page = open_app("/morning")
+    attach_reading(page, tmp_path)
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("button", name="Wipe this device…").click()
+    wait_for_text(page, "It cannot be undone")
+    page.get_by_role("button", name="Keep my data").click()
+    page.get_by_role("tab", name="Today").click()
+    assert "Current streak: 1" in label_of(page, "stat-current-streak")
+
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("button", name="Wipe this device…").click()
+    page.get_by_role("button", name="Wipe everything").click()
+    wait_for_text(page, "Everything was deleted from this device")
+    page.get_by_role("tab", name="Today").click()
+    assert "Current streak: 0" in label_of(page, "stat-current-streak")
+    screenshot(page, "after-wipe")
+
+
+def brightness(page, x=640, y=700) -> int:
+    """Mean of R, G, B of one pixel of the page, read from a 1×1 PNG screenshot."""
+    png = page.screenshot(clip={"x": x, "y": y, "width": 1, "height": 1})
+    pos, idat = 8, b""
+    while pos < len(png):  # walk the PNG chunks: length, type, data, CRC
+        length = int.from_bytes(png[pos:pos + 4], "big")
+        if png[pos + 4:pos + 8] == b"IDAT":
+            idat += png[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    return sum(raw[1:4]) // 3  # filter byte, then R, G, B
+
+
+def test_choosing_the_dark_theme_changes_the_app_and_is_kept(open_app):
+    page = open_app("/settings", viewport=DESKTOP)
+    wait_for_text(page, "Preferences")
+    assert brightness(page) > 200  # the default follows the system: light in headless Chromium
+    page.get_by_role("radio", name="Dark").click()
+    deadline = time.monotonic() + 10
+    while brightness(page) > 80:
+        assert time.monotonic() < deadline, "the app did not turn dark"
+        time.sleep(0.2)
+    screenshot(page, "settings-dark")
+    page.reload()
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert brightness(page) < 80  # kept after a restart of the page
+
+
+def test_a_new_day_start_shows_on_the_evening_screen(open_app):
+    page = open_app("/settings", viewport=DESKTOP)
+    wait_for_text(page, "Day starts at 03:00")
+    page.get_by_role("button", name="Later day start").click()
+    wait_for_text(page, "Day starts at 04:00")
+    page.get_by_role("button", name="Save", exact=True).click()
+    wait_for_text(page, "Saved ✓")
+    page.get_by_role("tab", name="Evening").click()
+    wait_for_text(page, "editable until 04:00 tomorrow")
