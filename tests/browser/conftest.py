@@ -154,7 +154,7 @@ def poll(page: Page, script: str, what: str, timeout: float = 10.0) -> None:
 
 def type_into(page: Page, name: str, text: str) -> None:
     """Click the text field labelled `name`, wait until Flutter has focused its editing
-    element, then type like a person would."""
+    element, then replace its text by typing like a person would."""
     field = page.get_by_role("textbox", name=name)
     focused = (f"() => ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)"
                f" && (document.activeElement.getAttribute('aria-label') || '').includes({name!r})")
@@ -166,17 +166,18 @@ def type_into(page: Page, name: str, text: str) -> None:
         except AssertionError:
             if attempt == 4:
                 raise
-    # Flutter can swallow the first key while it switches the field into editing mode, so
-    # check what arrived and, like a person would, select all and type again if needed.
+    # The field's old text is replaced. Flutter can swallow the first key while it switches
+    # the field into editing mode, so check what arrived and, like a person, retype if needed.
     typed = f"() => (document.activeElement?.value || '') === {text!r}"
     for attempt in range(3):
         time.sleep(0.3)
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
         page.keyboard.type(text)
         try:
             poll(page, typed, f"typing into {name!r}", timeout=3)
             return
         except AssertionError:
             if attempt == 2:
-                raise
-            page.keyboard.press("Control+A")
-            page.keyboard.press("Delete")
+                value = page.evaluate("() => document.activeElement?.value")
+                raise AssertionError(f"the {name!r} field holds {value!r}, not {text!r}") from None

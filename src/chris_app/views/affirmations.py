@@ -44,8 +44,7 @@ def Affirmations():
                     title=ft.Text(f"Version {v.version}" + (" (active)" if v.is_active else "")),
                     subtitle=ft.Text(v.content, max_lines=2),
                     trailing=None if v.is_active else ft.TextButton(
-                        "Restore", tooltip=f"Restore version {v.version}",
-                        on_click=lambda _, n=v.version: restore(n)),
+                        f"Restore version {v.version}", on_click=lambda _, n=v.version: restore(n)),
                     content_padding=0,
                 )
                 for v in versions

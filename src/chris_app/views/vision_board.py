@@ -9,7 +9,7 @@ import flet as ft
 from chris_app.services import vision_board
 from chris_app.services.vision_board import Tile
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Frame, Note
+from chris_app.views.common import ErrorText, Frame, IconAction, Note
 
 POSITIONS = range(1, 9)
 
@@ -38,7 +38,7 @@ def TileGrid(tiles: list[Tile], size: int = 150) -> ft.Control:
 @ft.component
 def TileEditor(position: int, tile: Tile | None):
     app = use_app()
-    caption, set_caption = ft.use_state(tile.caption or "" if tile else "")
+    caption = ft.use_ref((tile.caption or "") if tile else "")  # uncontrolled, see evening.py
     error, set_error = ft.use_state("")
     picker = ft.use_ref(None)
 
@@ -54,11 +54,11 @@ def TileEditor(position: int, tile: Tile | None):
         if files:
             f = files[0]
             data = f.bytes if f.bytes is not None else Path(f.path).read_bytes()
-            show(app.act(vision_board.set_tile, position, data, caption or None))
+            show(app.act(vision_board.set_tile, position, data, caption.current or None))
 
     image = (
         ft.Image(src=tile.image_path.read_bytes(), width=140, height=140, fit=ft.BoxFit.COVER, border_radius=8,
-                 semantics_label=tile.caption or f"Image {position}")
+                 semantics_label=tile.caption or f"Vision board image {position}")
         if tile and tile.image_path.exists()
         else ft.Container(width=140, height=140, border_radius=8, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
                           alignment=ft.Alignment.CENTER, content=ft.Text(f"{position}", size=28))
@@ -68,22 +68,23 @@ def TileEditor(position: int, tile: Tile | None):
         width=190,
         content=ft.Column([
             image,
-            ft.TextField(label=f"Caption {position}", value=caption, max_length=140, dense=True,
-                         on_change=lambda e: set_caption(e.control.value),
-                         on_submit=lambda _: show(app.act(vision_board.set_caption, position, caption)),
-                         disabled=tile is None),
+            ft.TextField(label=f"Caption {position}", value=(tile.caption or "") if tile else "",
+                         max_length=140, dense=True, disabled=tile is None,
+                         on_change=lambda e: setattr(caption, "current", e.control.value),
+                         on_submit=lambda _: show(app.act(vision_board.set_caption, position, caption.current))),
             ft.Row([
-                ft.IconButton(ft.Icons.ADD_PHOTO_ALTERNATE, tooltip=f"Choose image {position}", on_click=pick),
-                ft.IconButton(ft.Icons.SAVE, tooltip=f"Save caption {position}", disabled=tile is None,
-                              on_click=lambda _: show(app.act(vision_board.set_caption, position, caption))),
-                ft.IconButton(ft.Icons.ARROW_BACK, tooltip=f"Move {position} left",
-                              disabled=tile is None or position == 1,
-                              on_click=lambda _: show(app.act(vision_board.move_tile, position, position - 1))),
-                ft.IconButton(ft.Icons.ARROW_FORWARD, tooltip=f"Move {position} right",
-                              disabled=tile is None or position == 8,
-                              on_click=lambda _: show(app.act(vision_board.move_tile, position, position + 1))),
-                ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Remove image {position}", disabled=tile is None,
-                              on_click=lambda _: show(app.act(vision_board.remove_tile, position))),
+                IconAction(ft.Icons.ADD_PHOTO_ALTERNATE, f"Choose image {position}", pick),
+                IconAction(ft.Icons.SAVE, f"Save caption {position}",
+                           lambda _: show(app.act(vision_board.set_caption, position, caption.current)),
+                           disabled=tile is None),
+                IconAction(ft.Icons.ARROW_BACK, f"Move {position} left",
+                           lambda _: show(app.act(vision_board.move_tile, position, position - 1)),
+                           disabled=tile is None or position == 1),
+                IconAction(ft.Icons.ARROW_FORWARD, f"Move {position} right",
+                           lambda _: show(app.act(vision_board.move_tile, position, position + 1)),
+                           disabled=tile is None or position == 8),
+                IconAction(ft.Icons.DELETE_OUTLINE, f"Remove image {position}",
+                           lambda _: show(app.act(vision_board.remove_tile, position)), disabled=tile is None),
             ], spacing=0, wrap=True),
             ErrorText(error),
         ], spacing=6),
