@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/apt.sh
 
 ensure_packages python3-venv libportaudio2 chromium fonts-dejavu-core \
-                postgresql-15 postgresql-15-cron postgresql-15-pgtap espeak-ng sox
+                postgresql-15 postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl \
+                espeak-ng sox
 bash scripts/venv.sh test
 
 exec .venv/bin/python -m pytest "$@"
