@@ -154,22 +154,20 @@ def poll(page: Page, script: str, what: str, timeout: float = 10.0) -> None:
 
 def type_into(page: Page, name: str, text: str) -> None:
     """Click the text field labelled `name`, wait until Flutter has focused its editing
-    element, then replace its text by typing like a person would."""
+    element, then replace its text by typing like a person would.
+
+    Flutter can swallow the first key, or drop focus, while it switches the field into
+    editing mode; so each attempt focuses the field again and checks what arrived."""
     field = page.get_by_role("textbox", name=name)
     focused = (f"() => ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)"
                f" && (document.activeElement.getAttribute('aria-label') || '').includes({name!r})")
-    for attempt in range(5):  # a click during a route transition can miss the moving field
+    typed = f"() => (document.activeElement?.value || '') === {text!r}"
+    for attempt in range(4):
         field.click()
         try:
             poll(page, focused, f"focus on the {name!r} field", timeout=2)
-            break
         except AssertionError:
-            if attempt == 4:
-                raise
-    # The field's old text is replaced. Flutter can swallow the first key while it switches
-    # the field into editing mode, so check what arrived and, like a person, retype if needed.
-    typed = f"() => (document.activeElement?.value || '') === {text!r}"
-    for attempt in range(3):
+            continue
         time.sleep(0.3)
         page.keyboard.press("Control+A")
         page.keyboard.press("Delete")
@@ -178,6 +176,6 @@ def type_into(page: Page, name: str, text: str) -> None:
             poll(page, typed, f"typing into {name!r}", timeout=3)
             return
         except AssertionError:
-            if attempt == 2:
-                value = page.evaluate("() => document.activeElement?.value")
-                raise AssertionError(f"the {name!r} field holds {value!r}, not {text!r}") from None
+            pass
+    value = page.evaluate("() => document.activeElement?.value")
+    raise AssertionError(f"the {name!r} field holds {value!r}, not {text!r}")

@@ -1,0 +1,15 @@
+"""Entry point of the phone builds (`flet build apk` / `flet build ipa`, see [tool.flet]).
+
+On a phone there is no command line and no web mode: Flet's embedded runtime runs this
+module, and the app keeps its data in Flet's app storage directory (FLET_APP_STORAGE_DATA,
+read by chris_app.paths). The chris_app package itself is installed into the build as a
+dependency ([tool.flet.android]/[tool.flet.ios] dependencies + [tool.flet] dev_packages), so
+its version metadata is there for Settings."""
+
+import flet as ft
+
+from chris_app.app import make_main
+from chris_app.paths import database_path
+from chris_app.store import open_store
+
+ft.run(make_main(open_store(database_path())))
