@@ -19,6 +19,21 @@ SAMPLES = {
 }
 
 
+def test_0002_stamps_existing_days_halves_from_their_last_change(tmp_path):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn, target=1)
+    conn.execute("insert into recordings (id, date, path, mime, duration_ms, size_bytes, sha256, created_at)"
+                 " values ('r1', '2026-01-01', 'p', 'audio/ogg', 21000, 10, ?, 't')", ("0" * 64,))
+    conn.execute("insert into daily_sessions (id, date, morning_completed, morning_completed_at, recording_id,"
+                 " evening_completed, action_completed, discipline_rating, created_at, updated_at)"
+                 " values ('s1', '2026-01-01', 1, 't', 'r1', 1, 1, 7, 't', '2026-01-01T20:00:00+00:00')")
+    conn.execute("insert into daily_sessions (id, date, created_at, updated_at) values ('s2', '2026-01-02', 't', 'u')")
+    migrate(conn, target=2)
+    rows = conn.execute("select id, morning_updated_at, evening_updated_at from daily_sessions order by id").fetchall()
+    assert [tuple(r) for r in rows] == [("s1", "2026-01-01T20:00:00+00:00", "2026-01-01T20:00:00+00:00"),
+                                        ("s2", None, None)]
+
+
 def test_migrations_are_numbered_from_one_without_gaps():
     assert [v for v, _, _ in migrations()] == list(range(1, latest_version() + 1))
 

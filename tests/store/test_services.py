@@ -1,3 +1,4 @@
+import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -153,6 +154,8 @@ def test_vision_board_tiles_are_added_captioned_moved_and_removed(store):
     removed = vision_board.tiles(store)[0].image_path
     vision_board.remove_tile(store, MORNING, 1)
     assert not removed.exists() and [t.position for t in vision_board.tiles(store)] == [8]
+    deletes = store.query("select payload from outbox where op = 'delete'")
+    assert [json.loads(r[0])["position"] for r in deletes] == [1]  # what the server needs to delete it
 
 
 @pytest.mark.parametrize("position, image, caption, field", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from datetime import datetime, timezone
@@ -16,14 +17,16 @@ def stamp(now: datetime) -> str:
     return now.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
-def enqueue(conn: sqlite3.Connection, entity: str, row_id: str, now: datetime, op: str = "upsert") -> None:
+def enqueue(conn: sqlite3.Connection, entity: str, row_id: str, now: datetime, op: str = "upsert",
+            payload: dict | None = None) -> None:
     """Record a local change for the sync engine, in the caller's transaction. One pending
-    entry per row is enough: the engine pushes the row's current state."""
+    entry per row is enough: the engine pushes the row's current state. A delete carries in
+    `payload` what the server needs to find the row (the row itself is gone)."""
     pending = conn.execute(
         "select 1 from outbox where entity = ? and row_id = ? and op = ?", (entity, row_id, op)
     ).fetchone()
     if not pending:
         conn.execute(
-            "insert into outbox (entity, row_id, op, created_at) values (?, ?, ?, ?)",
-            (entity, row_id, op, stamp(now)),
+            "insert into outbox (entity, row_id, op, created_at, payload) values (?, ?, ?, ?, ?)",
+            (entity, row_id, op, stamp(now), json.dumps(payload) if payload is not None else None),
         )

@@ -62,8 +62,8 @@ def complete_morning(conn: sqlite3.Connection, day: date, now: datetime, recordi
     conn.execute(
         "update daily_sessions set morning_completed = 1,"
         " morning_completed_at = coalesce(morning_completed_at, ?), recording_id = ?,"
-        " affirmations_version = ?, updated_at = ? where id = ?",
-        (ts, recording_id, version["version"] if version else None, ts, session_id),
+        " affirmations_version = ?, morning_updated_at = ?, updated_at = ? where id = ?",
+        (ts, recording_id, version["version"] if version else None, ts, ts, session_id),
     )
     enqueue(conn, "daily_sessions", session_id, now)
 
@@ -73,9 +73,9 @@ def mark_vision_board_viewed(store: Store, now: datetime) -> DaySession:
     with store.transaction() as conn:
         session_id = ensure_session(conn, day, now)
         changed = conn.execute(
-            "update daily_sessions set vision_board_viewed = 1, updated_at = ?"
+            "update daily_sessions set vision_board_viewed = 1, morning_updated_at = ?, updated_at = ?"
             " where id = ? and vision_board_viewed = 0",
-            (stamp(now), session_id),
+            (stamp(now), stamp(now), session_id),
         ).rowcount
         if changed:
             enqueue(conn, "daily_sessions", session_id, now)
@@ -94,8 +94,8 @@ def set_action(store: Store, now: datetime, text: str, library_id: str | None = 
         ts = stamp(now)
         conn.execute(
             "update daily_sessions set violent_action = ?, violent_action_id = ?,"
-            " violent_action_set_at = ?, updated_at = ? where id = ?",
-            (values.text, values.library_id, ts, ts, session_id),
+            " violent_action_set_at = ?, morning_updated_at = ?, updated_at = ? where id = ?",
+            (values.text, values.library_id, ts, ts, ts, session_id),
         )
         enqueue(conn, "daily_sessions", session_id, now)
     return get_day(store, day)
@@ -117,8 +117,8 @@ def save_evening(store: Store, now: datetime, *, action_completed, discipline_ra
         conn.execute(
             "update daily_sessions set action_completed = ?, discipline_rating = ?, biggest_win = ?,"
             " evening_completed = 1, evening_completed_at = coalesce(evening_completed_at, ?),"
-            " updated_at = ? where id = ?",
-            (int(values.action_completed), values.discipline_rating, values.biggest_win, ts, ts, session_id),
+            " evening_updated_at = ?, updated_at = ? where id = ?",
+            (int(values.action_completed), values.discipline_rating, values.biggest_win, ts, ts, ts, session_id),
         )
         enqueue(conn, "daily_sessions", session_id, now)
     return get_day(store, day)

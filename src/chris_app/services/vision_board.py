@@ -58,7 +58,8 @@ def set_tile(store: Store, now: datetime, position: int, image: bytes, caption: 
             for row in conn.execute("select id, image_path from vision_board_tiles where position = ?", (values.position,)):
                 old.append(row["image_path"])
                 conn.execute("delete from vision_board_tiles where id = ?", (row["id"],))
-                enqueue(conn, "vision_board_tiles", row["id"], now, op="delete")
+                enqueue(conn, "vision_board_tiles", row["id"], now, op="delete",
+                        payload={"position": values.position, "deleted_at": stamp(now)})
             ts = stamp(now)
             conn.execute(
                 "insert into vision_board_tiles (id, position, image_path, caption, created_at, updated_at)"
@@ -92,7 +93,8 @@ def remove_tile(store: Store, now: datetime, position: int) -> None:
         if row is None:
             raise NotFound(f"There is no image at position {position}.")
         conn.execute("delete from vision_board_tiles where id = ?", (row["id"],))
-        enqueue(conn, "vision_board_tiles", row["id"], now, op="delete")
+        enqueue(conn, "vision_board_tiles", row["id"], now, op="delete",
+                payload={"position": position, "deleted_at": stamp(now)})
     Path(row["image_path"]).unlink(missing_ok=True)
 
 
