@@ -8,6 +8,7 @@ from datetime import datetime
 import flet as ft
 
 from chris_app.device import device_timezone
+from chris_app.services import recordings
 from chris_app.services.profile import ensure_profile, get_settings
 from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
@@ -54,6 +55,7 @@ def App(store: Store, clock: Callable[[], datetime]):
 
 def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Callable[[ft.Page], None]:
     ensure_profile(store, clock(), device_timezone())
+    recordings.clean_up(store)  # what a crash may have left half-done
 
     def main(page: ft.Page) -> None:
         page.title = "Chris Disciplined"

@@ -20,6 +20,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def clock_from_environment():
+    """CHRIS_APP_NOW=2026-06-10T05:30:00+02:00 starts the app's clock at that instant (for
+    demos and tests that move through days); otherwise the system clock."""
+    from datetime import datetime
+
+    from chris_app.state import shifted_clock, system_clock
+
+    value = os.environ.get("CHRIS_APP_NOW")
+    if not value:
+        return system_clock
+    start = datetime.fromisoformat(value)
+    if start.tzinfo is None:
+        raise SystemExit("CHRIS_APP_NOW needs a time zone offset, e.g. 2026-06-10T05:30:00+02:00")
+    return shifted_clock(start)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.data_dir:
@@ -33,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     from chris_app.store import open_store
 
     store = open_store(database_path())
-    entry = make_main(store)
+    entry = make_main(store, clock_from_environment())
     if args.web or not has_display():
         # No window possible (or asked for the browser): serve the web build, fully offline.
         print(f"Chris Disciplined is serving at http://{args.host}:{args.port}/", flush=True)

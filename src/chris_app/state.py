@@ -21,6 +21,13 @@ def system_clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def shifted_clock(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at `start` and runs at normal speed: for demos and tests that
+    live several days in a few minutes (CHRIS_APP_NOW, see cli.py)."""
+    offset = start - system_clock()
+    return lambda: system_clock() + offset
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What `act()` returns: the service's result, or the error the member should read."""

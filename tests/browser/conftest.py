@@ -45,25 +45,51 @@ def wait_until_served(url: str, proc: subprocess.Popen, timeout: float = 60) -> 
     raise TimeoutError(f"the app did not serve {url} within {timeout} s")
 
 
-@pytest.fixture
-def app_url(tmp_path):
-    port = free_port()
-    env = {**os.environ, "CHRIS_APP_DATA_DIR": str(tmp_path / "data"), "TZ": "Europe/Berlin"}
-    env.pop("DISPLAY", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "chris_app", "--web", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_served(url + "/", proc)
-        yield url
-    finally:
-        proc.terminate()
+class AppProcess:
+    """The app served as the web build from a data directory; restartable with another clock."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self, now: str | None = None) -> str:
+        self.stop()
+        port = free_port()
+        env = {**os.environ, "CHRIS_APP_DATA_DIR": str(self.data_dir), "TZ": "Europe/Berlin"}
+        env.pop("DISPLAY", None)
+        env.pop("CHRIS_APP_NOW", None)
+        if now:
+            env["CHRIS_APP_NOW"] = now
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "chris_app", "--web", "--port", str(port)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        wait_until_served(self.url + "/", self.proc)
+        return self.url
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
         try:
-            proc.wait(timeout=10)
+            self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            self.proc.kill()
+        self.proc = None
+
+
+@pytest.fixture
+def app_process(tmp_path):
+    app = AppProcess(tmp_path / "data")
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def app_url(app_process):
+    return app_process.start()
 
 
 @pytest.fixture(scope="session")
@@ -85,16 +111,17 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def open_app(request, browser, app_url):
-    """open_app(path, viewport=PHONE) → a Page with Flutter's accessibility tree switched on.
+def open_app(request, browser):
+    """open_app(path, viewport=PHONE, base_url=None) → a Page with Flutter's accessibility
+    tree switched on; without base_url the app is started (fixture app_url) on first use.
     When the test fails, every open page is saved to test-artifacts/ for a look."""
     contexts = []
 
-    def _open(path: str = "/", viewport: dict = PHONE) -> Page:
+    def _open(path: str = "/", viewport: dict = PHONE, base_url: str | None = None) -> Page:
         context = browser.new_context(viewport=viewport)
         contexts.append(context)
         page = context.new_page()
-        page.goto(app_url + path)
+        page.goto((base_url or request.getfixturevalue("app_url")) + path)
         page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
         page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
         page.wait_for_selector("flt-semantics-host flt-semantics", timeout=30_000)

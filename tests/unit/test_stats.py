@@ -175,3 +175,34 @@ def test_a_member_who_completed_every_day_has_100_percent_whatever_their_age(age
     s = compute_stats(days, first_day=first, today=D)
     assert s.completion_rate == Decimal("100.00")
     assert s.current_streak == s.longest_streak == age + 1
+
+
+# -- series and weeks for the progress screen --------------------------------------------
+
+from chris_app.domain.stats import score_series, weekly_summary  # noqa: E402
+
+
+def test_the_score_series_ends_at_the_headline_score():
+    completed = {D - timedelta(days=o) for o in (0, 1, 2, 5)}
+    first = D - timedelta(days=9)
+    series = score_series(completed, first, D)
+    assert [d for d, _ in series] == [first + timedelta(days=i) for i in range(10)]
+    assert series[0][1] == 0.0  # day one not done
+    assert all(b > a for (_, a), (d, b) in zip(series, series[1:]) if d in completed)
+    assert all(b < a for (_, a), (d, b) in zip(series, series[1:]) if d not in completed and a > 0)
+    s = compute_stats([DayRecord(d, True) for d in completed], first, D)
+    assert s.score == Decimal(str(round(series[-1][1] * 100, 1)))
+
+
+def test_weeks_count_only_days_since_joining_and_up_to_today():
+    # D is Monday 15 Jun 2026; the member joined on Thursday 4 Jun.
+    assert D.weekday() == 0
+    days = [DayRecord(date(2026, 6, 4), True, 6), DayRecord(date(2026, 6, 5), True, 8),
+            DayRecord(date(2026, 6, 9), True, 9), DayRecord(date(2026, 6, 10), False, 4),
+            DayRecord(D, True, 7)]
+    weeks = weekly_summary(days, first_day=date(2026, 6, 4), today=D, actions_done={date(2026, 6, 9)})
+    assert [(w.start, w.days, w.completed, w.average_rating, w.actions_done) for w in weeks] == [
+        (date(2026, 6, 15), 1, 1, Decimal("7.0"), 0),
+        (date(2026, 6, 8), 7, 1, Decimal("6.5"), 1),
+        (date(2026, 6, 1), 4, 2, Decimal("7.0"), 0),
+    ]

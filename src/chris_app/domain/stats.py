@@ -79,14 +79,20 @@ def window(first_day: date, today: date, today_completed: bool) -> tuple[date, d
     return (start, end) if start <= end else None
 
 
-def discipline_score(completed: set[date], first_day: date, end: date) -> float:
-    """Exponential moving average of done (1) / not done (0), from first_day through end."""
-    score = 0.0
-    day = first_day
+def score_series(completed: set[date], first_day: date, end: date) -> list[tuple[date, float]]:
+    """The discipline score (0–1) after each day from first_day through end: an exponential
+    moving average of done (1) / not done (0)."""
+    series, score, day = [], 0.0, first_day
     while day <= end:
         score = score * SCORE_MULTIPLIER + (1.0 if day in completed else 0.0) * (1 - SCORE_MULTIPLIER)
+        series.append((day, score))
         day += timedelta(days=1)
-    return score
+    return series
+
+
+def discipline_score(completed: set[date], first_day: date, end: date) -> float:
+    series = score_series(completed, first_day, end)
+    return series[-1][1] if series else 0.0
 
 
 def compute_stats(days: Iterable[DayRecord], first_day: date, today: date) -> Stats:
@@ -111,3 +117,38 @@ def compute_stats(days: Iterable[DayRecord], first_day: date, today: date) -> St
         average_rating=_round(avg, 1),
         score=_round(score * 100, 1),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """One Monday–Sunday week, counted only over days since the member joined, up to today."""
+
+    start: date
+    days: int  # days of this week the member could have done (joined, not in the future)
+    completed: int
+    average_rating: Decimal | None
+    actions_done: int
+
+
+def weekly_summary(days: Iterable[DayRecord], first_day: date, today: date, weeks: int = 8,
+                   actions_done: set[date] | None = None) -> list[Week]:
+    """The last `weeks` weeks, newest first; weeks wholly before the first day are left out."""
+    by_date = {d.date: d for d in days}
+    actions_done = actions_done or set()
+    monday = today - timedelta(days=today.weekday())
+    summary = []
+    for w in range(weeks):
+        start = monday - timedelta(days=7 * w)
+        span = [start + timedelta(days=i) for i in range(7)]
+        span = [d for d in span if first_day <= d <= today]
+        if not span:
+            break
+        ratings = [by_date[d].rating for d in span if d in by_date and by_date[d].rating is not None]
+        summary.append(Week(
+            start=start,
+            days=len(span),
+            completed=sum(1 for d in span if d in by_date and by_date[d].completed),
+            average_rating=_round(Decimal(sum(ratings)) / len(ratings), 1) if ratings else None,
+            actions_done=sum(1 for d in span if d in actions_done),
+        ))
+    return summary

@@ -1,39 +1,78 @@
-"""Progress `/progress`: the figures and the last weeks, day by day."""
+"""Progress `/progress`: the figures, a calendar heatmap, the rating trend, the score curve and
+a weekly summary."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import flet as ft
+import flet_charts as fch
 
+from chris_app.domain.stats import score_series, weekly_summary
 from chris_app.services import day, summary
+from chris_app.services.profile import get_profile
 from chris_app.state import use_app
 from chris_app.views.common import Figure, Frame, Note, Section
 
 WEEKS = 12
+TREND_DAYS = 30
+
+
+def Heatmap(completed: set, today) -> ft.Control:
+    start = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
+    columns = []
+    for w in range(WEEKS):
+        cells = []
+        for i in range(7):
+            d = start + timedelta(days=7 * w + i)
+            done = d in completed
+            cells.append(ft.Container(
+                width=18, height=18, border_radius=4,
+                bgcolor=(ft.Colors.GREEN if done else ft.Colors.SURFACE_CONTAINER_HIGHEST)
+                if d <= today else ft.Colors.TRANSPARENT,
+                tooltip=f"{d:%a %d %b}: {'completed' if done else 'not completed'}",
+            ))
+        columns.append(ft.Column(cells, spacing=3))
+    done_in_view = sum(1 for d in completed if start <= d <= today)
+    return ft.Semantics(
+        label=f"Calendar of the last {WEEKS} weeks: {done_in_view} completed days",
+        container=True,
+        content=ft.Row(columns, spacing=3, scroll=ft.ScrollMode.AUTO),
+    )
+
+
+def Chart(points: list[tuple[int, float]], max_y: float, color, label: str, y_title: str) -> ft.Control:
+    return ft.Semantics(label=label, container=True, content=ft.Container(height=180, content=fch.LineChart(
+        data_series=[fch.LineChartData(
+            points=[fch.LineChartDataPoint(x, y) for x, y in points],
+            color=color, stroke_width=3, curved=True, prevent_curve_over_shooting=True,
+        )],
+        min_y=0, max_y=max_y, min_x=0, max_x=max(1, points[-1][0] if points else 1),
+        left_axis=fch.ChartAxis(title=ft.Text(y_title, size=11), label_size=32),
+        bottom_axis=fch.ChartAxis(title=ft.Text("older to newer", size=11), show_labels=False),
+        horizontal_grid_lines=fch.ChartGridLines(interval=max_y / 4, color=ft.Colors.OUTLINE_VARIANT, width=1),
+        interactive=False,
+    )))
 
 
 @ft.component
 def Progress():
     app = use_app()
     home = app.read(summary.home, app.now())
-    days = {d.date: d for d in app.read(day.all_days)}
-    st = home.stats
-    start = home.today - timedelta(days=home.today.weekday() + 7 * (WEEKS - 1))
-    weeks = []
-    for w in range(WEEKS):
-        cells = []
-        for i in range(7):
-            d = start + timedelta(days=7 * w + i)
-            s = days.get(d)
-            done = bool(s and s.morning_completed)
-            cells.append(ft.Container(
-                width=18, height=18, border_radius=4,
-                bgcolor=(ft.Colors.GREEN if done else ft.Colors.SURFACE_CONTAINER_HIGHEST)
-                if d <= home.today else ft.Colors.TRANSPARENT,
-                tooltip=f"{d:%a %d %b}: {'completed' if done else 'not completed'}",
-            ))
-        weeks.append(ft.Column(cells, spacing=3))
+    first_day = app.read(get_profile).first_day
+    sessions = app.read(day.all_days)
+    records = app.read(summary.day_records)
+    completed = {d.date for d in records if d.completed}
+    st, today = home.stats, home.today
+
+    trend_start = max(first_day, today - timedelta(days=TREND_DAYS - 1))
+    ratings = [((d.date - trend_start).days, float(d.rating)) for d in sorted(records, key=lambda r: r.date)
+               if d.rating is not None and trend_start <= d.date <= today]
+    series = score_series(completed, max(first_day, today - timedelta(days=365)), today)[-90:]
+    scores = [(i, round(v * 100, 1)) for i, (_, v) in enumerate(series)]
+    weeks = weekly_summary(records, first_day, today,
+                           actions_done={s.date for s in sessions if s.action_completed})
+
     return Frame("/progress", "Progress", [
         ft.Row([
             Figure("Current streak", f"{st.current_streak}", "progress-current-streak"),
@@ -41,14 +80,29 @@ def Progress():
             Figure("Completion rate", f"{st.completion_rate}%", "progress-completion-rate"),
             Figure("Discipline score", f"{st.score}%", "progress-score"),
         ], wrap=True, spacing=10, run_spacing=10),
-        Section(f"Last {WEEKS} weeks", ft.Row(weeks, spacing=3, scroll=ft.ScrollMode.AUTO),
+        Section(f"Last {WEEKS} weeks", Heatmap(completed, today),
                 Note("Each square is a day (Monday at the top); green days have a recorded reading.")),
-        Section("Recent days", *[
-            ft.Text(f"{d.date:%a %d %b}: " + ", ".join(filter(None, [
-                "morning ✓" if d.morning_completed else "morning —",
-                f"rating {d.discipline_rating}" if d.discipline_rating else None,
-                f"win: {d.biggest_win}" if d.biggest_win else None,
-            ])))
-            for d in sorted(days.values(), key=lambda d: d.date, reverse=True)[:14]
-        ] or [Note("Nothing yet. Your first morning starts the count.")]),
+        Section(
+            "Discipline rating, last 30 days",
+            Chart(ratings, 10, ft.Colors.DEEP_ORANGE, f"Rating trend: {len(ratings)} rated days", "rating")
+            if ratings else Note("Rate your day in the evening review to see your trend here."),
+        ),
+        Section(
+            "Discipline score",
+            Chart(scores, 100, ft.Colors.GREEN, f"Score curve, now {st.score}%", "score %") if scores
+            else Note("Your score starts with your first completed morning."),
+            Note("The score forgives a missed day: it rises with each completed morning and fades "
+                 "slowly (half-life 13 days) when you miss."),
+        ),
+        Section("Weekly summary", *[
+            ft.Semantics(
+                identifier=f"week-{w.start.isoformat()}",
+                container=True,
+                content=ft.Text(
+                    f"Week of {w.start:%d %b}: {w.completed}/{w.days} mornings"
+                    + (f" · average rating {w.average_rating}" if w.average_rating is not None else "")
+                    + f" · {w.actions_done} actions done"),
+            )
+            for w in weeks
+        ]),
     ])
