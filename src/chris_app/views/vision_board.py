@@ -65,7 +65,7 @@ def TileEditor(position: int, tile: Tile | None):
     )
     return ft.Semantics(identifier=f"tile-{position}", container=True, content=ft.Card(content=ft.Container(
         padding=10,
-        width=190,
+        width=230,
         content=ft.Column([
             image,
             ft.TextField(label=f"Caption {position}", value=(tile.caption or "") if tile else "",

@@ -1,0 +1,107 @@
+"""Regenerate docs/screenshots/: each main screen at phone (390×844) and desktop (1280×800)
+size, in the light and the dark theme, from a demo member with ten days of history.
+
+    .venv/bin/python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "docs" / "screenshots"
+SCREENS = ["/", "/morning", "/evening", "/progress", "/vision-board", "/settings"]
+SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+NOW = datetime(2026, 6, 18, 5, 40, tzinfo=timezone.utc)  # 07:40 in Berlin
+
+
+def png(width: int, height: int, top: tuple, bottom: tuple) -> bytes:
+    """A vertical gradient as a PNG, standing in for a member's photo."""
+    rows = b""
+    for y in range(height):
+        t = y / (height - 1)
+        pixel = bytes(int(a + (b - a) * t) for a, b in zip(top, bottom))
+        rows += b"\0" + pixel * width
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def seed(data_dir: Path, theme: str) -> None:
+    os.environ["CHRIS_APP_DATA_DIR"] = str(data_dir)
+    from chris_app.paths import database_path
+    from chris_app.services import day, recordings, vision_board
+    from chris_app.services.profile import ensure_profile, update_settings
+    from chris_app.store import open_store
+    from tests.conftest import wav_bytes
+
+    store = open_store(database_path())
+    start = NOW - timedelta(days=10)
+    ensure_profile(store, start, "Europe/Berlin")
+    for offset in range(10):
+        if offset in (3, 7):
+            continue  # two missed days
+        morning = start + timedelta(days=offset)
+        recordings.import_audio_file(store, morning, "reading.wav", wav_bytes(21))
+        day.mark_vision_board_viewed(store, morning)
+        day.set_action(store, morning, "Call three prospects before noon")
+        day.save_evening(store, morning + timedelta(hours=14), action_completed=offset % 3 != 0,
+                         discipline_rating=5 + offset % 5, biggest_win="Made the call I was avoiding")
+    colours = [((255, 140, 60), (120, 40, 20)), ((60, 140, 255), (10, 30, 90)), ((90, 200, 120), (20, 80, 40)),
+               ((240, 200, 80), (150, 90, 20))]
+    for position, (top, bottom) in enumerate(colours, start=1):
+        vision_board.set_tile(store, start, position, png(96, 96, top, bottom),
+                              ["Cabin by the lake", "Run a marathon", "Healthy family", "Own business"][position - 1])
+    update_settings(store, start, theme=theme)
+    store.close()
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_served
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for theme in ("light", "dark"):
+            data_dir = Path(tmp) / theme
+            subprocess.run([sys.executable, __file__, "--seed", str(data_dir), theme], check=True)
+            port = free_port()
+            env = {**os.environ, "CHRIS_APP_DATA_DIR": str(data_dir), "TZ": "Europe/Berlin",
+                   "CHRIS_APP_NOW": NOW.isoformat()}
+            app = subprocess.Popen([sys.executable, "-m", "chris_app", "--web", "--port", str(port)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_until_served(f"http://127.0.0.1:{port}/", app)
+                for size, (width, height) in SIZES.items():
+                    for route in SCREENS:
+                        page = browser.new_page(viewport={"width": width, "height": height})
+                        page.goto(f"http://127.0.0.1:{port}{route}")
+                        page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+                        time.sleep(2.5)
+                        name = (route.strip("/") or "home").replace("/", "-")
+                        page.screenshot(path=str(OUT / f"{name}-{size}-{theme}.png"))
+                        page.close()
+            finally:
+                app.terminate()
+                app.wait(timeout=10)
+        browser.close()
+    print(f"wrote {len(list(OUT.glob('*.png')))} screenshots to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--seed":
+        seed(Path(sys.argv[2]), sys.argv[3])
+    else:
+        main()
