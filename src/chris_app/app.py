@@ -8,6 +8,7 @@ from datetime import datetime
 import flet as ft
 
 from chris_app.device import device_timezone
+from chris_app.notifications.runner import ReminderRunner, desktop_notify
 from chris_app.services import recordings
 from chris_app.services.profile import ensure_profile, get_settings
 from chris_app.state import AppContext, AppState, system_clock
@@ -65,5 +66,12 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
         # render does not reach a freshly connected client.
         page.theme_mode = THEMES[get_settings(store).theme]
         page.render_views(lambda: App(store, clock))
+        if not page.web and not page.platform.is_mobile():
+            # Desktop: reminders while the app runs. Phones need the notifications extension
+            # of a built app (not part of this version); the web build has no reminders.
+            notify = desktop_notify()
+            if notify:
+                runner = ReminderRunner(store, clock, notify, page.navigate)
+                page.run_task(runner.run_forever)
 
     return main

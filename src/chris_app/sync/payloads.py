@@ -434,8 +434,8 @@ def _recording_for(conn: sqlite3.Connection, row: Mapping, local: Mapping | None
             "insert into recordings (id, date, path, mime, duration_ms, sample_rate, size_bytes, sha256,"
             " created_at, uploaded_at) values (?, ?, ?, 'audio/ogg', ?, null, 1, ?, ?, ?)",
             (rec_id, row["date"], REMOTE_PREFIX + path, max(int(row.get("recording_duration_ms") or 1), 1),
-             sha or "0" * 64, normalize_stamp(row.get("morning_completed_at")) or normalize_stamp(row["updated_at"]),
-             normalize_stamp(row["updated_at"])))
+             sha or "0" * 64, normalize_stamp(row.get("morning_completed_at")) or normalize_stamp(row.get("morning_updated_at")),
+             normalize_stamp(row.get("updated_at"))))
     return rec_id
 
 
@@ -462,7 +462,7 @@ def _apply_session(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None
         "discipline_rating": row.get("discipline_rating"),
         "biggest_win": row.get("biggest_win"),
         "evening_updated_at": stamps[1],
-        "created_at": normalize_stamp(row.get("created_at")) or stamps[2],
+        "created_at": normalize_stamp(row.get("created_at")) or max(s for s in stamps if s),
         "updated_at": max(s for s in stamps if s),
     }
     cols = ", ".join(values)

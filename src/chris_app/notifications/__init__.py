@@ -1,0 +1,1 @@
+"""On-device reminders while the app runs (desktop: desktop-notifier)."""
