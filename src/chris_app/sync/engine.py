@@ -87,6 +87,7 @@ _REASONS = {
     "42501": "your account is not allowed to change it",
     "22008": "its date is out of range",
     "22001": "a text is too long",
+    "local": "this device could not store the version from your account",
 }
 _WHAT = {"daily_sessions": "A day", "affirmations": "Your affirmations", "vision_board_tiles": "A vision board image",
          "settings": "Your settings", "profile": "Your profile"}
@@ -172,6 +173,8 @@ def attach_account(store: Store, user_id: str, now: datetime) -> None:
 
 class SyncEngine:
     """Push/pull for one signed-in member on one device. Thread-safe; blocking calls."""
+
+    MAX_OPS_PER_PASS = 1000  # 200 entries each: far more than any device's history
 
     def __init__(self, store: Store, transport: Transport, user_id: str, *,
                  batch_size: int = 200, max_attempts: int = 5, base_delay: float = 1.0, max_delay: float = 60.0,
@@ -274,7 +277,10 @@ class SyncEngine:
         self._check_account()
         report = SyncReport()
         for _ in range(3):
-            while (op_id := self.push_one()) is not None:
+            for _ in range(self.MAX_OPS_PER_PASS):  # a bound, so no bug can spin forever
+                op_id = self.push_one()
+                if op_id is None:
+                    break
                 report.ops.append(op_id)
             pulled = self.pull()
             if pulled is not None:
@@ -343,17 +349,22 @@ class SyncEngine:
             if now.op == "delete" or row_payload(conn, now, self.user_id) == sent:
                 conn.execute("delete from outbox where seq = ?", (entry.seq,))
             # else: edited while in flight — stays queued for the next batch
-        rejected = result.get("rejected") or []
-        if rejected:
-            kept = [_as_dict(r) for r in self.rejections_in(conn)]
-            at = stamp(self.clock())
-            for r in rejected:
-                entity = LOCAL_ENTITY.get(r.get("table"), r.get("table") or "")
-                kept.append({"entity": entity, "row_id": r.get("id") or ("1" if entity in ("profile", "settings") else None),
-                             "code": r.get("code") or "", "reason": r.get("reason") or "", "at": at})
-            _set(conn, "rejections", json.dumps(kept[-50:]))
+        self._remember(conn, [(r.get("table"), r.get("id"), r.get("code"), r.get("reason"))
+                              for r in result.get("rejected") or []])
         apply_push_result(conn, result)
         _set(conn, "pending_op", None)
+
+    def _remember(self, conn: sqlite3.Connection, problems: list[tuple]) -> None:
+        """Keep (server table, id, code, reason) of refused rows for the member (newest 50)."""
+        if not problems:
+            return
+        kept = [_as_dict(r) for r in self.rejections_in(conn)]
+        at = stamp(self.clock())
+        for table, row_id, code, reason in problems:
+            entity = LOCAL_ENTITY.get(table, table or "")
+            kept.append({"entity": entity, "row_id": row_id or ("1" if entity in ("profile", "settings") else None),
+                         "code": code or "", "reason": reason or "", "at": at})
+        _set(conn, "rejections", json.dumps(kept[-50:]))
 
     @staticmethod
     def rejections_in(conn: sqlite3.Connection) -> list[Rejection]:
@@ -372,6 +383,8 @@ class SyncEngine:
             if pending_count(conn) or _get(conn, "pending_op"):
                 return None  # edited while pulling: push those first, pull again next round
             skipped = apply_pull(conn, response.get("changes") or {}, self.user_id)
+            # a row this device cannot hold is reported, not retried forever (the cursor moves on)
+            self._remember(conn, [(s.table, s.id, "local", s.reason) for s in skipped])
             _set(conn, "cursor", str(int(response["cursor"])))
         return skipped
 

@@ -1,0 +1,213 @@
+"""The client's sync engine against the REAL sync RPCs: the payloads chris_app.sync builds are
+pushed and pulled through public.sync_push / public.sync_pull on the throwaway PostgreSQL
+cluster, as an authenticated member (role `authenticated` + JWT claims, as PostgREST does it),
+from stores filled by the app's own services."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+import soundfile
+
+from chris_app.services import affirmations, day, profile, vision_board
+from chris_app.services.profile import ensure_profile
+from chris_app.services.recordings import import_audio_file
+from chris_app.store import open_store
+from chris_app.sync.engine import SyncEngine, SyncState
+from chris_app.sync.payloads import snapshot
+
+pytestmark = pytest.mark.db
+
+MORNING_UTC = datetime(2026, 6, 10, 3, 30, tzinfo=timezone.utc)  # 05:30 in Berlin
+EVENING_UTC = MORNING_UTC + timedelta(hours=15)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+class Crash(BaseException):
+    pass
+
+
+class SqlTransport:
+    """The engine's Transport as the member's PostgREST requests: one committed transaction
+    per call. `crash_after_push` commits the push and then dies before the answer arrives."""
+
+    def __init__(self, pg, uid) -> None:
+        self.conn = pg.connect(options="-c statement_timeout=20000")
+        self.conn.execute("select set_config('role', 'authenticated', false),"
+                          " set_config('request.jwt.claims', %s, false)",
+                          (json.dumps({"sub": str(uid), "role": "authenticated"}),))
+        self.conn.commit()
+        self.crash_after_push = False
+        self.results: list[dict] = []
+
+    def push(self, changes, client_id, op_id):
+        result = self.conn.execute("select public.sync_push(%s::jsonb, %s::uuid, %s)",
+                                   (json.dumps(changes), client_id, op_id)).fetchone()[0]
+        self.conn.commit()
+        self.results.append(result)
+        if self.crash_after_push:
+            self.crash_after_push = False
+            raise Crash()
+        return result
+
+    def pull(self, since, client_id):
+        result = self.conn.execute("select public.sync_pull(%s, %s::uuid)", (since, client_id)).fetchone()[0]
+        self.conn.commit()
+        return result
+
+    def close(self):
+        self.conn.close()
+
+
+@pytest.fixture
+def member(pg):
+    with pg.connect(autocommit=True) as admin:
+        uid = admin.execute("select tests.create_supabase_user(%s)", (f"client-sync-{uuid.uuid4()}",)).fetchone()[0]
+        try:
+            yield str(uid)
+        finally:
+            admin.execute("select public.delete_member(%s)", (uid,))
+
+
+@pytest.fixture
+def rpc(pg, member):
+    transports = []
+
+    def make():
+        t = SqlTransport(pg, member)
+        transports.append(t)
+        return t
+
+    yield make
+    for t in transports:
+        t.close()
+
+
+def new_device(path):
+    s = open_store(path)
+    ensure_profile(s, MORNING_UTC, "Europe/Berlin")
+    return s
+
+
+def engine(store, transport, uid):
+    return SyncEngine(store, transport, uid, sleep=lambda s: None, clock=lambda: MORNING_UTC)
+
+
+def wav(seconds: float = 25.0, samplerate: int = 16000) -> bytes:
+    t = np.arange(int(seconds * samplerate)) / samplerate
+    buf = io.BytesIO()
+    soundfile.write(buf, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), samplerate, format="WAV")
+    return buf.getvalue()
+
+
+def server_rows(pg, uid, sql):
+    with pg.connect() as admin:
+        return admin.execute(sql, (uid,)).fetchall()
+
+
+def test_a_guest_day_reaches_the_server_and_a_new_device_ends_equal(store, tmp_path, member, rpc, pg):
+    # a guest's day, made by the app's own services (a real Opus recording)
+    import_audio_file(store, MORNING_UTC, "reading.wav", wav())
+    day.mark_vision_board_viewed(store, MORNING_UTC)
+    day.set_action(store, MORNING_UTC, "Cold-call five prospects before noon",
+                   library_id="bd85054c-c13a-594e-9a06-8c7455772073")
+    day.save_evening(store, EVENING_UTC, action_completed=True, discipline_rating=8, biggest_win="Two meetings")
+    vision_board.set_tile(store, MORNING_UTC, 1, PNG, "Cabin by the lake")
+    profile.update_profile(store, MORNING_UTC, display_name="Chris")
+    second = new_device(tmp_path / "second" / "chris.sqlite3")
+
+    a, b = engine(store, rpc(), member), engine(second, rpc(), member)
+    assert a.run().state is SyncState.SYNCED
+    assert b.run().state is SyncState.SYNCED
+    assert a.run().state is SyncState.SYNCED  # brings the second device's starter text over
+
+    assert snapshot(store.conn, member) == snapshot(second.conn, member)
+    [(path, done, rating, lib, stamp)] = server_rows(pg, member,
+        "select recording_path, morning_completed, discipline_rating, violent_action_id::text, morning_updated_at"
+        " from public.daily_sessions where user_id = %s")
+    assert (path, done, rating, lib) == (f"{member}/2026-06-10-recording.ogg", True, 8,
+                                         "bd85054c-c13a-594e-9a06-8c7455772073")
+    [(total, name, zone)] = server_rows(pg, member,
+        "select total_days_completed, display_name, timezone from public.profiles where id = %s")
+    assert (total, name, zone) == (1, "Chris", "Europe/Berlin")  # statistics kept by the server's triggers
+    # the second device knows the recording by its object name, to download on demand
+    assert second.query("select path from recordings")[0][0] == f"remote:{member}/2026-06-10-recording.ogg"
+    second.close()
+
+
+def test_morning_on_one_device_and_evening_on_another_both_stay(store, tmp_path, member, rpc, pg):
+    other = new_device(tmp_path / "other" / "chris.sqlite3")
+    import_audio_file(store, MORNING_UTC, "reading.wav", wav())
+    day.save_evening(other, EVENING_UTC, action_completed=False, discipline_rating=5, biggest_win="Rested")
+
+    a, b = engine(store, rpc(), member), engine(other, rpc(), member)
+    a.run(), b.run(), a.run()
+
+    [(done, rating, n)] = server_rows(pg, member, "select bool_and(morning_completed), max(discipline_rating), count(*)"
+                                                  " from public.daily_sessions where user_id = %s")
+    assert (done, rating, n) == (True, 5, 1)
+    assert snapshot(store.conn, member) == snapshot(other.conn, member)
+    other.close()
+
+
+def test_a_row_the_server_refuses_comes_back_with_its_reason_and_the_rest_applies(store, member, rpc, pg):
+    profile.update_profile(store, MORNING_UTC, display_name="C" * 60)  # the server allows 40
+    day.set_action(store, MORNING_UTC, "Call the bank")
+
+    status = engine(store, rpc(), member).run()
+
+    assert status.state is SyncState.SYNCED
+    [rejection] = status.rejections
+    assert (rejection.entity, rejection.code) == ("profile", "23514")
+    assert "profiles_display_name_check" in rejection.reason
+    assert store.query("select count(*) from outbox where entity != 'recordings'")[0][0] == 0
+    assert server_rows(pg, member, "select violent_action from public.daily_sessions where user_id = %s") == \
+        [("Call the bank",)]
+
+
+def test_a_crash_after_the_server_committed_replays_the_same_op_and_doubles_nothing(tmp_path, member, rpc, pg):
+    path = tmp_path / "chris.sqlite3"
+    device = new_device(path)
+    day.set_action(device, MORNING_UTC, "Call the bank")
+    crashing = rpc()
+    crashing.crash_after_push = True
+    with pytest.raises(Crash):
+        engine(device, crashing, member).run()
+    device.close()
+
+    device = new_device(path)
+    again = rpc()
+    assert engine(device, again, member).run().state is SyncState.SYNCED
+
+    assert again.results[0]["replayed"] is True and again.results[0]["op_id"] == crashing.results[0]["op_id"]
+    assert server_rows(pg, member, "select count(*) from public.affirmations where user_id = %s") == [(1,)]
+    assert server_rows(pg, member, "select count(*) from public.daily_sessions where user_id = %s") == [(1,)]
+    device.close()
+
+
+def test_versions_tiles_and_ids_are_rekeyed_by_the_real_server(store, tmp_path, member, rpc, pg):
+    other = new_device(tmp_path / "other" / "chris.sqlite3")
+    b = engine(other, rpc(), member)
+    vision_board.set_tile(other, MORNING_UTC, 4, PNG, "Boat")
+    b.run()  # the other device's starter is version 1, its boat tile is at 4
+    affirmations.save_new_version(store, MORNING_UTC + timedelta(minutes=1), "I keep my word.")
+    vision_board.set_tile(store, MORNING_UTC + timedelta(minutes=2), 4, PNG, "Bigger boat")
+    import_audio_file(store, MORNING_UTC + timedelta(minutes=3), "reading.wav", wav())
+    a = engine(store, rpc(), member)
+    a.run(), b.run()
+
+    versions = dict(server_rows(pg, member, "select content, version from public.affirmations where user_id = %s"))
+    assert versions["I keep my word."] == 3
+    assert server_rows(pg, member, "select affirmations_version from public.daily_sessions where user_id = %s") == [(3,)]
+    [(tile_id, caption)] = server_rows(pg, member, "select id::text, caption from public.vision_boards"
+                                                   " where user_id = %s and deleted_at is null")
+    assert caption == "Bigger boat"
+    assert store.query("select id from vision_board_tiles")[0][0] == tile_id  # took the server's id
+    assert snapshot(store.conn, member) == snapshot(other.conn, member)
+    assert affirmations.active(other).content == "I keep my word."
+    other.close()

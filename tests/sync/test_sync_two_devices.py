@@ -1,0 +1,165 @@
+"""Two devices of one member edit offline (mornings on one, evenings on the other, affirmation
+versions, vision board tiles, settings) and sync in random orders — sometimes dying between a
+push and its acknowledgement — through the in-memory server model. In the end both hold the
+same data, and for every half-day, tile position and setting the newest edit on either device
+is the one kept: nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule
+
+from chris_app.services import affirmations, day, profile, vision_board
+from chris_app.sync.engine import SyncState
+from chris_app.sync.payloads import EVENING_KEYS, MORNING_KEYS, image_object, session_payload, snapshot
+from sync_helpers import MORNING, USER, engine_for, open_device, record_morning
+from fake_server import Crash, FakeServer, FakeTransport
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+DEVICE = st.sampled_from([0, 1])
+ACTIONS = st.sampled_from(["Call the bank", "Run 10 km", "Ask for the raise", "Pitch the investor"])
+CAPTIONS = st.sampled_from([None, "Cabin", "Boat", "Family"])
+TEXTS = st.sampled_from(["I keep my word.", "I act before I feel ready.", "I finish what I start."])
+# compared per half-day; the version number is the server's to give (checked separately)
+MORNING_FIELDS = tuple(k for k in MORNING_KEYS if k != "affirmations_version") + ("morning_updated_at",)
+EVENING_FIELDS = EVENING_KEYS + ("evening_updated_at",)
+
+
+class TwoDevices(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = Path(tempfile.mkdtemp(prefix="chris-two-devices-"))
+        self.server = FakeServer(USER)
+        self.paths = [self.dir / "a" / "chris.sqlite3", self.dir / "b" / "chris.sqlite3"]
+        self.stores = [open_device(p) for p in self.paths]
+        self.transports = [FakeTransport(self.server), FakeTransport(self.server)]
+        self.engines = [engine_for(s, t) for s, t in zip(self.stores, self.transports)]
+        self.minutes = 0
+        self.latest: dict[tuple, tuple[str, object]] = {}  # what → (stamp, values) of the newest edit
+        self.affirmation_ids = {r[0] for s in self.stores for r in s.query("select id from affirmations")}
+
+    def now(self):
+        self.minutes += 7  # one shared clock: every edit has its own instant; days go by too
+        return MORNING + timedelta(minutes=self.minutes)
+
+    def keep(self, what: tuple, stamp: str, values) -> None:
+        if what not in self.latest or stamp > self.latest[what][0]:
+            self.latest[what] = (stamp, values)
+
+    def remember_day(self, dev: int, date: str) -> None:
+        store = self.stores[dev]
+        row = store.query("select * from daily_sessions where date = ?", (date,))[0]
+        rec = store.query("select * from recordings where id = ?", (row["recording_id"],))
+        payload = session_payload(row, rec[0] if rec else None, USER)
+        if row["morning_updated_at"]:
+            self.keep(("morning", date), row["morning_updated_at"], {k: payload[k] for k in MORNING_FIELDS})
+        if row["evening_updated_at"]:
+            self.keep(("evening", date), row["evening_updated_at"], {k: payload[k] for k in EVENING_FIELDS})
+
+    # -- edits, offline ---------------------------------------------------------------------
+    @rule(dev=DEVICE, text=ACTIONS)
+    def set_action(self, dev, text):
+        self.remember_day(dev, day.set_action(self.stores[dev], self.now(), text).date.isoformat())
+
+    @rule(dev=DEVICE, audio=st.binary(min_size=1, max_size=8))
+    def record_reading(self, dev, audio):
+        now = self.now()
+        rec = record_morning(self.stores[dev], now, content=b"OggS" + audio + str(now).encode())
+        self.remember_day(dev, rec.date.isoformat())
+
+    @rule(dev=DEVICE)
+    def look_at_the_board(self, dev):
+        self.remember_day(dev, day.mark_vision_board_viewed(self.stores[dev], self.now()).date.isoformat())
+
+    @rule(dev=DEVICE, rating=st.integers(1, 10), done=st.booleans(), win=st.sampled_from(["Shipped", "Rested"]))
+    def review_the_evening(self, dev, rating, done, win):
+        saved = day.save_evening(self.stores[dev], self.now(), action_completed=done, discipline_rating=rating,
+                                 biggest_win=win)
+        self.remember_day(dev, saved.date.isoformat())
+
+    @rule(dev=DEVICE, text=TEXTS)
+    def write_affirmations(self, dev, text):
+        affirmations.save_new_version(self.stores[dev], self.now(), text)
+        self.affirmation_ids |= {r[0] for r in self.stores[dev].query("select id from affirmations")}
+
+    @rule(dev=DEVICE, position=st.integers(1, 3), caption=CAPTIONS)
+    def put_a_tile(self, dev, position, caption):
+        now = self.now()
+        tile = vision_board.set_tile(self.stores[dev], now, position, PNG, caption)
+        stamp = self.stores[dev].query("select updated_at from vision_board_tiles where id = ?", (tile.id,))[0][0]
+        self.keep(("tile", position), stamp, (image_object(USER, str(tile.image_path)), caption))
+
+    @rule(dev=DEVICE, position=st.integers(1, 3))
+    def remove_a_tile(self, dev, position):
+        if position in [t.position for t in vision_board.tiles(self.stores[dev])]:
+            now = self.now()
+            vision_board.remove_tile(self.stores[dev], now, position)
+            self.keep(("tile", position), self.stores[dev].query(
+                "select max(created_at) from outbox where op = 'delete'")[0][0], None)
+
+    @rule(dev=DEVICE, theme=st.sampled_from(["light", "dark", "system"]))
+    def choose_a_theme(self, dev, theme):
+        now = self.now()
+        profile.update_settings(self.stores[dev], now, theme=theme)
+        self.keep(("theme",), self.stores[dev].query("select updated_at from settings")[0][0], theme)
+
+    # -- syncing ----------------------------------------------------------------------------
+    @rule(dev=DEVICE)
+    def sync(self, dev):
+        assert self.engines[dev].run().state is SyncState.SYNCED
+
+    @rule(dev=DEVICE)
+    def sync_and_die_before_the_answer(self, dev):
+        self.transports[dev].crash_after_push = True
+        try:
+            self.engines[dev].run()
+        except Crash:
+            pass
+        self.transports[dev].crash_after_push = False
+        self.stores[dev].close()  # the app starts again on the same database file
+        self.stores[dev] = open_device(self.paths[dev])
+        self.engines[dev] = engine_for(self.stores[dev], self.transports[dev])
+
+    def teardown(self) -> None:
+        try:
+            if not any(s.conn is None for s in self.stores):
+                self.check_convergence()
+        finally:
+            for s in self.stores:
+                s.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def check_convergence(self) -> None:
+        for dev in (0, 1, 0):
+            assert self.engines[dev].run().state is SyncState.SYNCED
+        a, b = (snapshot(s.conn, USER) for s in self.stores)
+        assert a == b, "the two devices differ after syncing"
+
+        days = {d["date"]: d for d in a["daily_sessions"]}
+        for (what, *key), (_, values) in self.latest.items():
+            if what in ("morning", "evening"):
+                kept = days[key[0]]
+                assert {k: kept.get(k) for k in values} == values, f"the newest {what} of {key[0]} was lost"
+        tiles = {t["position"]: (t["image_path"], t["caption"]) for t in a["vision_boards"]}
+        for (what, *key), (_, values) in self.latest.items():
+            if what == "tile":
+                assert tiles.get(key[0]) == values, f"the newest edit of tile {key[0]} was lost"
+        if ("theme",) in self.latest:
+            assert a["user_settings"]["theme"] == self.latest[("theme",)][1]
+
+        ids = [x["id"] for x in a["affirmations"]]
+        assert set(ids) == self.affirmation_ids, "an affirmation version was lost or invented"
+        assert [x["version"] for x in a["affirmations"]] == list(range(1, len(ids) + 1))
+        assert sum(x["is_active"] for x in a["affirmations"]) == 1
+        assert len(self.server.sessions) == len(days)
+
+
+TwoDevices.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None,
+                                        suppress_health_check=[HealthCheck.too_slow])
+test_two_devices_editing_offline_and_syncing_in_any_order_converge_and_lose_nothing = TwoDevices.TestCase
