@@ -9,6 +9,8 @@ source scripts/apt.sh
 ensure_packages python3-venv libportaudio2 chromium fonts-dejavu-core \
                 postgresql-15 postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl \
                 espeak-ng sox
+# Node.js + npm fetch Deno for the edge functions' tests (supabase/functions/package.json).
+command -v npm >/dev/null || ensure_packages nodejs npm
 bash scripts/venv.sh test
 
 exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,104 @@
+// The database port: everything the functions read or write, as service_role, through the
+// service-role SQL functions of supabase/migrations (docs/backend.md). Implemented for real by
+// postgres_db.ts; tests of the handlers use testing/memory_db.ts.
+
+export type SubscriptionStatus = "trial" | "active" | "past_due" | "cancelled";
+export type StripeOutcome = "applied" | "duplicate" | "stale" | "unknown_member";
+
+/** The arguments of public.apply_stripe_subscription (null = leave as is). */
+export interface StripeUpdate {
+  eventId: string;
+  eventType: string;
+  eventCreated: Date;
+  userId: string | null;
+  customerId: string | null;
+  subscriptionId: string | null;
+  status: Exclude<SubscriptionStatus, "trial"> | null;
+  priceId: string | null;
+  currentPeriodEnd: Date | null;
+}
+
+export interface BillingProfile {
+  id: string;
+  email: string | null;
+  stripeCustomerId: string | null;
+  subscriptionStatus: SubscriptionStatus;
+}
+
+export type Channel = "email" | "push";
+
+/** A claimed row of notification_queue with the member's address. */
+export interface ReminderJob {
+  id: number;
+  userId: string;
+  kind: "morning_reminder" | "evening_reminder";
+  channel: Channel;
+  protocolDay: string;
+  deepLink: string;
+  attempts: number;
+  email: string | null;
+  fullName: string | null;
+  memberCode: string;
+}
+
+/** A claimed row of kit_sync_queue with the member's current figures. */
+export interface KitJob {
+  id: number;
+  userId: string;
+  kind: "welcome" | "weekly";
+  attempts: number;
+  email: string | null;
+  fullName: string | null;
+  memberNumber: number;
+  memberCode: string;
+  subscriptionStatus: SubscriptionStatus;
+  weeklyEmail: boolean;
+  weekNumber: number;
+  currentStreak: number;
+  longestStreak: number;
+  completionRate: number;
+  averageDisciplineRating: number;
+  disciplineScore: number;
+}
+
+export type AiFeature = "generate_affirmations" | "suggest_actions" | "analyze_progress";
+
+/** One protocol day of a member, as the AI functions see it. */
+export interface SessionSummary {
+  date: string;
+  morningCompleted: boolean;
+  violentAction: string | null;
+  actionCompleted: boolean | null;
+  eveningCompleted: boolean;
+  disciplineRating: number | null;
+  biggestWin: string | null;
+}
+
+export interface MemberStats {
+  currentStreak: number;
+  longestStreak: number;
+  totalDaysCompleted: number;
+  completionRate: number;
+  averageDisciplineRating: number;
+  disciplineScore: number;
+  today: string; // the member's protocol day now
+}
+
+export interface Db {
+  applyStripeSubscription(update: StripeUpdate): Promise<StripeOutcome>;
+  billingProfile(userId: string): Promise<BillingProfile | null>;
+
+  claimReminders(channel: Channel, limit: number): Promise<ReminderJob[]>;
+  finishReminder(id: number, sent: boolean, error?: string | null): Promise<void>;
+
+  claimKitSync(limit: number): Promise<KitJob[]>;
+  finishKitSync(id: number, ok: boolean, error?: string | null): Promise<void>;
+
+  consumeAiQuota(userId: string, feature: AiFeature, dailyLimit: number): Promise<boolean>;
+  refundAiQuota(userId: string, feature: AiFeature): Promise<void>;
+  /** Inserts a new affirmations version (the database numbers it and makes it active). */
+  saveAffirmations(userId: string, content: string): Promise<{ id: string; version: number }>;
+  /** The member's sessions of the last `days` protocol days (today included), oldest first. */
+  recentSessions(userId: string, days: number): Promise<SessionSummary[]>;
+  memberStats(userId: string): Promise<MemberStats | null>;
+}

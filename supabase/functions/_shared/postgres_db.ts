@@ -1,0 +1,190 @@
+// The database port over a direct Postgres connection (npm:postgres). In Supabase the functions
+// get SUPABASE_DB_URL; every call runs in its own transaction as service_role (`set local role`),
+// so the functions have exactly the service role's rights: the grants of the migrations apply,
+// and a missing grant fails here as it would through the API.
+import postgres from "postgres";
+import type {
+  AiFeature,
+  BillingProfile,
+  Channel,
+  Db,
+  KitJob,
+  MemberStats,
+  ReminderJob,
+  SessionSummary,
+  StripeOutcome,
+  StripeUpdate,
+} from "./db.ts";
+
+type Sql = ReturnType<typeof postgres>;
+// deno-lint-ignore no-explicit-any
+type Tx = any;
+
+/** A connection pool for SUPABASE_DB_URL (prepare: false so the transaction pooler works too). */
+export function connect(url: string): Sql {
+  return postgres(url, { prepare: false, max: 3, idle_timeout: 20, connect_timeout: 10 });
+}
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+export class PostgresDb implements Db {
+  constructor(private readonly sql: Sql) {}
+
+  private asServiceRole<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.sql.begin(async (tx: Tx) => {
+      await tx`set local role service_role`;
+      return await work(tx);
+    }) as Promise<T>;
+  }
+
+  applyStripeSubscription(u: StripeUpdate): Promise<StripeOutcome> {
+    return this.asServiceRole(async (tx) => {
+      const [row] = await tx`
+        select public.apply_stripe_subscription(
+          ${u.eventId}, ${u.eventType}, ${u.eventCreated.toISOString()}::timestamptz,
+          ${u.userId}::uuid, ${u.customerId}, ${u.subscriptionId}, ${u.status}, ${u.priceId},
+          ${u.currentPeriodEnd ? u.currentPeriodEnd.toISOString() : null}::timestamptz) as outcome`;
+      return row.outcome as StripeOutcome;
+    });
+  }
+
+  billingProfile(userId: string): Promise<BillingProfile | null> {
+    return this.asServiceRole(async (tx) => {
+      const [row] = await tx`
+        select p.id::text, p.email, p.stripe_customer_id, p.subscription_status
+          from public.profiles p where p.id = ${userId}::uuid`;
+      return row
+        ? {
+          id: row.id,
+          email: row.email,
+          stripeCustomerId: row.stripe_customer_id,
+          subscriptionStatus: row.subscription_status,
+        }
+        : null;
+    });
+  }
+
+  claimReminders(channel: Channel, limit: number): Promise<ReminderJob[]> {
+    return this.asServiceRole(async (tx) => {
+      const rows = await tx`
+        select id, user_id::text, kind, channel, protocol_day::text, deep_link, attempts, email, full_name, member_code
+          from public.claim_notifications_for(${channel}, ${limit})`;
+      return rows.map((r: Record<string, unknown>) =>
+        ({
+          id: Number(r.id),
+          userId: r.user_id,
+          kind: r.kind,
+          channel: r.channel,
+          protocolDay: r.protocol_day,
+          deepLink: r.deep_link,
+          attempts: Number(r.attempts),
+          email: r.email,
+          fullName: r.full_name,
+          memberCode: r.member_code,
+        }) as ReminderJob
+      );
+    });
+  }
+
+  finishReminder(id: number, sent: boolean, error: string | null = null): Promise<void> {
+    return this.asServiceRole(async (tx) => {
+      await tx`select public.finish_notification(${id}, ${sent}, ${error})`;
+    });
+  }
+
+  claimKitSync(limit: number): Promise<KitJob[]> {
+    return this.asServiceRole(async (tx) => {
+      const rows = await tx`select *, user_id::text as user_id from public.claim_kit_sync(${limit})`;
+      return rows.map((r: Record<string, unknown>) => ({
+        id: Number(r.id),
+        userId: r.user_id as string,
+        kind: r.kind as KitJob["kind"],
+        attempts: Number(r.attempts),
+        email: r.email as string | null,
+        fullName: r.full_name as string | null,
+        memberNumber: Number(r.member_number),
+        memberCode: r.member_code as string,
+        subscriptionStatus: r.subscription_status as KitJob["subscriptionStatus"],
+        weeklyEmail: Boolean(r.weekly_email),
+        weekNumber: Number(r.week_number),
+        currentStreak: num(r.current_streak),
+        longestStreak: num(r.longest_streak),
+        completionRate: num(r.completion_rate),
+        averageDisciplineRating: num(r.average_discipline_rating),
+        disciplineScore: num(r.discipline_score),
+      }));
+    });
+  }
+
+  finishKitSync(id: number, ok: boolean, error: string | null = null): Promise<void> {
+    return this.asServiceRole(async (tx) => {
+      await tx`select public.finish_kit_sync(${id}, ${ok}, ${error})`;
+    });
+  }
+
+  consumeAiQuota(userId: string, feature: AiFeature, dailyLimit: number): Promise<boolean> {
+    return this.asServiceRole(async (tx) => {
+      const [row] = await tx`select public.consume_ai_quota(${userId}::uuid, ${feature}, ${dailyLimit}) as ok`;
+      return row.ok === true;
+    });
+  }
+
+  refundAiQuota(userId: string, feature: AiFeature): Promise<void> {
+    return this.asServiceRole(async (tx) => {
+      await tx`select public.refund_ai_quota(${userId}::uuid, ${feature})`;
+    });
+  }
+
+  saveAffirmations(userId: string, content: string): Promise<{ id: string; version: number }> {
+    return this.asServiceRole(async (tx) => {
+      const [row] = await tx`
+        insert into public.affirmations (user_id, content, is_active)
+        values (${userId}::uuid, ${content}, true)
+        returning id::text, version`;
+      return { id: row.id, version: Number(row.version) };
+    });
+  }
+
+  recentSessions(userId: string, days: number): Promise<SessionSummary[]> {
+    return this.asServiceRole(async (tx) => {
+      const rows = await tx`
+        select s.date::text, s.morning_completed, s.violent_action, s.action_completed,
+               s.evening_completed, s.discipline_rating, s.biggest_win
+          from public.profiles p
+          join public.daily_sessions s on s.user_id = p.id
+         where p.id = ${userId}::uuid
+           and s.date > public.protocol_day(now(), p.timezone, p.day_start) - ${days}::int
+         order by s.date`;
+      return rows.map((r: Record<string, unknown>) => ({
+        date: r.date as string,
+        morningCompleted: Boolean(r.morning_completed),
+        violentAction: r.violent_action as string | null,
+        actionCompleted: r.action_completed as boolean | null,
+        eveningCompleted: Boolean(r.evening_completed),
+        disciplineRating: r.discipline_rating === null ? null : Number(r.discipline_rating),
+        biggestWin: r.biggest_win as string | null,
+      }));
+    });
+  }
+
+  memberStats(userId: string): Promise<MemberStats | null> {
+    return this.asServiceRole(async (tx) => {
+      const [r] = await tx`
+        select p.current_streak, p.longest_streak, p.total_days_completed, p.completion_rate,
+               p.average_discipline_rating, p.discipline_score,
+               public.protocol_day(now(), p.timezone, p.day_start)::text as today
+          from public.profiles p where p.id = ${userId}::uuid`;
+      return r
+        ? {
+          currentStreak: num(r.current_streak),
+          longestStreak: num(r.longest_streak),
+          totalDaysCompleted: num(r.total_days_completed),
+          completionRate: num(r.completion_rate),
+          averageDisciplineRating: num(r.average_discipline_rating),
+          disciplineScore: num(r.discipline_score),
+          today: r.today,
+        }
+        : null;
+    });
+  }
+}

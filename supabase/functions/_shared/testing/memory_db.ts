@@ -1,0 +1,178 @@
+// An in-memory Db for the handlers' unit tests. It mirrors the documented behaviour of the
+// service-role SQL functions (idempotency on the event id, stale events, retry cap, quota);
+// tests/db/test_db_edge_functions.py runs the real PostgresDb against the real functions.
+import type {
+  AiFeature,
+  BillingProfile,
+  Channel,
+  Db,
+  KitJob,
+  MemberStats,
+  ReminderJob,
+  SessionSummary,
+  StripeOutcome,
+  StripeUpdate,
+  SubscriptionStatus,
+} from "../db.ts";
+
+export interface FakeProfile {
+  id: string;
+  email: string | null;
+  fullName: string | null;
+  memberNumber: number;
+  stripeCustomerId: string | null;
+  stripeSubscriptionId: string | null;
+  stripePriceId: string | null;
+  subscriptionStatus: SubscriptionStatus;
+  subscriptionCurrentPeriodEnd: Date | null;
+  subscriptionEventAt: Date | null;
+}
+
+interface Row {
+  status: "pending" | "sending" | "sent" | "failed";
+  attempts: number;
+  lastError: string | null;
+}
+
+export class MemoryDb implements Db {
+  profiles = new Map<string, FakeProfile>();
+  processed = new Map<string, StripeOutcome>();
+  writes = 0; // calls that changed something
+  reminders: (ReminderJob & Row)[] = [];
+  kitJobs: (KitJob & Row)[] = [];
+  quota = new Map<string, number>();
+  affirmations: { id: string; userId: string; version: number; content: string; isActive: boolean }[] = [];
+  sessions = new Map<string, SessionSummary[]>();
+  stats = new Map<string, MemberStats>();
+  failNext: Error | null = null;
+
+  addMember(id: string, email: string, extra: Partial<FakeProfile> = {}): FakeProfile {
+    const p: FakeProfile = {
+      id,
+      email,
+      fullName: null,
+      memberNumber: this.profiles.size + 1,
+      stripeCustomerId: null,
+      stripeSubscriptionId: null,
+      stripePriceId: null,
+      subscriptionStatus: "trial",
+      subscriptionCurrentPeriodEnd: null,
+      subscriptionEventAt: null,
+      ...extra,
+    };
+    this.profiles.set(id, p);
+    return p;
+  }
+
+  private maybeFail() {
+    if (this.failNext) {
+      const e = this.failNext;
+      this.failNext = null;
+      throw e;
+    }
+  }
+
+  async applyStripeSubscription(u: StripeUpdate): Promise<StripeOutcome> {
+    this.maybeFail();
+    if (this.processed.has(u.eventId)) return "duplicate";
+    this.writes++;
+    const p = u.userId
+      ? this.profiles.get(u.userId)
+      : [...this.profiles.values()].find((x) => x.stripeCustomerId !== null && x.stripeCustomerId === u.customerId);
+    let outcome: StripeOutcome;
+    if (!p) outcome = "unknown_member";
+    else if (p.subscriptionEventAt && u.eventCreated < p.subscriptionEventAt) {
+      p.stripeCustomerId ??= u.customerId;
+      outcome = "stale";
+    } else {
+      p.stripeCustomerId = u.customerId ?? p.stripeCustomerId;
+      p.stripeSubscriptionId = u.subscriptionId ?? p.stripeSubscriptionId;
+      p.stripePriceId = u.priceId ?? p.stripePriceId;
+      p.subscriptionCurrentPeriodEnd = u.currentPeriodEnd ?? p.subscriptionCurrentPeriodEnd;
+      p.subscriptionStatus = u.status ?? p.subscriptionStatus;
+      p.subscriptionEventAt = u.eventCreated;
+      outcome = "applied";
+    }
+    this.processed.set(u.eventId, outcome);
+    return await Promise.resolve(outcome);
+  }
+
+  async billingProfile(userId: string): Promise<BillingProfile | null> {
+    this.maybeFail();
+    const p = this.profiles.get(userId);
+    return await Promise.resolve(
+      p
+        ? { id: p.id, email: p.email, stripeCustomerId: p.stripeCustomerId, subscriptionStatus: p.subscriptionStatus }
+        : null,
+    );
+  }
+
+  async claimReminders(channel: Channel, limit: number): Promise<ReminderJob[]> {
+    this.maybeFail();
+    const due = this.reminders.filter((r) => r.channel === channel && r.status === "pending").slice(0, limit);
+    for (const r of due) {
+      r.status = "sending";
+      r.attempts++;
+    }
+    return await Promise.resolve(due.map((r) => ({ ...r })));
+  }
+
+  async finishReminder(id: number, sent: boolean, error: string | null = null): Promise<void> {
+    const r = this.reminders.find((x) => x.id === id && x.status === "sending");
+    if (!r) return;
+    r.status = sent ? "sent" : r.attempts >= 5 ? "failed" : "pending";
+    r.lastError = sent ? null : error;
+    await Promise.resolve();
+  }
+
+  async claimKitSync(limit: number): Promise<KitJob[]> {
+    this.maybeFail();
+    const due = this.kitJobs.filter((r) => r.status === "pending").slice(0, limit);
+    for (const r of due) {
+      r.status = "sending";
+      r.attempts++;
+    }
+    return await Promise.resolve(due.map((r) => ({ ...r })));
+  }
+
+  async finishKitSync(id: number, ok: boolean, error: string | null = null): Promise<void> {
+    const r = this.kitJobs.find((x) => x.id === id && x.status === "sending");
+    if (!r) return;
+    r.status = ok ? "sent" : r.attempts >= 5 ? "failed" : "pending";
+    r.lastError = ok ? null : error;
+    await Promise.resolve();
+  }
+
+  async consumeAiQuota(userId: string, feature: AiFeature, dailyLimit: number): Promise<boolean> {
+    this.maybeFail();
+    const key = `${userId}/${feature}`;
+    const used = this.quota.get(key) ?? 0;
+    if (dailyLimit <= 0 || used >= dailyLimit || !this.profiles.has(userId)) return false;
+    this.quota.set(key, used + 1);
+    return await Promise.resolve(true);
+  }
+
+  async refundAiQuota(userId: string, feature: AiFeature): Promise<void> {
+    const key = `${userId}/${feature}`;
+    this.quota.set(key, Math.max(0, (this.quota.get(key) ?? 0) - 1));
+    await Promise.resolve();
+  }
+
+  async saveAffirmations(userId: string, content: string): Promise<{ id: string; version: number }> {
+    this.maybeFail();
+    const mine = this.affirmations.filter((a) => a.userId === userId);
+    for (const a of mine) a.isActive = false;
+    const row = { id: crypto.randomUUID(), userId, version: mine.length + 1, content, isActive: true };
+    this.affirmations.push(row);
+    return await Promise.resolve({ id: row.id, version: row.version });
+  }
+
+  async recentSessions(userId: string, _days: number): Promise<SessionSummary[]> {
+    this.maybeFail();
+    return await Promise.resolve(this.sessions.get(userId) ?? []);
+  }
+
+  async memberStats(userId: string): Promise<MemberStats | null> {
+    return await Promise.resolve(this.stats.get(userId) ?? null);
+  }
+}

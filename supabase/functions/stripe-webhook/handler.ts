@@ -1,0 +1,164 @@
+// Stripe webhook: the only writer of the subscription fields (PRODUCT.md 4, 8.6).
+// 1. The signature is verified on the raw body (constructEventAsync, Web Crypto): a forged or
+//    replayed-after-5-minutes request gets 400 and writes nothing.
+// 2. Each handled event becomes one call of public.apply_stripe_subscription, which records the
+//    event id (a redelivery is 'duplicate', no second effect) and ignores events older than the
+//    last applied one ('stale'), so out-of-order delivery ends in the right state.
+// 3. The member is found by client_reference_id / metadata.user_id (set by
+//    create-checkout-session on the session and on the subscription) or by Stripe customer id.
+import type Stripe from "stripe";
+import type { Db, StripeUpdate, SubscriptionStatus } from "../_shared/db.ts";
+import { json } from "../_shared/http.ts";
+
+export interface StripeWebhookDeps {
+  stripe: Stripe;
+  webhookSecret: string;
+  db: Db;
+  cryptoProvider: Stripe.CryptoProvider;
+  /** seconds a signature stays valid (Stripe's default: 300) */
+  toleranceSeconds?: number;
+  log?: (msg: string) => void;
+}
+
+export const HANDLED_EVENTS = [
+  "checkout.session.completed",
+  "customer.subscription.created",
+  "customer.subscription.updated",
+  "customer.subscription.deleted",
+  "invoice.paid",
+  "invoice.payment_failed",
+] as const;
+
+type MemberStatus = Exclude<SubscriptionStatus, "trial">;
+
+/** Stripe's subscription status → the member-facing one (null: no change). */
+export function memberStatus(stripeStatus: string): MemberStatus | null {
+  switch (stripeStatus) {
+    case "active":
+    case "trialing":
+      return "active";
+    case "past_due":
+    case "unpaid":
+    case "paused":
+      return "past_due";
+    case "canceled":
+    case "incomplete_expired":
+      return "cancelled";
+    default: // "incomplete": the first payment is still being made
+      return null;
+  }
+}
+
+const idOf = (v: unknown): string | null =>
+  typeof v === "string"
+    ? v
+    : (v && typeof v === "object" && typeof (v as { id?: unknown }).id === "string")
+    ? (v as { id: string }).id
+    : null;
+
+const dateOf = (seconds: unknown): Date | null => typeof seconds === "number" ? new Date(seconds * 1000) : null;
+
+const uuidOrNull = (v: unknown): string | null =>
+  typeof v === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? v : null;
+
+// deno-lint-ignore no-explicit-any
+type Obj = Record<string, any>;
+
+/** The database update an event asks for, or null when the event is not about a subscription. */
+export function updateFor(event: Stripe.Event): StripeUpdate | null {
+  const base = {
+    eventId: event.id,
+    eventType: event.type,
+    eventCreated: new Date(event.created * 1000),
+    userId: null,
+    customerId: null,
+    subscriptionId: null,
+    status: null,
+    priceId: null,
+    currentPeriodEnd: null,
+  } satisfies StripeUpdate;
+  const obj = event.data.object as unknown as Obj;
+
+  switch (event.type) {
+    case "checkout.session.completed": {
+      if (obj.mode !== "subscription") return null;
+      const paid = obj.payment_status === "paid" || obj.payment_status === "no_payment_required";
+      return {
+        ...base,
+        userId: uuidOrNull(obj.client_reference_id) ?? uuidOrNull(obj.metadata?.user_id),
+        customerId: idOf(obj.customer),
+        subscriptionId: idOf(obj.subscription),
+        status: paid ? "active" : null,
+      };
+    }
+    case "customer.subscription.created":
+    case "customer.subscription.updated":
+    case "customer.subscription.deleted": {
+      const item = obj.items?.data?.[0];
+      return {
+        ...base,
+        userId: uuidOrNull(obj.metadata?.user_id),
+        customerId: idOf(obj.customer),
+        subscriptionId: obj.id ?? null,
+        status: event.type === "customer.subscription.deleted" ? "cancelled" : memberStatus(String(obj.status)),
+        priceId: idOf(item?.price),
+        // current_period_end moved from the subscription to its items in API 2025-03-31
+        currentPeriodEnd: dateOf(item?.current_period_end ?? obj.current_period_end),
+      };
+    }
+    case "invoice.paid":
+    case "invoice.payment_failed": {
+      // the subscription moved to parent.subscription_details in API 2025-03-31
+      const details = obj.parent?.subscription_details;
+      const subscriptionId = idOf(details?.subscription) ?? idOf(obj.subscription);
+      if (!subscriptionId) return null; // a one-off invoice, not the membership
+      const line = obj.lines?.data?.find((l: Obj) => l?.period?.end) ?? null;
+      return {
+        ...base,
+        userId: uuidOrNull(details?.metadata?.user_id ?? obj.subscription_details?.metadata?.user_id),
+        customerId: idOf(obj.customer),
+        subscriptionId,
+        status: event.type === "invoice.paid" ? "active" : "past_due",
+        currentPeriodEnd: event.type === "invoice.paid" ? dateOf(line?.period?.end) : null,
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+export function makeStripeWebhookHandler(deps: StripeWebhookDeps): (req: Request) => Promise<Response> {
+  const log = deps.log ?? console.log;
+  return async (req) => {
+    if (req.method !== "POST") return json({ error: { code: "method_not_allowed", message: "Use POST." } }, 405);
+    const signature = req.headers.get("Stripe-Signature");
+    if (!signature) return json({ error: { code: "bad_signature", message: "Missing Stripe-Signature." } }, 400);
+    const body = await req.text(); // the raw body: the signature is over these exact bytes
+    let event: Stripe.Event;
+    try {
+      event = await deps.stripe.webhooks.constructEventAsync(
+        body,
+        signature,
+        deps.webhookSecret,
+        deps.toleranceSeconds ?? 300,
+        deps.cryptoProvider,
+      );
+    } catch (err) {
+      log(`stripe-webhook: rejected: ${err instanceof Error ? err.message : err}`);
+      return json({ error: { code: "bad_signature", message: "Invalid signature." } }, 400);
+    }
+
+    const update = updateFor(event);
+    if (!update) return json({ received: true, ignored: true, type: event.type });
+    // A database error propagates as 500: Stripe retries, and the event id was not recorded
+    // (apply_stripe_subscription runs as one transaction).
+    try {
+      const outcome = await deps.db.applyStripeSubscription(update);
+      log(`stripe-webhook: ${event.id} ${event.type} -> ${outcome}`);
+      return json({ received: true, outcome });
+    } catch (err) {
+      log(`stripe-webhook: ${event.id} ${event.type} failed: ${err instanceof Error ? err.message : err}`);
+      return json({ error: { code: "internal", message: "Could not record the event; Stripe will retry." } }, 500);
+    }
+  };
+}
