@@ -102,11 +102,18 @@ def Note(text: str) -> ft.Text:
 
 
 def IconAction(icon: ft.IconData, label: str, on_click, disabled: bool = False) -> ft.Control:
-    """An icon button that screen readers (and tests) find by its label: a bare IconButton's
-    tooltip is not announced as the button's name."""
-    return ft.Semantics(
+    """An icon button that screen readers (and tests) find by its label. A bare IconButton's
+    tooltip is announced as a separate node with an unnamed button inside; merging a labelled
+    Semantics with the button gives one named button."""
+    return ft.MergeSemantics(content=ft.Semantics(
         label=label,
         button=True,
-        container=True,
-        content=ft.IconButton(icon, tooltip=label, on_click=on_click, disabled=disabled),
-    )
+        content=ft.IconButton(icon, on_click=on_click, disabled=disabled),
+    ))
+
+
+def OwnNode(control: ft.Control) -> ft.Control:
+    """Keep a control (a text field) its own accessibility node with its own bounds. Inside a
+    labelled container (a Section) Flutter would otherwise merge it into the container's node,
+    whose bounds are the whole card: a tap on the field's centre could land on an image."""
+    return ft.Semantics(container=True, content=control)

@@ -8,7 +8,7 @@ import flet as ft
 from chris_app.services import day, summary
 from chris_app.services.profile import get_profile
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Frame, Note, Section
+from chris_app.views.common import ErrorText, Frame, Note, OwnNode, Section
 
 
 @ft.component
@@ -79,9 +79,9 @@ def Evening():
         ),
         Section(
             "Biggest win of the day",
-            ft.TextField(label="Biggest win", value=(s.biggest_win or "") if s else "", multiline=True,
-                         min_lines=2, max_lines=5, max_length=1000,
-                         on_change=lambda e: setattr(win, "current", e.control.value)),
+            OwnNode(ft.TextField(label="Biggest win", value=(s.biggest_win or "") if s else "", multiline=True,
+                                 min_lines=2, max_lines=5, max_length=1000,
+                                 on_change=lambda e: setattr(win, "current", e.control.value))),
             ErrorText(problems.get("biggest_win")),
             identifier="evening-win",
         ),

@@ -11,7 +11,7 @@ from chris_app.library import CATEGORIES, by_category
 from chris_app.services import affirmations, day, recordings, summary, vision_board
 from chris_app.services.profile import get_settings
 from chris_app.state import use_app
-from chris_app.views.common import Check, ErrorText, Frame, Note, Section, go
+from chris_app.views.common import Check, ErrorText, Frame, Note, OwnNode, Section, go
 from chris_app.views.playback import Playback
 from chris_app.views.reading_recorder import ReadingRecorder
 from chris_app.views.vision_board import TileGrid
@@ -142,8 +142,9 @@ def ActionCard(session):
             )
             for a in by_category(category)
         ], spacing=0),
-        ft.TextField(label="Or write your own action", max_length=280,
-                     on_change=lambda e: setattr(own, "current", e.control.value), on_submit=set_own_action),
+        OwnNode(ft.TextField(label="Or write your own action", max_length=280,
+                             on_change=lambda e: setattr(own, "current", e.control.value),
+                             on_submit=set_own_action)),
         ft.FilledTonalButton("Set my own action", on_click=set_own_action),
         ErrorText(error),
         identifier="action",

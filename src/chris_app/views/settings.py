@@ -9,7 +9,7 @@ from chris_app import __version__
 from chris_app.domain.days import all_timezones
 from chris_app.services.profile import get_profile, get_settings, update_profile, update_settings
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Frame, IconAction, Note, Section, go
+from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, go
 from chris_app.views.data_rights import YourData
 
 
@@ -59,10 +59,10 @@ def Settings():
                     set_day_start((day_start + 1) % 24), set_saved(False))),
             ]),
             Note("Anything you do before this hour counts for the day before."),
-            ft.TextField(label="Morning protocol time", value=profile.morning_time, hint_text="05:30",
-                         on_change=field("morning_time")),
-            ft.TextField(label="Evening review time", value=profile.evening_time, hint_text="20:00",
-                         on_change=field("evening_time")),
+            OwnNode(ft.TextField(label="Morning protocol time", value=profile.morning_time, hint_text="05:30",
+                                 on_change=field("morning_time"))),
+            OwnNode(ft.TextField(label="Evening review time", value=profile.evening_time, hint_text="20:00",
+                                 on_change=field("evening_time"))),
             Note("Changing the time zone or day start never moves days you already recorded."),
             ErrorText(error),
             ft.FilledButton("Save", icon=ft.Icons.SAVE, on_click=save_profile),

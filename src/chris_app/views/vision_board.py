@@ -9,7 +9,7 @@ import flet as ft
 from chris_app.services import vision_board
 from chris_app.services.vision_board import Tile
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Frame, IconAction, Note
+from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode
 
 POSITIONS = range(1, 9)
 
@@ -68,10 +68,11 @@ def TileEditor(position: int, tile: Tile | None):
         width=230,
         content=ft.Column([
             image,
-            ft.TextField(label=f"Caption {position}", value=(tile.caption or "") if tile else "",
-                         max_length=140, dense=True, disabled=tile is None,
-                         on_change=lambda e: setattr(caption, "current", e.control.value),
-                         on_submit=lambda _: show(app.act(vision_board.set_caption, position, caption.current))),
+            OwnNode(ft.TextField(label=f"Caption {position}", value=(tile.caption or "") if tile else "",
+                                 max_length=140, dense=True, disabled=tile is None,
+                                 on_change=lambda e: setattr(caption, "current", e.control.value),
+                                 on_submit=lambda _: show(app.act(vision_board.set_caption, position,
+                                                                  caption.current)))),
             ft.Row([
                 IconAction(ft.Icons.ADD_PHOTO_ALTERNATE, f"Choose image {position}", pick),
                 IconAction(ft.Icons.SAVE, f"Save caption {position}",
