@@ -7,13 +7,14 @@ from datetime import datetime
 
 import flet as ft
 
+from chris_app.account import Account
 from chris_app.device import device_timezone
 from chris_app.notifications.runner import ReminderRunner, desktop_notify
 from chris_app.services import recordings
 from chris_app.services.profile import ensure_profile, get_settings
 from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
-from chris_app.views.account import Leaderboard, SignIn, Subscribe
+from chris_app.views.account import Leaderboard, Subscribe
 from chris_app.views.affirmations import Affirmations
 from chris_app.views.evening import Evening
 from chris_app.views.home import Home
@@ -21,6 +22,7 @@ from chris_app.views.morning import Morning
 from chris_app.views.progress import Progress
 from chris_app.views.recordings import Recordings
 from chris_app.views.settings import Settings
+from chris_app.views.sign_in import SignIn
 from chris_app.views.vision_board import VisionBoard
 
 ROUTES = [
@@ -48,8 +50,8 @@ def NotFoundView():
 
 
 @ft.component
-def App(store: Store, clock: Callable[[], datetime]):
-    app, _ = ft.use_state(lambda: AppState(store=store, clock=clock))
+def App(store: Store, clock: Callable[[], datetime], account: Account | None):
+    app, _ = ft.use_state(lambda: AppState(store=store, clock=clock, account=account))
     ft.context.page.theme_mode = THEMES[app.read(get_settings).theme]
     return AppContext(app, lambda: ft.Router(ROUTES, not_found=NotFoundView, manage_views=True))
 
@@ -57,6 +59,9 @@ def App(store: Store, clock: Callable[[], datetime]):
 def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Callable[[ft.Page], None]:
     ensure_profile(store, clock(), device_timezone())
     recordings.clean_up(store)  # what a crash may have left half-done
+    account = Account.from_configuration(store)  # None: guest mode, nothing to show
+    if account is not None:
+        account.restore()
 
     def main(page: ft.Page) -> None:
         page.title = "Chris Disciplined"
@@ -65,7 +70,7 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
         # Set before the first render too: a page property changed only inside the first
         # render does not reach a freshly connected client.
         page.theme_mode = THEMES[get_settings(store).theme]
-        page.render_views(lambda: App(store, clock))
+        page.render_views(lambda: App(store, clock, account))
         if not page.web and not page.platform.is_mobile():
             # Desktop: reminders while the app runs. Phones need the notifications extension
             # of a built app (not part of this version); the web build has no reminders.

@@ -45,6 +45,7 @@ class Outcome:
 class AppState:
     store: Store
     clock: Callable[[], datetime] = system_clock
+    account: Any = None  # chris_app.account.Account when a backend is configured
     revision: int = 0
     notice: str = ""
 
@@ -58,6 +59,8 @@ class AppState:
         except ChrisError as exc:
             return Outcome(error=exc)
         self.revision += 1
+        if self.account is not None:
+            self.account.kick()  # push the change soon, in the background
         if notice:
             self.notice = notice
         return Outcome(value=value)

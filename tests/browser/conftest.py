@@ -53,14 +53,19 @@ class AppProcess:
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
-    def start(self, now: str | None = None) -> str:
+    def start(self, now: str | None = None, env: dict | None = None) -> str:
         self.stop()
         port = free_port()
-        env = {**os.environ, "CHRIS_APP_DATA_DIR": str(self.data_dir), "TZ": "Europe/Berlin"}
+        extra_env = env or {}
+        env = {**os.environ, "CHRIS_APP_DATA_DIR": str(self.data_dir), "TZ": "Europe/Berlin",
+               "XDG_CONFIG_HOME": str(self.data_dir / "config")}  # no stray backend config file
+        env.pop("SUPABASE_URL", None)
+        env.pop("SUPABASE_ANON_KEY", None)
         env.pop("DISPLAY", None)
         env.pop("CHRIS_APP_NOW", None)
         if now:
             env["CHRIS_APP_NOW"] = now
+        env.update(extra_env)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "chris_app", "--web", "--port", str(port)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -12,17 +12,6 @@ GUEST = ("You are using Chris Disciplined as a guest: everything is stored on th
 
 
 @ft.component
-def SignIn():
-    return Frame("/sign-in", "Sign in", [Section(
-        "Accounts are coming",
-        Note(GUEST),
-        Note("Signing in to sync between devices is not available in this version. "
-             "When it is, everything you made as a guest will be carried into your account."),
-        ft.TextButton("Back to today", on_click=go("/")),
-    )])
-
-
-@ft.component
 def Subscribe():
     return Frame("/subscribe", "Subscription", [Section(
         "Guest mode is free",
