@@ -7,11 +7,14 @@ linked → syncing in the background (kicked after each save, and every few minu
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime
 
 import keyring
 
+from chris_app import functions_client
+from chris_app.domain.subscription import Subscription
 from chris_app.store import Store
 from chris_app.sync.auth import AuthClient
 from chris_app.sync.config import BackendConfig, load_config
@@ -134,3 +137,21 @@ class Account:
 
     def status(self) -> SyncStatus | None:
         return self.engine.status() if self.engine else None
+
+    # -- what only the server knows -----------------------------------------------------------
+    def subscription(self) -> Subscription | None:
+        """The member's subscription as last pulled; None until the first pull brought it."""
+        if self.engine is None:
+            return None
+        rows = self.store.query("select value from sync_state where key = 'server_profile'")
+        if not rows:
+            return None
+        data = json.loads(rows[0]["value"])
+        if not data.get("subscription_status"):
+            return None
+        ends = data.get("trial_ends_at")
+        return Subscription(data["subscription_status"], datetime.fromisoformat(ends) if ends else None)
+
+    def call_function(self, name: str, body: dict | None = None) -> dict:
+        """Blocking call of an edge function as this member (run it off the UI thread)."""
+        return functions_client.call(self.config.url, self.config.anon_key, self.auth.access_token(), name, body)

@@ -14,7 +14,7 @@ from chris_app.services import recordings
 from chris_app.services.profile import ensure_profile, get_settings
 from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
-from chris_app.views.account import Leaderboard, Subscribe
+from chris_app.views.leaderboard import Leaderboard
 from chris_app.views.affirmations import Affirmations
 from chris_app.views.evening import Evening
 from chris_app.views.home import Home
@@ -23,6 +23,7 @@ from chris_app.views.progress import Progress
 from chris_app.views.recordings import Recordings
 from chris_app.views.settings import Settings
 from chris_app.views.sign_in import SignIn
+from chris_app.views.subscribe import Subscribe
 from chris_app.views.vision_board import VisionBoard
 
 ROUTES = [

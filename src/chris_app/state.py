@@ -65,6 +65,12 @@ class AppState:
             self.notice = notice
         return Outcome(value=value)
 
+    def paywalled(self) -> bool:
+        """A signed-in member past their trial and not active (guests never are)."""
+        _ = self.revision
+        subscription = self.account.subscription() if self.account is not None else None
+        return bool(subscription and subscription.paywalled(self.now()))
+
     def read(self, query: Callable[..., Any], *args) -> Any:
         """Run a read-only service; screens call this in render, so it tracks `revision`."""
         _ = self.revision

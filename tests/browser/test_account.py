@@ -23,6 +23,7 @@ TOKEN = "access-token-for-tests"
 def supabase():
     server = FakeServer(USER)
     calls = []
+    functions = {}  # name → handler(body) → (status, body), set by each test
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -56,17 +57,24 @@ def supabase():
                 return self.reply(200, server.push(body["changes"], body["client_id"], body["op_id"]))
             if self.path == "/rest/v1/rpc/sync_pull":
                 return self.reply(200, server.pull(body["since"], body.get("client_id")))
+            if self.path.startswith("/functions/v1/"):
+                name = self.path.removeprefix("/functions/v1/")
+                handler = functions.get(name)
+                if handler is None:
+                    return self.reply(404, {"error": {"code": "not_found", "message": "No such function."}})
+                status, reply = handler(body)
+                return self.reply(status, reply)
             return self.reply(404, {"message": f"no route {self.path}"})
 
     http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
-    yield server, calls, f"http://127.0.0.1:{http.server_address[1]}"
+    yield server, calls, f"http://127.0.0.1:{http.server_address[1]}", functions
     http.shutdown()
 
 
 def test_a_guest_signs_in_brings_their_day_into_the_account_and_it_syncs(supabase, app_process, open_app, tmp_path):
-    server, calls, url = supabase
+    server, calls, url, _ = supabase
     base = app_process.start(env={"SUPABASE_URL": url, "SUPABASE_ANON_KEY": ANON_KEY})
     reading = tmp_path / "reading.wav"
     reading.write_bytes(wav_bytes(21))
@@ -105,3 +113,106 @@ def test_a_guest_signs_in_brings_their_day_into_the_account_and_it_syncs(supabas
     for path in (tmp_path / "data").rglob("*"):
         if path.is_file():
             assert TOKEN.encode() not in path.read_bytes(), f"the access token leaked into {path}"
+
+
+def server_change(server):
+    """A transaction id for a change made on the server (webhook, edge function)."""
+    xid, server.next_xid = server.next_xid, server.next_xid + 1
+    return xid
+
+
+def sign_in_and_carry(page, base):
+    page.goto(base + "/sign-in")
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
+    type_into(page, "Email", "member@example.com")
+    type_into(page, "Password", "correct horse battery")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name="Bring it in").click()
+    page.get_by_role("button", name="Sync now").click()
+    wait_for_text(page, "Sync: Everything is synced.", timeout=30)
+
+
+def go(page, base, route):
+    page.goto(base + route)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
+
+
+def test_after_the_trial_the_protocol_is_paywalled_until_checkout_and_the_webhook_make_it_active(
+        supabase, app_process, open_app):
+    server, calls, url, functions = supabase
+    server.profile.update(subscription_status="trial", trial_ends_at="2026-06-20T10:00:00+00:00",
+                          change_xid=server_change(server))
+    functions["create-checkout-session"] = lambda body: (200, {"id": "cs_test_1", "url": "https://checkout.stripe.com/c/pay/cs_test_1"})
+    base = app_process.start(now="2026-06-10T07:00:00+02:00", env={"SUPABASE_URL": url, "SUPABASE_ANON_KEY": ANON_KEY})
+    page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
+    sign_in_and_carry(page, base)
+    go(page, base, "/subscribe")
+    wait_for_text(page, "Your free trial ends in 10 days (20 June).")
+
+    # The trial runs out (as the server says); the next sync brings it down.
+    server.profile.update(trial_ends_at="2026-06-09T10:00:00+00:00", change_xid=server_change(server))
+    page.get_by_role("button", name="Check my status").click()
+    wait_for_text(page, "Your free trial has ended.")
+    page.get_by_role("tab", name="Morning").click()
+    wait_for_text(page, "Subscribe to keep doing your morning protocol")
+    page.get_by_role("tab", name="Progress").click()
+    wait_for_text(page, "Weekly summary")  # history stays open
+
+    go(page, base, "/subscribe")
+    # Stripe's hosted checkout page, faked at its address.
+    page.route("https://checkout.stripe.com/**",
+               lambda route: route.fulfill(content_type="text/html", body="<h1>Stripe Checkout (test)</h1>"))
+    page.get_by_role("button", name="Subscribe", exact=True).click()  # off to Stripe's page
+    page.wait_for_url("https://checkout.stripe.com/c/pay/cs_test_1", timeout=20_000)
+    assert any(p == "/functions/v1/create-checkout-session" and h["Authorization"] == f"Bearer {TOKEN}"
+               for p, h, _ in calls)
+
+    # Stripe's webhook lands on the server: the member is active now; Stripe returns to the app.
+    server.profile.update(subscription_status="active", change_xid=server_change(server))
+    go(page, base, "/subscribe")
+    page.get_by_role("button", name="Check my status").click()
+    wait_for_text(page, "Your subscription is active.")
+    page.get_by_role("tab", name="Morning").click()
+    wait_for_text(page, "Read aloud (version")
+
+
+def test_ai_drafts_affirmations_and_suggests_actions_for_a_signed_in_member(supabase, app_process, open_app):
+    server, calls, url, functions = supabase
+    drafted = "I keep my word to myself.\nI do the hard thing first."
+
+    def generate(body):
+        assert body["goals"] == "Run a marathon and start my company"
+        record = {"id": "9d1c7a52-1111-4a57-9a57-2a7c3f1b9e02", "content": drafted, "is_active": True,
+                  "client_updated_at": "2030-01-01T00:00:00+00:00"}
+        saved = server._apply_affirmations(record, server_change(server))  # saved by the function
+        return 200, {"id": saved["id"], "version": saved["version"], "affirmations": drafted.split("\n"),
+                     "content": drafted}
+
+    functions["generate-affirmations"] = generate
+    functions["suggest-actions"] = lambda body: (200, {"target_difficulty": 6, "recent": {"completed": 0, "missed": 0},
+        "actions": [{"action": "Pitch one investor today", "category": "business", "difficulty": 7, "why": "bold"},
+                    {"action": "Run 5 km before work", "category": "health", "difficulty": 5, "why": "start"},
+                    {"action": "Call your father", "category": "relationship", "difficulty": 4, "why": "connect"}]})
+    base = app_process.start(env={"SUPABASE_URL": url, "SUPABASE_ANON_KEY": ANON_KEY})
+    page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
+    sign_in_and_carry(page, base)
+
+    go(page, base, "/affirmations")
+    type_into(page, "Your goals", "Run a marathon and start my company")
+    page.get_by_role("button", name="Draft with AI").click()
+    wait_for_text(page, "was drafted from your goals and is now active", timeout=30)
+    page.get_by_role("tab", name="Morning").click()
+    wait_for_text(page, "I do the hard thing first.")
+
+    page.get_by_role("button", name="Suggest with AI").click()
+    page.get_by_role("button", name="Choose suggestion 1").click()
+    page.get_by_role("tab", name="Today").click()
+    wait_for_text(page, "Violent action: Pitch one investor today")
+
+    functions["suggest-actions"] = lambda body: (429, {"error": {"code": "quota_exceeded",
+                                                                 "message": "You have used today's AI suggestions. Try again tomorrow."}})
+    page.get_by_role("tab", name="Morning").click()
+    page.get_by_role("button", name="Suggest with AI").click()
+    wait_for_text(page, "You have used today's AI suggestions. Try again tomorrow.")

@@ -350,6 +350,10 @@ def _guarded(conn: sqlite3.Connection, table: str, row_id: str | None, fn) -> li
 
 
 def _apply_profile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None:
+    # What only the server writes (subscription, member number) is kept for the screens.
+    server_fields = {k: row.get(k) for k in ("subscription_status", "trial_ends_at", "member_number")}
+    conn.execute("insert into sync_state (key, value) values ('server_profile', ?)"
+                 " on conflict (key) do update set value = excluded.value", (json.dumps(server_fields),))
     if not row.get("prefs_updated_at"):
         return  # the member never changed their preferences on any device: keep this device's
     conn.execute(

@@ -6,6 +6,7 @@ import flet as ft
 
 from chris_app.services import affirmations
 from chris_app.state import use_app
+from chris_app.views.ai import DraftAffirmations
 from chris_app.views.common import ErrorText, Frame, Note, Section
 
 
@@ -37,6 +38,7 @@ def Affirmations():
             ErrorText(error),
             ft.FilledButton("Save as new version", icon=ft.Icons.SAVE, on_click=save),
         ),
+        Section("Draft with AI", DraftAffirmations()),
         Section(
             "History",
             *[

@@ -9,11 +9,14 @@ from chris_app.services import day, summary
 from chris_app.services.profile import get_profile
 from chris_app.state import use_app
 from chris_app.views.common import ErrorText, Frame, Note, OwnNode, Section
+from chris_app.views.subscribe import Paywall
 
 
 @ft.component
 def Evening():
     app = use_app()
+    if app.paywalled():
+        return Paywall("/evening", "Evening review")
     home = app.read(summary.home, app.now())
     s = home.session
     profile = app.read(get_profile)

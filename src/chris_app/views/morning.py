@@ -12,8 +12,10 @@ from chris_app.services import affirmations, day, recordings, summary, vision_bo
 from chris_app.services.profile import get_settings
 from chris_app.state import use_app
 from chris_app.views.common import Check, ErrorText, Frame, Note, OwnNode, Section, go
+from chris_app.views.ai import SuggestActions
 from chris_app.views.playback import Playback
 from chris_app.views.reading_recorder import ReadingRecorder
+from chris_app.views.subscribe import Paywall
 from chris_app.views.vision_board import TileGrid
 
 
@@ -121,6 +123,7 @@ def ActionCard(session):
     return Section(
         "Today's violent action",
         Check(bool(current), current or "Choose one bold move outside your comfort zone."),
+        SuggestActions(),
         ft.Row(
             [
                 ft.Chip(
@@ -154,6 +157,8 @@ def ActionCard(session):
 @ft.component
 def Morning():
     app = use_app()
+    if app.paywalled():
+        return Paywall("/morning", "Morning protocol")
     home = app.read(summary.home, app.now())
     s = home.session
     all_done = bool(s and s.morning_completed and s.vision_board_viewed and s.violent_action)
