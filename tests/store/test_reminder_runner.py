@@ -1,4 +1,5 @@
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 from chris_app.notifications.runner import ReminderRunner
@@ -35,7 +36,9 @@ def run(store, time, minutes, opened=None):
         while time.now < end:
             await time.sleep(await runner.tick())
 
-    asyncio.run(loop())
+    # In its own thread: a browser test's Playwright may already run an event loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, loop()).result()
     return sent
 
 
