@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime
+from datetime import datetime, timezone
 
 import keyring
 
@@ -19,7 +19,8 @@ from chris_app.store import Store
 from chris_app.sync.auth import AuthClient
 from chris_app.sync.config import BackendConfig, load_config
 from chris_app.sync.engine import SyncEngine, SyncStatus, attach_account
-from chris_app.sync.errors import AccountMismatch
+from chris_app.sync.errors import AccountMismatch, SyncError
+from chris_app.sync.uploads import StorageClient, upload_pending
 from chris_app.sync.transport import SupabaseTransport
 
 SYNC_EVERY_S = 300.0
@@ -54,6 +55,7 @@ class Account:
         self.auth = AuthClient(config.url, config.anon_key, secrets=secrets or system_secrets(), client=http)
         self.remembers_session = not isinstance(self.auth.secrets, MemorySecrets)
         self.engine: SyncEngine | None = None
+        self.upload_problem = ""
         self._kick = threading.Event()
         self._loop: threading.Thread | None = None
 
@@ -127,13 +129,21 @@ class Account:
         while True:
             self._kick.wait(SYNC_EVERY_S)
             self._kick.clear()
-            engine = self.engine
-            if engine is not None:
-                engine.run()
+            self.sync_now()
 
     def sync_now(self) -> SyncStatus | None:
-        """Blocking: for the "Sync now" button (run it off the UI thread)."""
-        return self.engine.run() if self.engine else None
+        """Blocking (run it off the UI thread): push and pull, then upload queued files."""
+        engine = self.engine
+        if engine is None:
+            return None
+        status = engine.run()
+        try:
+            upload_pending(self.store, StorageClient(self.config.url, self.config.anon_key, self.auth.access_token),
+                           self.auth.user_id, datetime.now(timezone.utc))
+            self.upload_problem = ""
+        except SyncError as exc:
+            self.upload_problem = f"Some files are not uploaded yet: {exc.message}"  # retried next run
+        return status
 
     def status(self) -> SyncStatus | None:
         return self.engine.status() if self.engine else None

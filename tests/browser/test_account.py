@@ -24,6 +24,8 @@ def supabase():
     server = FakeServer(USER)
     calls = []
     functions = {}  # name → handler(body) → (status, body), set by each test
+    objects = {}  # Storage: "bucket/object" → bytes
+    server.objects = objects
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -38,7 +40,8 @@ def supabase():
             self.wfile.write(data)
 
         def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.loads(raw or b"null") if self.headers.get("Content-Type", "").startswith("application/json") else None
             calls.append((self.path, dict(self.headers), body))
             if self.headers.get("apikey") != ANON_KEY:
                 return self.reply(401, {"message": "Invalid API key"})
@@ -57,6 +60,10 @@ def supabase():
                 return self.reply(200, server.push(body["changes"], body["client_id"], body["op_id"]))
             if self.path == "/rest/v1/rpc/sync_pull":
                 return self.reply(200, server.pull(body["since"], body.get("client_id")))
+            if self.path.startswith("/storage/v1/object/"):
+                assert self.headers.get("x-upsert") == "true"
+                objects[self.path.removeprefix("/storage/v1/object/")] = raw
+                return self.reply(200, {"Key": self.path.removeprefix("/storage/v1/object/")})
             if self.path.startswith("/functions/v1/"):
                 name = self.path.removeprefix("/functions/v1/")
                 handler = functions.get(name)
@@ -107,6 +114,8 @@ def test_a_guest_signs_in_brings_their_day_into_the_account_and_it_syncs(supabas
     assert len(days) == 1 and days[0]["morning_completed"] in (True, 1)
     assert days[0]["recording_path"].startswith(f"{USER}/") and days[0]["recording_path"].endswith("-recording.ogg")
     assert server.affirmations, "the guest's affirmations were not carried into the account"
+    recording = next((tmp_path / "data" / "files" / "recordings").glob("*.ogg"))
+    assert server.objects[f"recordings/{days[0]['recording_path']}"] == recording.read_bytes()  # uploaded
     pushes = [(h, b) for p, h, b in calls if p == "/rest/v1/rpc/sync_push"]
     assert pushes and all(h["Authorization"] == f"Bearer {TOKEN}" and h["apikey"] == ANON_KEY for h, _ in pushes)
     # The session stays in the keychain (or memory): never in the app's files.

@@ -97,6 +97,7 @@ def SignIn():
             ft.Semantics(identifier="sync-status", container=True,
                          content=ft.Text(f"Sync: {status.message}" if status else "")),
             *[ft.Text(r.message, color=ft.Colors.ERROR) for r in (status.rejections if status else ())],
+            ft.Text(account.upload_problem, color=ft.Colors.AMBER_900, visible=bool(account.upload_problem)),
             Note("" if account.remembers_session else
                  "This system has no keychain, so you will sign in again after a restart."),
             ft.Row([

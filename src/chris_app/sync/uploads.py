@@ -1,0 +1,85 @@
+"""Uploads of the member's files to Supabase Storage: recordings to
+`recordings/{user_id}/{date}-recording.ogg` and vision board images to
+`vision-boards/{user_id}/{file}`, with upsert (re-recording a day overwrites its object).
+
+The queue is the outbox's `recordings` entries and the tiles not yet marked `uploaded_at`. An
+entry leaves the queue only after Storage confirmed the upload; the local file is never
+deleted (the device keeps playing it offline). A failed upload stays queued for the next run."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from chris_app.services._rows import stamp
+from chris_app.store import Store
+from chris_app.sync.errors import AuthExpired, Offline, ServerError
+from chris_app.sync.payloads import REMOTE_PREFIX, image_object, recording_object
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    kind: str  # "recording" | "image"
+    row_id: str
+    path: Path
+    bucket: str
+    object_name: str
+    mime: str
+
+
+def pending_uploads(store: Store, user_id: str) -> list[Upload]:
+    uploads = []
+    for row in store.query(
+        "select r.id, r.date, r.path, r.mime from outbox o join recordings r on r.id = o.row_id"
+        " where o.entity = 'recordings' and o.op = 'upsert' order by o.seq"
+    ):
+        if not row["path"].startswith(REMOTE_PREFIX) and Path(row["path"]).exists():
+            uploads.append(Upload("recording", row["id"], Path(row["path"]), "recordings",
+                                  recording_object(user_id, row["date"]), row["mime"]))
+    for row in store.query("select id, image_path from vision_board_tiles where uploaded_at is null order by position"):
+        path = row["image_path"]
+        if not path.startswith(REMOTE_PREFIX) and Path(path).exists():
+            mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            uploads.append(Upload("image", row["id"], Path(path), "vision-boards", image_object(user_id, path), mime))
+    return uploads
+
+
+class StorageClient:
+    def __init__(self, url: str, anon_key: str, token: Callable[[], str], client: httpx.Client | None = None) -> None:
+        self.base = url.rstrip("/") + "/storage/v1/object"
+        self.anon_key, self.token = anon_key, token
+        self.client = client or httpx.Client(timeout=120.0)
+
+    def upload(self, upload: Upload) -> None:
+        headers = {"apikey": self.anon_key, "Authorization": f"Bearer {self.token()}",
+                   "Content-Type": upload.mime, "x-upsert": "true"}
+        try:
+            response = self.client.post(f"{self.base}/{upload.bucket}/{upload.object_name}",
+                                        content=upload.path.read_bytes(), headers=headers)
+        except httpx.HTTPError as exc:
+            raise Offline() from exc
+        if response.status_code in (401, 403):
+            raise AuthExpired()
+        if not response.is_success:
+            raise ServerError()
+
+
+def upload_pending(store: Store, storage: StorageClient, user_id: str, now: datetime) -> int:
+    """Upload what is queued; returns how many files Storage confirmed. Stops at the first
+    failure (the rest waits for the next run, in order)."""
+    done = 0
+    for upload in pending_uploads(store, user_id):
+        storage.upload(upload)
+        with store.transaction() as conn:
+            if upload.kind == "recording":
+                conn.execute("update recordings set uploaded_at = ? where id = ?", (stamp(now), upload.row_id))
+                conn.execute("delete from outbox where entity = 'recordings' and row_id = ?", (upload.row_id,))
+            else:
+                conn.execute("update vision_board_tiles set uploaded_at = ? where id = ?", (stamp(now), upload.row_id))
+        done += 1
+    return done
