@@ -16,6 +16,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8550, help="port for --web (default 8550)")
     parser.add_argument("--host", default="127.0.0.1", help="address for --web (default 127.0.0.1)")
     parser.add_argument("--data-dir", type=Path, help="where to keep the app's data (default: the user data dir)")
+    parser.add_argument("--check-backend", action="store_true",
+                        help="report which sync backend is configured and whether it answers, then exit")
     parser.add_argument("--version", action="version", version=f"chris-app {__version__}")
     return parser.parse_args(argv)
 
@@ -40,6 +42,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.data_dir:
         os.environ["CHRIS_APP_DATA_DIR"] = str(args.data_dir)
+    if args.check_backend:
+        from chris_app.sync.check import check_backend
+        from chris_app.sync.config import load_config
+
+        ok, lines = check_backend(load_config())
+        print("\n".join(lines))
+        raise SystemExit(0 if ok else 1)
 
     import flet as ft
 

@@ -1,0 +1,46 @@
+import subprocess
+import sys
+
+import httpx
+
+from chris_app.sync.check import check_backend
+from chris_app.sync.config import BackendConfig
+
+CONFIG = BackendConfig("https://demo.supabase.co", "anon-key-123456")
+
+
+def test_without_configuration_the_report_says_guest_mode_and_passes():
+    ok, lines = check_backend(None)
+    assert ok and "guest mode" in lines[0]
+
+
+def test_a_reachable_project_is_reported_service_by_service():
+    seen = []
+
+    def handler(request):
+        seen.append((request.url.path, request.headers["apikey"]))
+        return httpx.Response(404 if request.url.path == "/functions/v1/" else 200)
+
+    ok, lines = check_backend(CONFIG, httpx.Client(transport=httpx.MockTransport(handler)))
+    assert ok
+    assert [p for p, _ in seen] == ["/auth/v1/health", "/rest/v1/", "/storage/v1/status", "/functions/v1/"]
+    assert all(key == CONFIG.anon_key for _, key in seen)
+    assert lines[1:] == ["Auth: reachable (HTTP 200)", "Database API: reachable (HTTP 200)",
+                         "Storage: reachable (HTTP 200)", "Edge functions: reachable (HTTP 404)"]
+    assert "anon-key-123456" not in "\n".join(lines)  # the key is never printed whole
+
+
+def test_an_unreachable_project_fails_the_check():
+    def handler(request):
+        raise httpx.ConnectError("no route")
+
+    ok, lines = check_backend(CONFIG, httpx.Client(transport=httpx.MockTransport(handler)))
+    assert not ok and "Auth: not reachable (ConnectError)" in lines
+
+
+def test_the_command_line_reports_guest_mode_without_configuration(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "CHRIS_APP_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-m", "chris_app", "--check-backend"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "guest mode" in done.stdout
