@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, label_of, screenshot, wait_for_text
+from tests.browser.conftest import DESKTOP, label_of, screenshot, type_into, wait_for_text
 from tests.conftest import wav_bytes
 
 pytestmark = pytest.mark.browser
@@ -103,3 +103,18 @@ def test_a_new_day_start_shows_on_the_evening_screen(open_app):
     wait_for_text(page, "Saved ✓")
     page.get_by_role("tab", name="Evening").click()
     wait_for_text(page, "editable until 04:00 tomorrow")
+
+
+def test_a_longer_minimum_reading_shows_on_the_morning_and_is_enforced(open_app, tmp_path):
+    page = open_app("/settings", viewport=DESKTOP)
+    type_into(page, "Shortest reading (seconds)", "30")
+    page.keyboard.press("Enter")
+    page.get_by_role("tab", name="Morning").click()
+    wait_for_text(page, "Read your affirmations aloud for at least 30 seconds.")
+    reading = tmp_path / "reading.wav"
+    reading.write_bytes(wav_bytes(25))
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Attach a file").click()
+    chooser.value.set_files(reading)
+    wait_for_text(page, "at least 30 seconds")
+    assert "Not recorded yet" in label_of(page, "recording")

@@ -6,11 +6,60 @@ from __future__ import annotations
 import flet as ft
 
 from chris_app import __version__
+from chris_app.audio import AudioError, list_input_devices
 from chris_app.domain.days import all_timezones
 from chris_app.services.profile import get_profile, get_settings, update_profile, update_settings
 from chris_app.state import use_app
 from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, go
 from chris_app.views.data_rights import YourData
+from chris_app.views.reading_recorder import uses_stream
+
+
+@ft.component
+def RecordingSettings(prefs):
+    """Recording length limits, and on desktops the microphone (remembered by name)."""
+    app = use_app()
+    page = ft.context.page
+    error, set_error = ft.use_state("")
+    devices = ft.use_memo(lambda: [] if uses_stream(page) else list_input_devices_quietly(), [])
+
+    def change(**fields):
+        outcome = app.act(update_settings, **fields)
+        set_error(outcome.error.message if outcome.error else "")
+
+    def number(e, name):
+        try:
+            change(**{name: int(e.control.value)})
+        except ValueError:
+            set_error("Write a whole number.")
+
+    controls = [
+        OwnNode(ft.TextField(label="Shortest reading (seconds)", value=str(prefs.min_recording_seconds),
+                             keyboard_type=ft.KeyboardType.NUMBER,
+                             on_submit=lambda e: number(e, "min_recording_seconds"),
+                             on_blur=lambda e: number(e, "min_recording_seconds"))),
+        OwnNode(ft.TextField(label="Longest reading (minutes)", value=str(prefs.max_recording_minutes),
+                             keyboard_type=ft.KeyboardType.NUMBER,
+                             on_submit=lambda e: number(e, "max_recording_minutes"),
+                             on_blur=lambda e: number(e, "max_recording_minutes"))),
+    ]
+    if devices:
+        controls.append(ft.Dropdown(
+            label="Microphone", value=prefs.input_device or "",
+            options=[ft.DropdownOption(key="", text="System default")]
+            + [ft.DropdownOption(key=d.name, text=d.name) for d in devices],
+            on_select=lambda e: change(input_device=e.control.value or None),
+        ))
+    elif not uses_stream(page):
+        controls.append(Note("No microphone was found on this computer."))
+    return Section("Recording", *controls, ErrorText(error))
+
+
+def list_input_devices_quietly():
+    try:
+        return list_input_devices()
+    except AudioError:
+        return []
 
 
 @ft.component
@@ -83,8 +132,8 @@ def Settings():
             ft.Switch(label="Sound", value=prefs.sound_enabled, on_change=toggle("sound_enabled")),
             ft.Switch(label="Play my recording back after saving", value=prefs.auto_play_recording,
                       on_change=toggle("auto_play_recording")),
-            Note(f"Recordings must be at least {prefs.min_recording_seconds} seconds long."),
         ),
+        RecordingSettings(prefs),
         Section(
             "Account",
             Note("Guest mode: your data stays on this device."),
