@@ -11,6 +11,7 @@ import json
 import threading
 from datetime import datetime, timezone
 
+import httpx
 import keyring
 
 from chris_app import functions_client
@@ -19,7 +20,7 @@ from chris_app.store import Store
 from chris_app.sync.auth import AuthClient
 from chris_app.sync.config import BackendConfig, load_config
 from chris_app.sync.engine import SyncEngine, SyncStatus, attach_account
-from chris_app.sync.errors import AccountMismatch, SyncError
+from chris_app.sync.errors import AccountMismatch, Offline, ServerError, SyncError
 from chris_app.sync.uploads import StorageClient, upload_pending
 from chris_app.sync.transport import SupabaseTransport
 
@@ -161,6 +162,23 @@ class Account:
             return None
         ends = data.get("trial_ends_at")
         return Subscription(data["subscription_status"], datetime.fromisoformat(ends) if ends else None)
+
+    def leaderboard(self, limit: int = 50) -> list[dict]:
+        """The top members by current streak, among those who opted in: display name, member
+        code and streak only (the server's narrow, opt-in table)."""
+        try:
+            response = httpx.get(
+                f"{self.config.url}/rest/v1/leaderboard",
+                params={"select": "display_name,member_code,current_streak", "order": "current_streak.desc",
+                        "limit": str(limit)},
+                headers={"apikey": self.config.anon_key, "Authorization": f"Bearer {self.auth.access_token()}"},
+                timeout=20.0,
+            )
+        except httpx.HTTPError:
+            raise Offline() from None
+        if not response.is_success:
+            raise ServerError()
+        return response.json()
 
     def call_function(self, name: str, body: dict | None = None) -> dict:
         """Blocking call of an edge function as this member (run it off the UI thread)."""

@@ -51,11 +51,13 @@ class TileInput(_Input):
 
 
 class ProfileInput(_Input):
-    display_name: str = Field(default="", max_length=80, json_schema_extra={"ask": "Keep your name under 80 characters."})
+    display_name: str = Field(default="", max_length=40,
+                              json_schema_extra={"ask": "Keep your display name under 40 characters."})
     timezone: str = Field(json_schema_extra={"ask": "Choose a time zone from the list."})
     day_start_hour: int = Field(ge=0, le=23, json_schema_extra={"ask": "The day starts at an hour from 0 to 23."})
     morning_time: str = Field(json_schema_extra={"ask": "Write the morning time as HH:MM, for example 05:30."})
     evening_time: str = Field(json_schema_extra={"ask": "Write the evening time as HH:MM, for example 20:00."})
+    leaderboard_opt_in: bool = False
 
     @field_validator("timezone")
     @classmethod

@@ -39,6 +39,18 @@ def supabase():
             self.end_headers()
             self.wfile.write(data)
 
+        def do_GET(self):
+            calls.append((self.path, dict(self.headers), None))
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}" or self.headers.get("apikey") != ANON_KEY:
+                return self.reply(401, {"message": "JWT expired"})
+            if self.path.startswith("/rest/v1/leaderboard?"):
+                others = [{"display_name": "Iron Ann", "member_code": "012", "current_streak": 40},
+                          {"display_name": None, "member_code": "007", "current_streak": 3}]
+                me = ([{"display_name": server.profile.get("display_name"), "member_code": "047",
+                        "current_streak": 1}] if server.profile.get("leaderboard_opt_in") else [])
+                return self.reply(200, sorted(others + me, key=lambda r: -r["current_streak"]))
+            return self.reply(404, {"message": f"no route {self.path}"})
+
         def do_POST(self):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             body = json.loads(raw or b"null") if self.headers.get("Content-Type", "").startswith("application/json") else None
@@ -225,3 +237,21 @@ def test_ai_drafts_affirmations_and_suggests_actions_for_a_signed_in_member(supa
     page.get_by_role("tab", name="Morning").click()
     page.get_by_role("button", name="Suggest with AI").click()
     wait_for_text(page, "You have used today's AI suggestions. Try again tomorrow.")
+
+
+def test_a_member_opts_in_to_the_leaderboard_and_sees_the_top_streaks(supabase, app_process, open_app):
+    server, calls, url, _ = supabase
+    base = app_process.start(env={"SUPABASE_URL": url, "SUPABASE_ANON_KEY": ANON_KEY})
+    page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
+    sign_in_and_carry(page, base)
+    go(page, base, "/leaderboard")
+    wait_for_text(page, "Iron Ann #012")
+    assert "Member #007" in label_of(page, "rank-2")
+    type_into(page, "Display name", "Chris R")
+    page.get_by_role("switch", name="Show me on the leaderboard").click()
+    wait_for_text(page, "Chris R #047")
+    assert server.profile["leaderboard_opt_in"] is True and server.profile["display_name"] == "Chris R"
+    query = next(p for p, _, _ in calls if p.startswith("/rest/v1/leaderboard?"))
+    assert "select=display_name%2Cmember_code%2Ccurrent_streak" in query or \
+        "select=display_name,member_code,current_streak" in query
+    assert "order=current_streak.desc" in query and "limit=50" in query

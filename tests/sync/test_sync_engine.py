@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from chris_app.services import affirmations, day, profile, vision_board
+from chris_app.services._rows import enqueue
 from chris_app.sync.engine import SyncState, attach_account, pending_count
 from chris_app.sync.errors import AccountMismatch, AuthExpired, Offline, ServerError
 from chris_app.sync.payloads import snapshot
@@ -180,9 +181,18 @@ def test_a_row_edited_while_its_push_is_in_flight_stays_queued_and_goes_next(dev
     assert rpc_outbox(device) == []
 
 
+def write_long_name(device):
+    """A display name the server refuses (it takes 1–40 characters; this app now checks that
+    too, so the row is written as an older version of the app could have)."""
+    with device.transaction() as conn:
+        conn.execute("update profile set display_name = ?, updated_at = ? where id = 1",
+                     ("C" * 60, "2026-06-10T03:31:00.000000+00:00"))
+        enqueue(conn, "profile", "1", MORNING)
+
+
 def test_rejected_rows_leave_the_outbox_and_keep_their_reason_for_the_member(device, transport, server):
     day.set_action(device, MORNING, "Call the bank")
-    profile.update_profile(device, MORNING, display_name="C" * 60)  # fine here, > 40 on the server
+    write_long_name(device)  # e.g. saved by an older app version; > 40 is refused by the server
 
     status = engine_for(device, transport).run()
 
@@ -327,7 +337,7 @@ def test_a_pulled_row_this_device_cannot_hold_is_reported_and_the_cursor_moves_o
 
 
 def test_rejections_can_be_dismissed_once_the_member_has_read_them(device, transport):
-    profile.update_profile(device, MORNING, display_name="C" * 60)
+    write_long_name(device)
     engine = engine_for(device, transport)
     assert len(engine.run().rejections) == 1
     engine.dismiss_rejections()

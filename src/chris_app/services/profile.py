@@ -20,6 +20,7 @@ class Profile:
     morning_time: str
     evening_time: str
     first_day: date
+    leaderboard_opt_in: bool = False
 
 
 def ensure_profile(store: Store, now: datetime, device_timezone: str) -> Profile:
@@ -49,6 +50,7 @@ def get_profile(store: Store) -> Profile:
         morning_time=row["morning_time"],
         evening_time=row["evening_time"],
         first_day=date.fromisoformat(row["first_day"]),
+        leaderboard_opt_in=bool(row["leaderboard_opt_in"]),
     )
 
 
@@ -64,14 +66,14 @@ def update_profile(store: Store, now: datetime, **fields) -> Profile:
     values = parse(ProfileInput, **{
         "display_name": current.display_name, "timezone": current.timezone,
         "day_start_hour": current.day_start_hour, "morning_time": current.morning_time,
-        "evening_time": current.evening_time, **fields,
+        "evening_time": current.evening_time, "leaderboard_opt_in": current.leaderboard_opt_in, **fields,
     })
     with store.transaction() as conn:
         conn.execute(
             "update profile set display_name = ?, timezone = ?, day_start_hour = ?,"
-            " morning_time = ?, evening_time = ?, updated_at = ? where id = 1",
+            " morning_time = ?, evening_time = ?, leaderboard_opt_in = ?, updated_at = ? where id = 1",
             (values.display_name, values.timezone, values.day_start_hour,
-             values.morning_time, values.evening_time, stamp(now)),
+             values.morning_time, values.evening_time, int(values.leaderboard_opt_in), stamp(now)),
         )
         enqueue(conn, "profile", "1", now)
     return get_profile(store)

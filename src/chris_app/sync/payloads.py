@@ -171,7 +171,8 @@ def settings_payload(row: Mapping) -> dict[str, Any]:
 def profile_payload(row: Mapping) -> dict[str, Any]:
     return {"display_name": row["display_name"].strip() or None, "timezone": row["timezone"],
             "day_start": row["day_start_hour"], "morning_protocol_time": row["morning_time"],
-            "evening_review_time": row["evening_time"], "prefs_updated_at": row["updated_at"]}
+            "evening_review_time": row["evening_time"], "leaderboard_opt_in": bool(row["leaderboard_opt_in"]),
+            "prefs_updated_at": row["updated_at"]}
 
 
 def row_payload(conn: sqlite3.Connection, entry: OutboxEntry, user_id: str) -> dict[str, Any] | None:
@@ -358,10 +359,10 @@ def _apply_profile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None
         return  # the member never changed their preferences on any device: keep this device's
     conn.execute(
         "update profile set display_name = ?, timezone = ?, day_start_hour = ?, morning_time = ?,"
-        " evening_time = ?, updated_at = ? where id = 1",
+        " evening_time = ?, leaderboard_opt_in = ?, updated_at = ? where id = 1",
         (row.get("display_name") or "", row["timezone"], row["day_start"],
          _hhmm(row.get("morning_protocol_time"), "05:30"), _hhmm(row.get("evening_review_time"), "20:00"),
-         normalize_stamp(row["prefs_updated_at"])))
+         int(bool(row.get("leaderboard_opt_in"))), normalize_stamp(row["prefs_updated_at"])))
 
 
 def _apply_settings(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None:
