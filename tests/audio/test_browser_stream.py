@@ -10,11 +10,9 @@ check refuses the configured one.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -27,33 +25,16 @@ from chris_app.audio.quality import check_quality
 from chris_app.audio.resample import Resampler
 from chris_app.audio.stream import Pcm16Assembler
 
+from tests.browser.conftest import CHROMIUM, free_port, wait_until_served
+
 from .conftest import SR, synthesize_speech
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 APP = Path(__file__).with_name("flet_stream_app.py")
 RECORD_MS = 6000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the Flet app exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +49,7 @@ def chromium_chunks(tmp_path_factory, playwright):
     app = subprocess.Popen([sys.executable, str(APP)], env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/", app)
+        wait_until_served(f"http://127.0.0.1:{port}/", app)
         # Launched from the run's one Playwright driver (tests/conftest.py).
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic",

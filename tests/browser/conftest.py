@@ -35,7 +35,8 @@ def wait_until_served(url: str, proc: subprocess.Popen, timeout: float = 60) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with {proc.returncode}: {proc.stdout.read()}")
+            output = proc.stdout.read() if proc.stdout else ""
+            raise RuntimeError(f"the app exited with {proc.returncode}: {output}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:

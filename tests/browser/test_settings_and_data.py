@@ -13,18 +13,18 @@ from tests.conftest import wav_bytes
 pytestmark = pytest.mark.browser
 
 
-def attach_reading(page, tmp_path):
+def attach_reading(page, tmp_path, seconds=21):
     reading = tmp_path / "reading.wav"
-    reading.write_bytes(wav_bytes(21))
+    reading.write_bytes(wav_bytes(seconds))
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Attach a file").click()
     chooser.value.set_files(reading)
-    wait_for_text(page, "Reading saved (21 s)")
 
 
 def test_an_export_downloads_a_zip_with_the_days_data_and_recording(open_app, tmp_path):
     page = open_app("/morning", viewport=DESKTOP)
     attach_reading(page, tmp_path)
+    wait_for_text(page, "Reading saved (21 s)")
     page.get_by_role("button", name="Settings").click()
     wait_for_text(page, "Your data")
     with page.expect_download(timeout=30_000) as download:
@@ -44,6 +44,7 @@ def test_an_export_downloads_a_zip_with_the_days_data_and_recording(open_app, tm
 def test_wiping_the_device_asks_first_and_then_starts_fresh(open_app, tmp_path):
     page = open_app("/morning")
     attach_reading(page, tmp_path)
+    wait_for_text(page, "Reading saved (21 s)")
     page.get_by_role("button", name="Settings").click()
     page.get_by_role("button", name="Wipe this device…").click()
     wait_for_text(page, "It cannot be undone")
@@ -111,10 +112,6 @@ def test_a_longer_minimum_reading_shows_on_the_morning_and_is_enforced(open_app,
     page.keyboard.press("Enter")
     page.get_by_role("tab", name="Morning").click()
     wait_for_text(page, "Read your affirmations aloud for at least 30 seconds.")
-    reading = tmp_path / "reading.wav"
-    reading.write_bytes(wav_bytes(25))
-    with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name="Attach a file").click()
-    chooser.value.set_files(reading)
+    attach_reading(page, tmp_path, seconds=25)
     wait_for_text(page, "at least 30 seconds")
     assert "Not recorded yet" in label_of(page, "recording")
