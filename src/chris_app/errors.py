@@ -2,11 +2,12 @@
 
     ChrisError
     ├── InvalidInput        bad input; nothing was saved (field → sentence in .problems)
-    ├── NotAllowed          the action is not possible now (e.g. editing a finished day)
     ├── NotFound            the thing asked for does not exist (any more)
-    └── StorageFailed       the device could not store a file (disk full, permissions)
+    ├── StorageFailed       the device could not store a file (disk full, permissions)
+    └── FunctionFailed      an edge function call failed (chris_app.functions_client)
 
-Audio devices have their own tree in `chris_app.audio.errors`; sync adds its own later.
+Audio devices have their own tree (`chris_app.audio.errors.AudioError`), and so do sign-in and
+sync (`chris_app.sync.errors.SyncError`); every one of them carries a `.message` too.
 """
 
 from __future__ import annotations
@@ -22,10 +23,6 @@ class InvalidInput(ChrisError):
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = problems
         super().__init__(" ".join(problems.values()))
-
-
-class NotAllowed(ChrisError):
-    pass
 
 
 class NotFound(ChrisError):

@@ -14,9 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-STATES = ("trial", "active", "past_due", "cancelled")
-
-
 @dataclass(frozen=True, slots=True)
 class Subscription:
     status: str
