@@ -21,7 +21,7 @@ from chris_app.sync.auth import AuthClient
 from chris_app.sync.config import BackendConfig, load_config
 from chris_app.sync.engine import SyncEngine, SyncStatus, attach_account
 from chris_app.sync.errors import AccountMismatch, Offline, ServerError, SyncError
-from chris_app.sync.uploads import StorageClient, upload_pending
+from chris_app.sync.uploads import StorageClient, download_recording, upload_pending
 from chris_app.sync.transport import SupabaseTransport
 
 SYNC_EVERY_S = 300.0
@@ -162,6 +162,11 @@ class Account:
             return None
         ends = data.get("trial_ends_at")
         return Subscription(data["subscription_status"], datetime.fromisoformat(ends) if ends else None)
+
+    def download_recording(self, recording_id: str) -> None:
+        """Blocking: bring a recording made on another device to this one."""
+        storage = StorageClient(self.config.url, self.config.anon_key, self.auth.access_token)
+        download_recording(self.store, storage, recording_id)
 
     def leaderboard(self, limit: int = 50) -> list[dict]:
         """The top members by current streak, among those who opted in: display name, member

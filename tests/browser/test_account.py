@@ -3,6 +3,7 @@ Supabase's HTTP endpoints (GoTrue and PostgREST RPC) faked on localhost by a ser
 follows the documented shapes and the sync rules of docs/backend.md (tests/sync/fake_server.py)."""
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -43,6 +44,16 @@ def supabase():
             calls.append((self.path, dict(self.headers), None))
             if self.headers.get("Authorization") != f"Bearer {TOKEN}" or self.headers.get("apikey") != ANON_KEY:
                 return self.reply(401, {"message": "JWT expired"})
+            if self.path.startswith("/storage/v1/object/authenticated/"):
+                data = objects.get(self.path.removeprefix("/storage/v1/object/authenticated/"))
+                if data is None:
+                    return self.reply(404, {"message": "Object not found"})
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/ogg")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return None
             if self.path.startswith("/rest/v1/leaderboard?"):
                 others = [{"display_name": "Iron Ann", "member_code": "012", "current_streak": 40},
                           {"display_name": None, "member_code": "007", "current_streak": 3}]
@@ -255,3 +266,35 @@ def test_a_member_opts_in_to_the_leaderboard_and_sees_the_top_streaks(supabase, 
     assert "select=display_name%2Cmember_code%2Ccurrent_streak" in query or \
         "select=display_name,member_code,current_streak" in query
     assert "order=current_streak.desc" in query and "limit=50" in query
+
+
+def test_a_reading_made_on_another_device_downloads_on_demand_and_plays(supabase, app_process, open_app, tmp_path):
+    import hashlib
+    import io
+    import uuid
+
+    import numpy as np
+    import soundfile
+
+    server, calls, url, _ = supabase
+    t = np.arange(22 * 16000) / 16000
+    buf = io.BytesIO()
+    soundfile.write(buf, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000, format="OGG", subtype="OPUS")
+    audio = buf.getvalue()
+    path = f"{USER}/2026-06-09-recording.ogg"
+    stamp = "2026-06-09T04:00:00+00:00"
+    server.push({"daily_sessions": [{
+        "id": str(uuid.uuid4()), "date": "2026-06-09", "morning_completed": True, "morning_completed_at": stamp,
+        "recording_path": path, "recording_duration_ms": 22000, "recording_sha256": hashlib.sha256(audio).hexdigest(),
+        "morning_updated_at": stamp, "updated_at": stamp}]}, str(uuid.uuid4()), 1)  # the member's phone
+    server.objects[f"recordings/{path}"] = audio
+
+    base = app_process.start(now="2026-06-10T07:00:00+02:00", env={"SUPABASE_URL": url, "SUPABASE_ANON_KEY": ANON_KEY})
+    page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
+    sign_in_and_carry(page, base)
+    go(page, base, "/recordings")
+    page.get_by_role("button", name="Download reading of 09 June").click()
+    page.get_by_role("button", name=re.compile("^Play reading of 09 June")).click()
+    wait_for_text(page, "playing 0:0", timeout=20)
+    saved = list((tmp_path / "data" / "files" / "recordings").glob("2026-06-09-*.ogg"))
+    assert len(saved) == 1 and saved[0].read_bytes() == audio

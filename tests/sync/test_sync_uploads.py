@@ -66,3 +66,44 @@ def test_re_recording_the_day_uploads_the_new_take_to_the_same_object(store):
     upload_pending(store, client(handler), USER, MORNING)
     assert list(objects) == [f"/storage/v1/object/recordings/{USER}/2026-06-10-recording.ogg"]
     assert objects[f"/storage/v1/object/recordings/{USER}/2026-06-10-recording.ogg"] == second.path.read_bytes()
+
+
+def remote_recording(store, data):
+    """A day recorded on another device, as a pull leaves it: a `remote:` placeholder."""
+    import hashlib
+
+    with store.transaction() as conn:
+        conn.execute(
+            "insert into recordings (id, date, path, mime, duration_ms, size_bytes, sha256, created_at)"
+            " values ('r-remote', '2026-06-09', ?, 'audio/ogg', 21000, 1, ?, 't')",
+            (f"remote:{USER}/2026-06-09-recording.ogg", hashlib.sha256(data).hexdigest()))
+
+
+def test_a_recording_from_another_device_downloads_on_demand_and_checks_its_hash(store):
+    from chris_app.sync.uploads import download_recording
+
+    audio = b"OggS" + b"\1" * 100
+    remote_recording(store, audio)
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(200, content=audio)
+
+    path = download_recording(store, client(handler), "r-remote")
+    assert str(seen[0].url) == f"https://demo.supabase.co/storage/v1/object/authenticated/recordings/{USER}/2026-06-09-recording.ogg"
+    assert seen[0].method == "GET" and seen[0].headers["authorization"] == "Bearer tok"
+    assert path.read_bytes() == audio
+    assert recordings.get_recording(store, "r-remote").path == path
+    assert download_recording(store, client(handler), "r-remote") == path and len(seen) == 1  # once
+
+
+def test_a_download_that_does_not_match_the_accounts_hash_is_refused(store):
+    from chris_app.sync.errors import ServerError
+    from chris_app.sync.uploads import download_recording
+
+    remote_recording(store, b"the real take")
+    with pytest.raises(ServerError, match="does not match"):
+        download_recording(store, client(lambda r: httpx.Response(200, content=b"something else")), "r-remote")
+    assert recordings.get_recording(store, "r-remote").path.as_posix().startswith("remote:")
+    assert not (store.files_dir / "recordings").exists() or not any((store.files_dir / "recordings").iterdir())

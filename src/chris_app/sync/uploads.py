@@ -1,4 +1,4 @@
-"""Uploads of the member's files to Supabase Storage: recordings to
+"""Uploads (and downloads on demand) of the member's files in Supabase Storage: recordings to
 `recordings/{user_id}/{date}-recording.ogg` and vision board images to
 `vision-boards/{user_id}/{file}`, with upsert (re-recording a day overwrites its object).
 
@@ -8,6 +8,7 @@ deleted (the device keeps playing it offline). A failed upload stays queued for 
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from chris_app.services._rows import stamp
+from chris_app.services.files import write_atomically
 from chris_app.store import Store
 from chris_app.sync.errors import AuthExpired, Offline, ServerError
 from chris_app.sync.payloads import REMOTE_PREFIX, image_object, recording_object
@@ -67,6 +69,34 @@ class StorageClient:
             raise AuthExpired()
         if not response.is_success:
             raise ServerError()
+
+    def download(self, bucket: str, object_name: str) -> bytes:
+        try:
+            response = self.client.get(f"{self.base}/authenticated/{bucket}/{object_name}",
+                                       headers={"apikey": self.anon_key, "Authorization": f"Bearer {self.token()}"})
+        except httpx.HTTPError as exc:
+            raise Offline() from exc
+        if response.status_code in (401, 403):
+            raise AuthExpired()
+        if not response.is_success:
+            raise ServerError()
+        return response.content
+
+
+def download_recording(store: Store, storage: StorageClient, recording_id: str) -> Path:
+    """Fetch a recording made on another device into this device's recordings folder (once);
+    its bytes must match the sha256 the account recorded for it."""
+    row = store.query("select * from recordings where id = ?", (recording_id,))[0]
+    if not row["path"].startswith(REMOTE_PREFIX):
+        return Path(row["path"])
+    data = storage.download("recordings", row["path"][len(REMOTE_PREFIX):])
+    if hashlib.sha256(data).hexdigest() != row["sha256"]:
+        raise ServerError("The downloaded recording does not match the one saved in your account. Try again later.")
+    target = store.files_dir / "recordings" / f"{row['date']}-{recording_id[:8]}.ogg"
+    write_atomically(target, data)
+    with store.transaction() as conn:
+        conn.execute("update recordings set path = ?, size_bytes = ? where id = ?", (str(target), len(data), recording_id))
+    return target
 
 
 def upload_pending(store: Store, storage: StorageClient, user_id: str, now: datetime) -> int:

@@ -11,11 +11,41 @@ import flet as ft
 import flet_audio as fta
 
 from chris_app.audio import AudioError, Player, PlayerState
+from chris_app.errors import ChrisError
 from chris_app.services.recordings import Recording
-from chris_app.views.common import ErrorText, IconAction
+from chris_app.state import use_app
+from chris_app.views.common import ErrorText, IconAction, Note
 from chris_app.views.reading_recorder import clock, uses_stream
 
 TICK_S = 0.25
+
+
+@ft.component
+def RemoteRecording(recording: Recording):
+    """A reading saved in the account from another device: download it on demand."""
+    app = use_app()
+    busy, set_busy = ft.use_state(False)
+    error, set_error = ft.use_state("")
+
+    async def download(_):
+        set_busy(True)
+        set_error("")
+        try:
+            await asyncio.to_thread(app.account.download_recording, recording.id)
+            app.revision += 1
+        except ChrisError as exc:
+            set_error(exc.message)
+        finally:
+            set_busy(False)
+
+    if app.account is None or app.account.engine is None:
+        return Note("Saved in your account. Sign in on this device to download it.")
+    return ft.Column([
+        ft.Row([ft.OutlinedButton(f"Download reading of {recording.date:%d %B}", icon=ft.Icons.DOWNLOAD,
+                                  on_click=download, disabled=busy),
+                ft.ProgressRing(width=20, height=20, visible=busy)]),
+        ErrorText(error),
+    ])
 
 
 @ft.component
@@ -92,6 +122,8 @@ def Playback(recording: Recording, autoplay: bool = False):
 
     ft.on_unmounted(release)
 
+    if not recording.path.exists():  # recorded on another device, not downloaded here yet
+        return RemoteRecording(recording)
     playing = state == "playing"
     return ft.Column([
         ft.Row([
