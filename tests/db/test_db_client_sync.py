@@ -15,6 +15,7 @@ import pytest
 import soundfile
 
 from chris_app.services import affirmations, day, profile, vision_board
+from chris_app.services._rows import enqueue
 from chris_app.services.profile import ensure_profile
 from chris_app.services.recordings import import_audio_file
 from chris_app.store import open_store
@@ -156,7 +157,12 @@ def test_morning_on_one_device_and_evening_on_another_both_stay(store, tmp_path,
 
 
 def test_a_row_the_server_refuses_comes_back_with_its_reason_and_the_rest_applies(store, member, rpc, pg):
-    profile.update_profile(store, MORNING_UTC, display_name="C" * 60)  # the server allows 40
+    # A display name the server refuses (1–40 characters). The app checks that too now, so the
+    # row is written as an older version of the app could have.
+    with store.transaction() as conn:
+        conn.execute("update profile set display_name = ?, updated_at = ? where id = 1",
+                     ("C" * 60, "2026-06-10T03:31:00.000000+00:00"))
+        enqueue(conn, "profile", "1", MORNING_UTC)
     day.set_action(store, MORNING_UTC, "Call the bank")
 
     status = engine(store, rpc(), member).run()

@@ -96,9 +96,9 @@ def Settings():
     return Frame("/settings", "Settings", [
         Section(
             "Your day",
-            ft.Dropdown(label="Time zone", value=profile.timezone, tooltip="Time zone", editable=True, enable_filter=True,
+            ft.MergeSemantics(content=ft.Dropdown(label="Time zone", value=profile.timezone, editable=True, enable_filter=True,
                         menu_height=300, options=[ft.DropdownOption(key=z, text=z) for z in all_timezones()],
-                        on_select=field("timezone")),
+                        on_select=field("timezone"))),
             ft.Row([
                 ft.Semantics(container=True, label=f"Day starts at {day_start:02d}:00",
                              content=ft.Text(f"Day starts at {day_start:02d}:00", size=16)),
@@ -136,8 +136,10 @@ def Settings():
         RecordingSettings(prefs),
         Section(
             "Account",
-            Note("Guest mode: your data stays on this device."),
-            ft.TextButton("Sign in (coming soon)", on_click=go("/sign-in")),
+            Note(f"Signed in as {app.account.email}." if app.account is not None and app.account.engine is not None
+                 else "Guest mode: your data stays on this device."),
+            ft.Row([ft.TextButton("Account and sync", on_click=go("/sign-in")),
+                    ft.TextButton("Subscription", on_click=go("/subscribe"))], wrap=True),
         ),
         YourData(),
         Note(f"Chris Disciplined {__version__}"),

@@ -22,7 +22,14 @@ export interface BillingProfile {
   id: string;
   email: string | null;
   stripeCustomerId: string | null;
+  stripeSubscriptionId: string | null;
   subscriptionStatus: SubscriptionStatus;
+}
+
+/** What public.delete_member reports. */
+export interface DeletedMember {
+  deleted: boolean; // false when there was no such member (already deleted)
+  storageObjects: { bucket: string; name: string }[]; // storage rows the Storage API had left
 }
 
 export type Channel = "email" | "push";
@@ -87,6 +94,8 @@ export interface MemberStats {
 export interface Db {
   applyStripeSubscription(update: StripeUpdate): Promise<StripeOutcome>;
   billingProfile(userId: string): Promise<BillingProfile | null>;
+  /** public.delete_member: the member's leftover storage rows, then the auth user (cascading to every table). */
+  deleteMember(userId: string): Promise<DeletedMember>;
 
   claimReminders(channel: Channel, limit: number): Promise<ReminderJob[]>;
   finishReminder(id: number, sent: boolean, error?: string | null): Promise<void>;

@@ -10,6 +10,12 @@ import { PostgresDb } from "./postgres_db.ts";
 import { makeStripeWebhookHandler } from "../stripe-webhook/handler.ts";
 import { makeReminderDispatchHandler } from "../reminder-dispatch/handler.ts";
 import { makeKitSyncHandler } from "../kit-sync/handler.ts";
+import { makeDeleteAccountHandler } from "../delete-account/handler.ts";
+import { StorageAdmin } from "./storage.ts";
+import { FakeStorage, SERVICE_ROLE_KEY } from "./testing/fake_storage.ts";
+import { ANON_KEY, fakeSupabaseAuth, jsonResponse, SUPABASE_URL } from "./testing/fake_fetch.ts";
+import { supabaseAuthenticator } from "./auth.ts";
+import { makeStripe } from "./stripe.ts";
 import { KitClient } from "./kit.ts";
 import { FakeKit, KIT_KEY } from "./testing/fake_kit.ts";
 import {
@@ -204,9 +210,129 @@ Deno.test({
           id: member,
           email: `billing-${RUN}@test.invalid`,
           stripeCustomerId: null,
+          stripeSubscriptionId: null,
           subscriptionStatus: "trial",
         });
         assertEquals(await db.billingProfile(crypto.randomUUID()), null);
+      });
+
+      await t.step("delete-account: files, subscription, then every row of the member really gone", async () => {
+        const member = await signUp("delete");
+        const other = await signUp("keep");
+        const both = [member, other];
+        for (const id of both) {
+          await admin`insert into public.daily_sessions (user_id, date, morning_completed, discipline_rating)
+                      values (${id}, current_date - 1, true, 8)`;
+          await admin`insert into public.affirmations (user_id, content) values (${id}, 'I finish what I start.')`;
+          await admin`insert into public.vision_boards (user_id, position, image_path) values (${id}, 1, ${
+            id + "/1.jpg"
+          })`;
+          await admin`insert into public.last_seen (user_id, client_id) values (${id}, gen_random_uuid())`;
+          await admin`insert into public.notification_queue (user_id, kind, channel, protocol_day, deep_link, scheduled_for)
+                      values (${id}, 'morning_reminder', 'push', current_date, 'chrisapp://open/morning', now())`;
+          await db.consumeAiQuota(id, "suggest_actions", 5);
+        }
+        // a row the Storage API "missed" (delete_member sweeps it) and another member's file
+        await admin`insert into storage.objects (bucket_id, name)
+                    values ('recordings', ${member + "/late-upload.ogg"}), ('recordings', ${other + "/keep.ogg"})`;
+        await admin`update public.profiles set stripe_customer_id = ${`cus_${RUN}_del`},
+                           stripe_subscription_id = ${`sub_${RUN}_del`}, subscription_status = 'active'
+                     where id = ${member}`;
+        const rowsOf = async (id: string) =>
+          Number(
+            (await admin`
+            select count(*) from (
+              select user_id from public.daily_sessions union all select user_id from public.affirmations
+              union all select user_id from public.vision_boards union all select user_id from public.ai_usage
+              union all select user_id from public.last_seen union all select user_id from public.sync_ops
+              union all select user_id from public.notification_queue union all select user_id from public.leaderboard
+              union all select user_id from public.kit_sync_queue
+              union all select user_id from private.completion_runs union all select user_id from private.member_stats_state
+              union all select id from public.profiles union all select id from public.user_settings
+              union all select id from auth.users
+              union all select ${id}::uuid from storage.objects
+                         where bucket_id in ('recordings', 'vision-boards', 'exports')
+                           and (storage.foldername(name))[1] = ${id}) t
+             where t.user_id = ${id}`)[0].count,
+          );
+        const before = await rowsOf(member);
+        assert(before >= 12, `only ${before} rows arranged`);
+
+        // Supabase's guard on storage.objects (hosted projects): any SQL delete, even of zero rows,
+        // is refused unless storage.allow_delete_query = 'true'. Installed for this step only.
+        await admin`create or replace function storage.protect_delete() returns trigger language plpgsql as $$
+                    begin
+                      if coalesce(current_setting('storage.allow_delete_query', true), 'false') != 'true' then
+                        raise exception 'Direct deletion from storage tables is not allowed. Use the Storage API instead.'
+                          using errcode = '42501';
+                      end if;
+                      return null;
+                    end $$`;
+        await admin`create trigger protect_objects_delete before delete on storage.objects
+                    for each statement execute function storage.protect_delete()`;
+        try {
+          // the bare function call is refused by the guard: the port's setting is what makes it work
+          let refused = "";
+          await sql.begin(async (tx) => {
+            await tx`set local role service_role`;
+            await tx`select public.delete_member(${member}::uuid)`;
+          }).catch((e) => (refused = e.code));
+          assertEquals(refused, "42501");
+
+          const net = new FakeStorage().add("recordings", `${member}/a.ogg`, `${member}/2026-11/b.ogg`)
+            .add("vision-boards", `${member}/1.jpg`).add("exports").net;
+          fakeSupabaseAuth(net, { "delete-token": { id: member, email: `delete-${RUN}@test.invalid` } });
+          net.on(
+            "DELETE",
+            /^https:\/\/api\.stripe\.com\/v1\/subscriptions\//,
+            (req) =>
+              jsonResponse({ id: req.url.pathname.split("/").pop(), object: "subscription", status: "canceled" }),
+          );
+          let storageUp = false;
+          net.on(
+            "POST",
+            /\/storage\/v1\/object\/list\/exports$/,
+            () =>
+              storageUp
+                ? jsonResponse([])
+                : jsonResponse({ statusCode: "500", error: "internal", message: "down" }, 500),
+          );
+          const handler = makeDeleteAccountHandler({
+            stripe: makeStripe("sk_test_del", net.fetch),
+            db,
+            storage: new StorageAdmin(SUPABASE_URL, SERVICE_ROLE_KEY, net.fetch),
+            authenticate: supabaseAuthenticator(SUPABASE_URL, ANON_KEY, net.fetch),
+            log: () => {},
+          });
+          const request = () =>
+            new Request("http://x/delete-account", {
+              method: "POST",
+              headers: { Authorization: "Bearer delete-token" },
+              body: JSON.stringify({ confirm: "DELETE" }),
+            });
+
+          // storage down: 502, no Stripe call, every database row still there
+          const failed = await handler(request());
+          assertEquals(failed.status, 502);
+          assertEquals((await failed.json()).error.code, "storage_unavailable");
+          assertEquals(net.to(/api\.stripe\.com/).length, 0);
+          assertEquals(await rowsOf(member), before);
+
+          storageUp = true;
+          const res = await handler(request());
+          assertEquals(res.status, 200);
+          assertEquals(await res.json(), { deleted: true });
+          assertEquals(net.to(/api\.stripe\.com/).map((r) => `${r.method} ${r.url.pathname}`), [
+            `DELETE /v1/subscriptions/sub_${RUN}_del`,
+          ]);
+          assertEquals(await rowsOf(member), 0);
+          assert((await rowsOf(other)) >= 12, "another member's rows went too");
+          assertEquals(await db.billingProfile(member), null);
+        } finally {
+          await admin`drop trigger if exists protect_objects_delete on storage.objects`;
+          await admin`drop function if exists storage.protect_delete()`;
+          await admin`delete from storage.objects where (storage.foldername(name))[1] = any(${both})`;
+        }
       });
 
       await t.step("reminder-dispatch: email rows only, SKIP LOCKED between runners, sent through Kit", async () => {

@@ -8,6 +8,7 @@ import type {
   BillingProfile,
   Channel,
   Db,
+  DeletedMember,
   KitJob,
   MemberStats,
   ReminderJob,
@@ -51,16 +52,30 @@ export class PostgresDb implements Db {
   billingProfile(userId: string): Promise<BillingProfile | null> {
     return this.asServiceRole(async (tx) => {
       const [row] = await tx`
-        select p.id::text, p.email, p.stripe_customer_id, p.subscription_status
+        select p.id::text, p.email, p.stripe_customer_id, p.stripe_subscription_id, p.subscription_status
           from public.profiles p where p.id = ${userId}::uuid`;
       return row
         ? {
           id: row.id,
           email: row.email,
           stripeCustomerId: row.stripe_customer_id,
+          stripeSubscriptionId: row.stripe_subscription_id,
           subscriptionStatus: row.subscription_status,
         }
         : null;
+    });
+  }
+
+  deleteMember(userId: string): Promise<DeletedMember> {
+    return this.asServiceRole(async (tx) => {
+      // Hosted Supabase guards storage.objects with a statement-level trigger
+      // (storage.protect_delete) that refuses any SQL delete, even of zero rows, unless this
+      // setting is 'true' (the Storage API sets it the same way). delete_member's sweep of the
+      // member's leftover rows runs after the files went through the Storage API; transaction-local.
+      await tx`select set_config('storage.allow_delete_query', 'true', true)`;
+      const [row] = await tx`select public.delete_member(${userId}::uuid) as result`;
+      const r = row.result as { deleted: boolean; storage_objects: { bucket: string; name: string }[] };
+      return { deleted: r.deleted === true, storageObjects: r.storage_objects ?? [] };
     });
   }
 

@@ -6,6 +6,7 @@ import type {
   BillingProfile,
   Channel,
   Db,
+  DeletedMember,
   KitJob,
   MemberStats,
   ReminderJob,
@@ -102,9 +103,34 @@ export class MemoryDb implements Db {
     const p = this.profiles.get(userId);
     return await Promise.resolve(
       p
-        ? { id: p.id, email: p.email, stripeCustomerId: p.stripeCustomerId, subscriptionStatus: p.subscriptionStatus }
+        ? {
+          id: p.id,
+          email: p.email,
+          stripeCustomerId: p.stripeCustomerId,
+          stripeSubscriptionId: p.stripeSubscriptionId,
+          subscriptionStatus: p.subscriptionStatus,
+        }
         : null,
     );
+  }
+
+  deletedMembers: string[] = [];
+
+  /** Like delete_member: the member and everything of theirs goes (no storage rows here). */
+  async deleteMember(userId: string): Promise<DeletedMember> {
+    this.maybeFail();
+    const existed = this.profiles.delete(userId);
+    if (existed) {
+      this.writes++;
+      this.deletedMembers.push(userId);
+    }
+    this.affirmations = this.affirmations.filter((a) => a.userId !== userId);
+    this.sessions.delete(userId);
+    this.stats.delete(userId);
+    this.reminders = this.reminders.filter((r) => r.userId !== userId);
+    this.kitJobs = this.kitJobs.filter((k) => k.userId !== userId);
+    for (const key of [...this.quota.keys()]) if (key.startsWith(`${userId}/`)) this.quota.delete(key);
+    return await Promise.resolve({ deleted: existed, storageObjects: [] });
   }
 
   async claimReminders(channel: Channel, limit: number): Promise<ReminderJob[]> {
