@@ -113,6 +113,12 @@ class Account:
         self.engine = None
         self.auth.sign_out()
 
+    def delete_account(self) -> None:
+        """Blocking: delete the account on the server (files, subscription, rows, login), then
+        forget it here. The caller wipes the device's copy."""
+        self.call_function("delete-account", {"confirm": "DELETE"})
+        self.sign_out()
+
     # -- syncing ------------------------------------------------------------------------------
     def _start(self) -> None:
         transport = SupabaseTransport(self.config.url, self.config.anon_key, self.auth.access_token)

@@ -298,3 +298,37 @@ def test_a_reading_made_on_another_device_downloads_on_demand_and_plays(supabase
     wait_for_text(page, "playing 0:0", timeout=20)
     saved = list((tmp_path / "data" / "files" / "recordings").glob("2026-06-09-*.ogg"))
     assert len(saved) == 1 and saved[0].read_bytes() == audio
+
+
+def test_deleting_the_account_asks_first_calls_the_server_and_leaves_a_fresh_guest(supabase, app_process, open_app,
+                                                                                    tmp_path):
+    server, calls, url, functions = supabase
+    requests = []
+
+    def delete(body):
+        requests.append(body)
+        return 200, {"deleted": True}
+
+    functions["delete-account"] = delete
+    base = app_process.start(env={"SUPABASE_URL": url, "SUPABASE_ANON_KEY": ANON_KEY})
+    page = open_app("/morning", viewport=DESKTOP, base_url=base)
+    reading = tmp_path / "reading.wav"
+    reading.write_bytes(wav_bytes(21))
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Attach a file").click()
+    chooser.value.set_files(reading)
+    wait_for_text(page, "Reading saved (21 s)")
+    sign_in_and_carry(page, base)
+    go(page, base, "/settings")
+    page.get_by_role("button", name="Delete my account…").click()
+    wait_for_text(page, "ends your subscription. It cannot be undone.")
+    page.get_by_role("button", name="Keep my data").click()
+    assert requests == []
+    page.get_by_role("button", name="Delete my account…").click()
+    page.get_by_role("button", name="Delete my account for good").click()
+    wait_for_text(page, "Your account and all its data were deleted")
+    assert requests == [{"confirm": "DELETE"}]
+    assert any(p == "/auth/v1/logout" for p, _, _ in calls)
+    page.get_by_role("tab", name="Today").click()
+    assert "Current streak: 0" in label_of(page, "stat-current-streak")
+    assert not list((tmp_path / "data" / "files").rglob("*.ogg"))

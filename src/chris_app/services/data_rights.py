@@ -78,10 +78,11 @@ def write_export(store: Store, now: datetime, target: Path) -> Path:
 
 
 def wipe_device(store: Store, now: datetime, device_timezone: str) -> None:
-    """Delete everything this guest made on this device and start again as a new guest."""
+    """Delete everything made on this device (and its link to an account, with the sync
+    cursor) and start again as a new guest."""
     with store.transaction() as conn:
         for table in ("daily_sessions", "recordings", "vision_board_tiles", "affirmations",
-                      "settings", "profile", "outbox"):
+                      "settings", "profile", "outbox", "sync_state"):
             conn.execute(f"delete from {table}")
     shutil.rmtree(store.files_dir, ignore_errors=True)
     store.files_dir.mkdir(parents=True, exist_ok=True)
