@@ -39,11 +39,12 @@ def figures(page) -> str:
                     ("current-streak", "longest-streak", "completion-rate", "average-rating", "score"))
 
 
-def test_four_days_with_a_missed_one_give_the_exact_figures(app_process, open_app, tmp_path):
+def test_a_week_with_a_missed_day_gives_the_exact_figures(app_process, open_app, tmp_path):
     reading = tmp_path / "reading.wav"
     reading.write_bytes(wav_bytes(21))
     # Monday 8 June 2026 in Berlin (CEST): the member joins at 06:10.
-    days = {1: "2026-06-08T06:10:00+02:00", 2: "2026-06-09T06:05:00+02:00", 4: "2026-06-11T05:50:00+02:00"}
+    days = {1: "2026-06-08T06:10:00+02:00", 2: "2026-06-09T06:05:00+02:00", 4: "2026-06-11T05:50:00+02:00",
+            5: "2026-06-12T06:00:00+02:00", 6: "2026-06-13T07:30:00+02:00", 7: "2026-06-14T06:45:00+02:00"}
 
     page = open_app("/morning", viewport=DESKTOP, base_url=app_process.start(now=days[1]))
     morning(page, reading)
@@ -73,5 +74,19 @@ def test_four_days_with_a_missed_one_give_the_exact_figures(app_process, open_ap
 
     page.get_by_role("tab", name="Progress").click()
     assert "Week of 08 Jun: 3/4 mornings · average rating 7.0 · 2 actions done" in label_of(page, "week-2026-06-08")
+
+    # Days 5 to 7: full days again (day 4's evening was skipped).
+    for number, rating in ((5, 9), (6, 7), (7, 10)):
+        page = open_app("/morning", viewport=DESKTOP, base_url=app_process.start(now=days[number]))
+        morning(page, reading)
+        evening(page, rating, f"Day {number} done")
+    text = figures(page)
+    assert "Current streak: 4" in text and "Longest streak: 4" in text
+    assert "Completion rate: 85.71%" in text  # 6 of 7
+    assert "Average rating: 8.0" in text  # (8 + 6 + 9 + 7 + 10) / 5
+    # 1,1,0,1,1,1,1 through the moving average (m = 0.5^(1/13)) → 0.2695
+    assert "Discipline score: 27.0%" in text
+    page.get_by_role("tab", name="Progress").click()
+    assert "Week of 08 Jun: 6/7 mornings · average rating 8.0 · 5 actions done" in label_of(page, "week-2026-06-08")
     page.wait_for_timeout(1000)  # let the page transition finish before the picture
-    screenshot(page, "progress-after-four-days")
+    screenshot(page, "progress-after-a-week")
