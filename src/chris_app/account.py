@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import httpx
 import keyring
+import keyring.errors
 
 from chris_app import functions_client
 from chris_app.domain.subscription import Subscription
@@ -79,8 +80,12 @@ class Account:
         return self.auth.session is not None and self.engine is None
 
     def restore(self) -> None:
-        """At start: keep a stored session and resume syncing if this device is linked to it."""
-        session = self.auth.restore()
+        """At start: keep a stored session and resume syncing if this device is linked to it.
+        A locked or broken keychain only means signing in again: the app starts regardless."""
+        try:
+            session = self.auth.restore()
+        except (SyncError, keyring.errors.KeyringError):
+            return
         if session and self.linked_user() == session.user_id:
             self._start()
 

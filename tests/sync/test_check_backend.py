@@ -44,3 +44,23 @@ def test_the_command_line_reports_guest_mode_without_configuration(tmp_path):
     done = subprocess.run([sys.executable, "-m", "chris_app", "--check-backend"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "guest mode" in done.stdout
+
+
+def test_a_broken_keychain_never_stops_the_app_from_starting(store):
+    import keyring.errors
+
+    from chris_app.account import Account
+
+    class LockedKeychain:
+        def get_password(self, service, username):
+            raise keyring.errors.KeyringLocked("locked")
+
+        def set_password(self, *args):
+            raise keyring.errors.KeyringLocked("locked")
+
+        def delete_password(self, *args):
+            raise keyring.errors.KeyringLocked("locked")
+
+    account = Account(store, CONFIG, secrets=LockedKeychain())
+    account.restore()  # no exception: the member simply signs in again
+    assert account.engine is None and account.email is None
