@@ -47,12 +47,11 @@ class AppState:
     clock: Callable[[], datetime] = system_clock
     account: Any = None  # chris_app.account.Account when a backend is configured
     revision: int = 0
-    notice: str = ""
 
     def now(self) -> datetime:
         return self.clock()
 
-    def act(self, service: Callable[..., Any], *args, notice: str = "", **kwargs) -> Outcome:
+    def act(self, service: Callable[..., Any], *args, **kwargs) -> Outcome:
         """Run `service(store, now, *args, **kwargs)`; refresh the screens if it worked."""
         try:
             value = service(self.store, self.now(), *args, **kwargs)
@@ -61,8 +60,6 @@ class AppState:
         self.revision += 1
         if self.account is not None:
             self.account.kick()  # push the change soon, in the background
-        if notice:
-            self.notice = notice
         return Outcome(value=value)
 
     def paywalled(self) -> bool:

@@ -19,7 +19,7 @@ def Affirmations():
     error, set_error = ft.use_state("")
 
     def save(_):
-        outcome = app.act(affirmations.save_new_version, text.current, notice="Saved as a new version.")
+        outcome = app.act(affirmations.save_new_version, text.current)
         set_error(outcome.error.message if outcome.error else "")
 
     def restore(version: int):

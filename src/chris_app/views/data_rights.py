@@ -53,7 +53,7 @@ def YourData():
 
     def wipe(_):
         set_confirming("")
-        outcome = app.act(wipe_device, device_timezone(), notice="This device was wiped.")
+        outcome = app.act(wipe_device, device_timezone())
         set_message("Everything was deleted from this device. You start fresh." if outcome.ok else "")
         set_error(outcome.error.message if outcome.error else "")
 

@@ -34,7 +34,6 @@ def Evening():
             action_completed={"yes": True, "no": False}.get(done),
             discipline_rating=rating,
             biggest_win=win.current,
-            notice="Evening review saved.",
         )
         set_problems(getattr(outcome.error, "problems", {"form": outcome.error.message}) if outcome.error else {})
         set_saved(outcome.ok)

@@ -3,6 +3,7 @@ board, set the day's violent action."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import flet as ft
@@ -53,8 +54,8 @@ def RecordingCard(session):
         set_busy(True)
         try:
             data = picked.bytes if picked.bytes is not None else Path(picked.path).read_bytes()
-            outcome = app.act(recordings.import_audio_file, picked.name, data,
-                              notice="Reading saved. Your morning counts.")
+            # Decoding and encoding take a while for a long file: off the event loop.
+            outcome = await asyncio.to_thread(app.act, recordings.import_audio_file, picked.name, data)
         finally:
             set_busy(False)
         set_error(outcome.error.message if outcome.error else "")
