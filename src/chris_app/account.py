@@ -19,7 +19,7 @@ from chris_app import functions_client
 from chris_app.domain.subscription import Subscription
 from chris_app.store import Store
 from chris_app.sync.auth import AuthClient
-from chris_app.sync.config import BackendConfig, load_config
+from chris_app.sync.config import BackendConfig
 from chris_app.sync.engine import SyncEngine, SyncStatus, attach_account
 from chris_app.sync.errors import AccountMismatch, Offline, ServerError, SyncError
 from chris_app.sync.uploads import StorageClient, download_recording, upload_pending
@@ -60,11 +60,6 @@ class Account:
         self.upload_problem = ""
         self._kick = threading.Event()
         self._loop: threading.Thread | None = None
-
-    @classmethod
-    def from_configuration(cls, store: Store) -> Account | None:
-        config = load_config()
-        return cls(store, config) if config else None
 
     # -- who is signed in ---------------------------------------------------------------------
     @property

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import flet as ft
 
-from chris_app.account import Account
 from chris_app.device import device_timezone
 from chris_app.notifications.runner import ReminderRunner, desktop_notify
 from chris_app.services import recordings
 from chris_app.services.profile import ensure_profile, get_settings
 from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
-from chris_app.views.leaderboard import Leaderboard
+from chris_app.sync.config import load_config
 from chris_app.views.affirmations import Affirmations
 from chris_app.views.evening import Evening
 from chris_app.views.home import Home
+from chris_app.views.leaderboard import Leaderboard
 from chris_app.views.morning import Morning
 from chris_app.views.progress import Progress
 from chris_app.views.recordings import Recordings
@@ -39,6 +40,9 @@ ROUTES = [
     ft.Route(path="subscribe", component=Subscribe),
     ft.Route(path="leaderboard", component=Leaderboard),
 ]
+if TYPE_CHECKING:
+    from chris_app.account import Account
+
 THEMES = {"light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK, "system": ft.ThemeMode.SYSTEM}
 
 
@@ -60,8 +64,12 @@ def App(store: Store, clock: Callable[[], datetime], account: Account | None):
 def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Callable[[ft.Page], None]:
     ensure_profile(store, clock(), device_timezone())
     recordings.clean_up(store)  # what a crash may have left half-done
-    account = Account.from_configuration(store)  # None: guest mode, nothing to show
-    if account is not None:
+    account = None  # guest mode: no account, nothing to show
+    config = load_config()
+    if config is not None:
+        from chris_app.account import Account  # the sync stack loads only when configured
+
+        account = Account(store, config)
         account.restore()
 
     def main(page: ft.Page) -> None:

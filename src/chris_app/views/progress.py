@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import flet as ft
-import flet_charts as fch
 
 from chris_app.domain.stats import score_series, weekly_summary
 from chris_app.services import day, summary
@@ -42,6 +41,8 @@ def Heatmap(completed: set, today) -> ft.Control:
 
 
 def Chart(points: list[tuple[int, float]], max_y: float, color, label: str, y_title: str) -> ft.Control:
+    import flet_charts as fch  # loaded when a chart is first drawn, not at start-up
+
     return ft.Semantics(label=label, container=True, content=ft.Container(height=180, content=fch.LineChart(
         data_series=[fch.LineChartData(
             points=[fch.LineChartDataPoint(x, y) for x, y in points],
