@@ -125,7 +125,7 @@ def test_sign_in_posts_email_and_password_to_the_token_endpoint_and_keeps_the_se
     assert json.loads(request.content) == {"email": "chris@example.com", "password": "correct horse"}
     assert session.user_id == UID
     assert stored(keyring) == {"access_token": "a-1", "refresh_token": "r-1", "expires_at": T0 + 3600,
-                               "user_id": UID, "email": "chris@example.com"}
+                               "user_id": UID, "email": "chris@example.com", "pending_factor": None}
     assert "a-1" not in repr(session) and "r-1" not in repr(session)  # safe to log
 
 

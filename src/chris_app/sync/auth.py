@@ -7,6 +7,23 @@ Endpoints (all with the project's `apikey` header):
     refresh         POST /auth/v1/token?grant_type=refresh_token   {"refresh_token"}
     password reset  POST /auth/v1/recover                          {"email"}
     sign out        POST /auth/v1/logout  (Authorization: Bearer <access token>)
+    Google (PKCE)   GET  /auth/v1/authorize?provider=google&redirect_to=…&code_challenge=…
+                         &code_challenge_method=s256   (opened in the browser; GoTrue sends the
+                         browser back to redirect_to?code=…), then
+                    POST /auth/v1/token?grant_type=pkce             {"auth_code", "code_verifier"}
+    TOTP factors    POST /auth/v1/factors {"factor_type": "totp", "friendly_name", "issuer"}
+                    POST /auth/v1/factors/{id}/challenge {}        → {"id": challenge id}
+                    POST /auth/v1/factors/{id}/verify {"challenge_id", "code"} → an aal2 session
+                    DELETE /auth/v1/factors/{id}
+                    GET  /auth/v1/user                              (the member's factors)
+
+A member with a verified TOTP factor who signs in gets an aal1 session first; it carries the
+factor's id in `pending_factor` until a code from their authenticator app is verified, and the
+app treats it as not signed in until then (also after a restart in between).
+
+The PKCE verifier of a Google sign-in in progress is kept in the same secret store (name
+"oauth-verifier") so that it survives the page reload of the web redirect and the phone's
+deep link back into the app.
 
 The session (access token, refresh token, expiry, user id, email) is one JSON secret in the
 keyring (service "ChrisDisciplined", name "supabase-session"); it is never written to a file
@@ -37,10 +54,14 @@ from typing import Any, Protocol
 
 import httpx
 
+from supabase_auth.errors import AuthInvalidJwtError
+from supabase_auth.helpers import decode_jwt, generate_pkce_challenge, generate_pkce_verifier
+
 from chris_app.sync.errors import AuthExpired, Offline, ServerError, SyncError
 
 KEYRING_SERVICE = "ChrisDisciplined"
 KEYRING_NAME = "supabase-session"
+VERIFIER_NAME = "oauth-verifier"
 REFRESH_MARGIN = 120  # seconds before expiry when a token is refreshed
 
 
@@ -63,6 +84,13 @@ _MESSAGES = {
     "validation_failed": "Check the email address and try again.",
     "over_request_rate_limit": "Too many attempts. Wait a minute and try again.",
     "over_email_send_rate_limit": "Too many emails sent. Wait a few minutes and try again.",
+    "mfa_verification_failed": "That code is not right. Type the 6 digits your authenticator app shows now.",
+    "mfa_challenge_expired": "That code took too long. Type the 6 digits your authenticator app shows now.",
+    "mfa_factor_not_found": "Two-step verification was turned off for this account. Sign in again.",
+    "flow_state_not_found": "That Google sign-in expired. Start it again.",
+    "flow_state_expired": "That Google sign-in expired. Start it again.",
+    "bad_code_verifier": "That Google sign-in expired. Start it again.",
+    "provider_disabled": "Google sign-in is not enabled for this app yet. Use your email and password.",
 }
 _DEAD_REFRESH = {"refresh_token_not_found", "refresh_token_already_used", "session_not_found",
                  "session_expired", "invalid_grant", "bad_jwt", "user_not_found"}
@@ -85,6 +113,7 @@ class Session:
     expires_at: int  # unix seconds
     user_id: str
     email: str | None
+    pending_factor: str | None = None  # a verified TOTP factor this aal1 session still has to pass
 
     def __repr__(self) -> str:  # tokens never end up in a log by accident
         return f"Session(user_id={self.user_id!r}, email={self.email!r}, expires_at={self.expires_at})"
@@ -93,7 +122,31 @@ class Session:
     def from_response(cls, data: dict[str, Any], now: float) -> Session:
         expires_at = data.get("expires_at") or int(now) + int(data.get("expires_in") or 3600)
         user = data.get("user") or {}
-        return cls(data["access_token"], data["refresh_token"], int(expires_at), user.get("id", ""), user.get("email"))
+        factors = [f for f in user.get("factors") or []
+                   if f.get("factor_type") == "totp" and f.get("status") == "verified"]
+        pending = factors[0]["id"] if factors and _assurance(data["access_token"]) != "aal2" else None
+        return cls(data["access_token"], data["refresh_token"], int(expires_at), user.get("id", ""),
+                   user.get("email"), pending)
+
+
+@dataclass(frozen=True, slots=True)
+class TotpEnrollment:
+    """A new, not yet verified TOTP factor: the member adds it to an authenticator app."""
+    factor_id: str
+    secret: str
+    uri: str  # otpauth://totp/…
+    qr_svg: str
+
+    def __repr__(self) -> str:  # the secret never ends up in a log by accident
+        return f"TotpEnrollment(factor_id={self.factor_id!r})"
+
+
+def _assurance(access_token: str) -> str | None:
+    """The token's `aal` claim (read, not verified: the server verifies every token it gets)."""
+    try:
+        return decode_jwt(access_token)["payload"].get("aal")
+    except (AuthInvalidJwtError, ValueError, KeyError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +196,55 @@ class AuthClient:
             return SignUpResult(session, session.user_id)
         user = data.get("user") or data
         return SignUpResult(None, user.get("id"))
+
+    # -- Google (PKCE) -------------------------------------------------------------------------
+    def google_url(self, redirect_to: str) -> str:
+        """The address to open in a browser; a new verifier is kept for `finish_google`."""
+        verifier = generate_pkce_verifier()
+        self.secrets.set_password(KEYRING_SERVICE, VERIFIER_NAME, verifier)
+        query = httpx.QueryParams({"provider": "google", "redirect_to": redirect_to,
+                                   "code_challenge": generate_pkce_challenge(verifier),
+                                   "code_challenge_method": "s256"})
+        return f"{self.base}/authorize?{query}"
+
+    def finish_google(self, auth_code: str) -> Session:
+        """Exchange the code GoTrue sent the browser back with for a session."""
+        verifier = self.secrets.get_password(KEYRING_SERVICE, VERIFIER_NAME)
+        if not verifier:
+            raise AuthFailed("That Google sign-in expired. Start it again.", "flow_state_not_found")
+        data = self._post("/token?grant_type=pkce", {"auth_code": auth_code, "code_verifier": verifier})
+        try:
+            self.secrets.delete_password(KEYRING_SERVICE, VERIFIER_NAME)
+        except Exception:  # already gone
+            pass
+        return self._keep(Session.from_response(data, self.clock()))
+
+    # -- two-step verification (TOTP) ----------------------------------------------------------
+    def factors(self) -> list[dict[str, Any]]:
+        """The member's TOTP factors (verified and not), from the auth server."""
+        user = self._request("GET", "/user", None, token=self.access_token())
+        return [f for f in user.get("factors") or [] if f.get("factor_type") == "totp"]
+
+    def enroll_totp(self, friendly_name: str = "Authenticator app") -> TotpEnrollment:
+        data = self._post("/factors", {"factor_type": "totp", "friendly_name": friendly_name,
+                                       "issuer": "Chris Disciplined"}, token=self.access_token())
+        totp = data.get("totp") or {}
+        return TotpEnrollment(data["id"], totp.get("secret", ""), totp.get("uri", ""), totp.get("qr_code", ""))
+
+    def verify_totp(self, factor_id: str, code: str) -> Session:
+        """Challenge the factor and verify the member's code: the session becomes aal2 (and a
+        new factor becomes verified)."""
+        code = "".join(code.split())
+        if not (code.isdigit() and len(code) == 6):
+            raise AuthFailed("Type the 6 digits your authenticator app shows.", "mfa_verification_failed")
+        token = self._session.access_token if self._session else self.access_token()
+        challenge = self._post(f"/factors/{factor_id}/challenge", {}, token=token)
+        data = self._post(f"/factors/{factor_id}/verify", {"challenge_id": challenge["id"], "code": code},
+                          token=token)
+        return self._keep(Session.from_response(data, self.clock()))
+
+    def unenroll(self, factor_id: str) -> None:
+        self._request("DELETE", f"/factors/{factor_id}", None, token=self.access_token())
 
     def reset_password(self, email: str) -> None:
         self._post("/recover", {"email": email.strip()})
@@ -227,11 +329,16 @@ class AuthClient:
             pass
 
     def _post(self, path: str, body: dict | None, token: str | None = None) -> dict[str, Any]:
-        headers = {"apikey": self.anon_key, "Content-Type": "application/json"}
+        return self._request("POST", path, body, token)
+
+    def _request(self, method: str, path: str, body: dict | None, token: str | None = None) -> dict[str, Any]:
+        headers = {"apikey": self.anon_key}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
-            response = self.client.post(self.base + path, json=body, headers=headers)
+            response = self.client.request(method, self.base + path, json=body, headers=headers)
         except (httpx.TransportError, OSError) as exc:
             raise Offline() from exc
         if response.status_code >= 500:
