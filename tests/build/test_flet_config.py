@@ -9,7 +9,7 @@ arguments that its helpers (get_platform_setting, splash_setting, ...) are calle
 configured key passes when it is one of those, or lies inside a table flet passes on whole
 (e.g. [tool.flet.android.permission], [tool.flet.ios.info]).
 
-`flet build` itself needs the Flutter SDK, which is not here; see packaging/README-building.md."""
+`flet build` itself needs the Flutter SDK, which is not here; see docs/phone-build.md."""
 
 from __future__ import annotations
 
@@ -197,6 +197,9 @@ def test_permissions_are_flet_permission_groups_with_our_own_texts(tool_flet):
     android = tool_flet["android"]["permission"]
     assert android.get("android.permission.RECORD_AUDIO") is True
     assert android.get("android.permission.POST_NOTIFICATIONS") is True  # reminders, Android 13+
+    # flet build writes each key as is into <uses-permission android:name="...">: a short
+    # name (RECEIVE_BOOT_COMPLETED, as flet-notifications' README writes it) is no permission.
+    assert all(k.startswith("android.permission.") for k in android), sorted(android)
     for platform in ("ios", "macos"):
         text = tool_flet[platform]["info"]["NSMicrophoneUsageDescription"]
         assert "Chris Disciplined" in text and len(text) > 30, platform
@@ -226,3 +229,49 @@ def test_the_phone_app_its_assets_and_its_dependencies_exist(tool_flet, pyprojec
     # flet build compiles in the Flutter side of every extension it installs from these.
     deps = " ".join(pyproject["project"]["dependencies"])
     assert "flet-audio==" in deps and "flet-audio-recorder==" in deps
+    assert "flet-notifications==" in deps  # phone reminders (chris_app.notifications.phone)
+
+
+def test_android_declares_what_scheduled_reminders_need(tool_flet):
+    """Everything flet-notifications' own patch step would add: taken from its source, not
+    from a list kept here, so a new release that needs more fails this test."""
+    from flet_notifications.patcher import PERMISSIONS
+
+    android = tool_flet["android"]["permission"]
+    assert {p: android.get(p) for p in PERMISSIONS} == dict.fromkeys(PERMISSIONS, True)
+    for permission in ("SCHEDULE_EXACT_ALARM", "RECEIVE_BOOT_COMPLETED"):  # its README's list
+        assert android.get(f"android.permission.{permission}") is True
+
+
+def test_the_patch_step_of_the_phone_build_does_what_the_docs_say(tool_flet, tmp_path):
+    """`flet-notifications-patch`, run on a project laid out as flet build writes it (the
+    template's manifest with our permissions), adds the receivers and desugaring, once."""
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "flet-notifications-patch"]
+    patch = script.load()
+    app = tmp_path / "android" / "app"
+    (app / "src" / "main").mkdir(parents=True)
+    permissions = "".join(f'    <uses-permission android:name="{k}" />\n'
+                          for k, v in tool_flet["android"]["permission"].items() if v is True)
+    manifest = app / "src" / "main" / "AndroidManifest.xml"
+    manifest.write_text(
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android">\n'
+        '    <uses-permission android:name="android.permission.INTERNET" />\n' + permissions +
+        '    <application android:label="Chris Disciplined" android:name="${applicationName}">\n'
+        '        <activity android:name=".MainActivity" android:exported="true" />\n'
+        "    </application>\n</manifest>\n", encoding="utf-8")
+    gradle = app / "build.gradle.kts"
+    gradle.write_text("android {\n    compileOptions {\n    }\n    defaultConfig {\n    }\n}\n"
+                      "dependencies {\n}\n", encoding="utf-8")
+    assert patch(["--project-root", str(tmp_path)]) == 0
+    text = manifest.read_text(encoding="utf-8")
+    for receiver in ("ScheduledNotificationReceiver", "ScheduledNotificationBootReceiver", "ActionBroadcastReceiver"):
+        assert f"com.dexterous.flutterlocalnotifications.{receiver}" in text, receiver
+    assert "android.intent.action.BOOT_COMPLETED" in text
+    for permission in tool_flet["android"]["permission"]:  # already declared: not added twice
+        assert text.count(f'"{permission}"') == 1, permission
+    assert "isCoreLibraryDesugaringEnabled = true" in gradle.read_text(encoding="utf-8")
+    before = (manifest.read_text(encoding="utf-8"), gradle.read_text(encoding="utf-8"))
+    assert patch(["--project-root", str(tmp_path)]) == 0  # idempotent: a rebuild may run it again
+    assert (manifest.read_text(encoding="utf-8"), gradle.read_text(encoding="utf-8")) == before

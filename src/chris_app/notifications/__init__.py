@@ -1,1 +1,2 @@
-"""On-device reminders while the app runs (desktop: desktop-notifier)."""
+"""On-device reminders: on desktops while the app runs (runner, desktop-notifier); on phones
+scheduled by the phone itself, in a built app only (phone, flet-notifications)."""

@@ -1,0 +1,271 @@
+"""Reminders on phones: the member's morning and evening reminders as notifications that the
+phone's own scheduler delivers every day, whether the app runs or not (flet-notifications,
+which wraps flutter_local_notifications). A tap opens /morning or /evening, also when the tap
+is what started the app.
+
+Where this runs: only in a built phone app (`flet build apk` / `flet build ipa`, then the
+`flet-notifications-patch` step on Android, see docs/phone-build.md). The extension's Dart half
+is compiled into the app by `flet build`; the prebuilt web and desktop clients do not contain
+it, so there the service never answers. Building a phone app needs the Flutter SDK, which was
+not available where this was written: what is tested here is the Python side, against a
+recording double checked call by call against the real `LocalNotifications` and the wire
+payloads that its Dart side reads. It has not run on a phone.
+
+What the phone does with a daily repeat (flutter_local_notifications, matchDateTimeComponents
+= time): it keeps the local hour and minute of the instant it is given, in the time zone it is
+given, and drops the date. So:
+- the reminders follow the member's time zone from their profile, not the phone's;
+- they fire every day, also on a day whose part is already done: the "skip when done" rule of
+  `domain.reminders` (which the desktop runner applies) cannot be expressed with a repeat;
+- the instant given is `domain.reminders.daily_reminder`, a day on which the time exists.
+
+Permission: asked once per run, the first time reminders are on (on iPhones the system prompt
+comes when the service starts, as the plugin asks for alert and sound at initialisation). If
+the member refuses, nothing is scheduled and `status` says so for the Settings screen."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flet_notifications import (
+    AndroidScheduleMode,
+    DateTimeComponents,
+    Importance,
+    LocalNotifications,
+    NotificationChannel,
+    NotificationError,
+)
+
+from chris_app.domain.days import zone
+from chris_app.domain.reminders import daily_reminder
+from chris_app.services.profile import get_profile, get_settings
+from chris_app.state import system_clock
+from chris_app.store import Store
+
+log = logging.getLogger(__name__)
+
+KINDS = ("morning", "evening")
+IDS = {"morning": 1, "evening": 2}  # stable: a reschedule replaces, never adds
+ROUTES = frozenset(f"/{kind}" for kind in KINDS)  # the payloads a tap may open
+CHANNEL_ID = "reminders"  # Android notification channel ("Reminders" in the phone's settings)
+CALL_TIMEOUT_S = 30.0  # a service that never answers (no Dart half) must not hang us
+PERMISSION_TIMEOUT_S = 300.0  # the member may take a while with the system dialog
+SAME_TAP_S = 5.0  # one tap reported twice (cold start: replayed and in the launch details)
+
+STATUS_PENDING = "pending"
+STATUS_OFF = "off"
+STATUS_DENIED = "denied"
+STATUS_SCHEDULED = "scheduled"
+STATUS_UNAVAILABLE = "unavailable"
+
+MESSAGES = {
+    STATUS_PENDING: "",
+    STATUS_OFF: "Reminders are off.",
+    STATUS_DENIED: "Notifications are off for this app in the phone's settings.",
+    STATUS_UNAVAILABLE: "Reminders could not be set on this phone.",
+}
+
+SESSION_KEY = "chris_app.phone_reminders"
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneReminder:
+    """One daily notification as the phone's scheduler gets it."""
+
+    id: int
+    kind: str  # "morning" | "evening"
+    title: str
+    body: str
+    route: str  # the payload: what a tap opens
+    time_of_day: str  # "HH:MM" on the member's clock, every day
+    time_zone: str  # the member's IANA time zone
+    first: datetime  # aware, in time_zone: the next day on which time_of_day exists
+
+
+def wanted_reminders(reminders_on: bool, time_zone: str, now: datetime, *,
+                     morning_time: str | None, evening_time: str | None) -> list[PhoneReminder]:
+    """The daily notifications the phone should hold: none when reminders are off, and one
+    per part of the day that has a time (None: no reminder for that part)."""
+    if not reminders_on:
+        return []
+    wanted = []
+    for kind, clock in (("morning", morning_time), ("evening", evening_time)):
+        if clock is None:
+            continue
+        reminder = daily_reminder(kind, clock, now, time_zone)
+        wanted.append(PhoneReminder(
+            id=IDS[kind], kind=kind, title=reminder.title, body=reminder.body, route=reminder.route,
+            time_of_day=clock, time_zone=time_zone, first=reminder.at.astimezone(zone(time_zone)),
+        ))
+    return wanted
+
+
+def reminders_for(store: Store, now: datetime) -> list[PhoneReminder]:
+    """`wanted_reminders` from the member's profile and settings on this device."""
+    profile = get_profile(store)
+    return wanted_reminders(get_settings(store).on_device_reminders, profile.timezone, now,
+                            morning_time=profile.morning_time, evening_time=profile.evening_time)
+
+
+def _real_notifications(on_tap: Callable[[Any], None]) -> LocalNotifications:
+    # The handler goes in at construction: Flet sends a service's handlers to the client when
+    # it registers, and the client drops events (the replayed cold-start tap too) for which
+    # none was sent. No badge: the app never sets one.
+    return LocalNotifications(on_tap=on_tap, request_badge_permission=False)
+
+
+class PhoneReminders:
+    """Keeps the phone's scheduled reminders in line with the member's settings.
+
+    Keep a reference for as long as the page lives (`install` does): Flet drops a service
+    nothing references, and with it the tap handler."""
+
+    def __init__(self, page: Any, store: Store, notifications: Any = None, *,
+                 clock: Callable[[], datetime] = system_clock,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.page, self.store, self.clock, self.monotonic = page, store, clock, monotonic
+        if notifications is None:
+            notifications = _real_notifications(self._on_tap)
+        else:  # a double, or a service not yet registered (else the client never hears of it)
+            notifications.on_tap = self._on_tap
+        self.notifications = notifications
+        self.status = STATUS_PENDING
+        self.scheduled: list[PhoneReminder] = []
+        self.on_status_change: Callable[[], None] | None = None  # e.g. re-render Settings
+        self._asked = False
+        self._channel_made = False
+        self._lock = asyncio.Lock()
+        self._opened: dict[str, float] = {}
+
+    @property
+    def message(self) -> str:
+        """What the Settings screen can show about reminders on this phone."""
+        if self.status == STATUS_SCHEDULED:
+            times = " and ".join(r.time_of_day for r in self.scheduled)
+            return f"Reminders every day at {times} ({self.scheduled[0].time_zone} time)."
+        return MESSAGES[self.status]
+
+    async def start(self) -> None:
+        """At app start: open the route of a notification tap that started the app, then
+        bring the phone's schedule in line with the settings (asking for permission)."""
+        await self._open_launch_tap()
+        await self.reschedule()
+
+    async def reschedule(self) -> None:
+        """After any change of times, time zone or the reminders switch."""
+        async with self._lock:
+            try:
+                await self._reschedule()
+            except Exception:  # the service failed or never answered: say so, don't crash
+                log.warning("phone reminders could not be scheduled", exc_info=True)
+                self._set(STATUS_UNAVAILABLE, [])
+
+    def kick(self) -> None:
+        """`reschedule` in the background, from synchronous code (a Settings handler)."""
+        self.page.run_task(self.reschedule)
+
+    async def open_phone_settings(self) -> None:
+        """The phone's notification settings for this app (to turn notifications back on)."""
+        await self._call(self.notifications.open_app_notification_settings())
+
+    async def _reschedule(self) -> None:
+        n = self.notifications
+        wanted = reminders_for(self.store, self.clock())
+        if not wanted:
+            await self._cancel_ours()
+            self._set(STATUS_OFF, [])
+            return
+        if not self._asked:
+            self._asked = True
+            granted = await self._call(n.request_permissions(), PERMISSION_TIMEOUT_S)
+        else:  # asked already this run: the member may have changed it in the phone's settings
+            granted = await self._call(n.are_notifications_enabled())
+        if not granted:
+            await self._cancel_ours()
+            self._set(STATUS_DENIED, [])
+            return
+        await self._make_channel()
+        mode = await self._schedule_mode()
+        await self._cancel_ours()
+        for r in wanted:
+            await self._call(n.schedule(
+                id=r.id, when=r.first, title=r.title, body=r.body, payload=r.route,
+                match_components=DateTimeComponents.TIME, time_zone=r.time_zone,
+                schedule_mode=mode, channel_id=CHANNEL_ID,
+            ))
+        self._set(STATUS_SCHEDULED, wanted)
+
+    async def _cancel_ours(self) -> None:
+        for notification_id in IDS.values():
+            await self._call(self.notifications.cancel(id=notification_id))
+
+    async def _make_channel(self) -> None:
+        if self._channel_made:
+            return
+        channel = NotificationChannel(id=CHANNEL_ID, name="Reminders", importance=Importance.HIGH,
+                                      description="Your morning protocol and evening review, at your times.")
+        try:
+            await self._call(self.notifications.create_notification_channel(channel))
+        except NotificationError as exc:  # channels are Android's; iPhones have none
+            if exc.code != "unsupported_platform":
+                raise
+        self._channel_made = True
+
+    async def _schedule_mode(self) -> Any:
+        """Exact when the phone allows it (Android 14 denies exact alarms unless the member
+        grants them), otherwise within the phone's batching window rather than not at all."""
+        if await self._call(self.notifications.can_schedule_exact_notifications()):
+            return AndroidScheduleMode.EXACT_ALLOW_WHILE_IDLE
+        return AndroidScheduleMode.INEXACT_ALLOW_WHILE_IDLE
+
+    async def _open_launch_tap(self) -> None:
+        # The plugin also replays a cold-start tap to on_tap, but only once per distinct
+        # (id, payload): a daily repeat has the same pair every day, so from the second
+        # morning on the replay stays silent. The launch details have no such memory.
+        try:
+            details = await self._call(self.notifications.get_notification_app_launch_details())
+        except Exception:
+            log.warning("notification launch details unavailable", exc_info=True)
+            return
+        tap = details.notification if details.did_notification_launch_app else None
+        if tap is not None and tap.response_type == "tap":
+            self._open(tap.payload)
+
+    def _on_tap(self, e: Any) -> None:
+        self._open(e.payload)
+
+    def _open(self, route: str) -> None:
+        if route not in ROUTES:
+            return  # not one of ours (or from an older version): ignore
+        now = self.monotonic()
+        if now - self._opened.get(route, float("-inf")) < SAME_TAP_S:
+            return  # the same tap, reported both ways at a cold start
+        self._opened[route] = now
+        self.page.navigate(route)
+
+    async def _call(self, awaitable: Any, timeout: float | None = None) -> Any:
+        return await asyncio.wait_for(awaitable, CALL_TIMEOUT_S if timeout is None else timeout)
+
+    def _set(self, status: str, scheduled: list[PhoneReminder]) -> None:
+        self.status, self.scheduled = status, scheduled
+        if self.on_status_change is not None:
+            self.on_status_change()
+
+
+def install(page: Any, store: Store, clock: Callable[[], datetime] = system_clock) -> PhoneReminders:
+    """Create the page's phone reminders, keep them for the page's session and start them."""
+    reminders = PhoneReminders(page, store, clock=clock)
+    page.session.store.set(SESSION_KEY, reminders)
+    page.run_task(reminders.start)
+    return reminders
+
+
+def current(page: Any) -> PhoneReminders | None:
+    """The page's phone reminders, or None (desktop, web, or not installed)."""
+    return page.session.store.get(SESSION_KEY)

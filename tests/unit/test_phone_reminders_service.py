@@ -1,0 +1,437 @@
+"""PhoneReminders against a recording double of flet_notifications.LocalNotifications, and the
+double against the real class: every call the code makes binds to the real method signature,
+and the real Python half turns those calls into invokes its Dart half handles.
+
+No phone here (the Dart half runs only in a built app): this is the Python side. Async code
+runs in a thread of its own, as Playwright may hold the main thread's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+import flet_notifications
+from flet.controls.base_control import get_event_field_type
+from flet.utils import from_dict
+from flet_notifications import (
+    AndroidScheduleMode,
+    DateTimeComponents,
+    LaunchDetails,
+    LocalNotifications,
+    NotificationChannel,
+    NotificationError,
+    NotificationEvent,
+)
+
+from chris_app.notifications import phone
+from chris_app.notifications.phone import IDS, PhoneReminders, current, install
+from chris_app.services.profile import update_profile, update_settings
+
+# 10 June 2026, 14:00 in Berlin (CEST); the store fixture's member lives in Europe/Berlin
+# with the default times 05:30 and 20:00.
+NOW = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)
+DART_SERVICE = (Path(flet_notifications.__file__).parent.parent / "flutter" / "flet_notifications"
+                / "lib" / "src" / "notifications_service.dart")
+
+
+def run(coro):
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+class FakeNotifications:
+    """Records every call, as (method, args, kwargs); answers like the real service."""
+
+    def __init__(self, granted=True, exact=True, launch=None, channels=True, fail=None):
+        self.granted, self.exact, self.launch, self.channels, self.fail = granted, exact, launch, channels, fail
+        self.calls: list[tuple[str, tuple, dict]] = []
+        self.on_tap = None
+
+    def _record(self, name, *args, **kwargs):
+        self.calls.append((name, args, kwargs))
+        if self.fail is not None and name in self.fail:
+            raise self.fail[name]
+
+    def names(self):
+        return [name for name, _, _ in self.calls]
+
+    def scheduled(self):
+        return [kwargs for name, _, kwargs in self.calls if name == "schedule"]
+
+    async def request_permissions(self):
+        self._record("request_permissions")
+        return self.granted
+
+    async def are_notifications_enabled(self):
+        self._record("are_notifications_enabled")
+        return self.granted
+
+    async def can_schedule_exact_notifications(self):
+        self._record("can_schedule_exact_notifications")
+        return self.exact
+
+    async def create_notification_channel(self, channel):
+        self._record("create_notification_channel", channel)
+        if not self.channels:
+            raise NotificationError("unsupported_platform", "channels are Android-only")
+
+    async def cancel(self, id, tag=None):
+        self._record("cancel", id=id)
+
+    async def schedule(self, **kwargs):
+        self._record("schedule", **kwargs)
+
+    async def get_notification_app_launch_details(self):
+        self._record("get_notification_app_launch_details")
+        return self.launch or LaunchDetails(did_notification_launch_app=False)
+
+    async def open_app_notification_settings(self):
+        self._record("open_app_notification_settings")
+
+
+class FakePage:
+    def __init__(self):
+        self.routes: list[str] = []
+        self.tasks: list = []
+        self.session = type("Session", (), {})()
+        self.session.store = _Store()
+
+    def navigate(self, route):
+        self.routes.append(route)
+
+    def run_task(self, handler, *args):
+        self.tasks.append(handler)
+
+
+class _Store:
+    def __init__(self):
+        self.values = {}
+
+    def set(self, key, value):
+        self.values[key] = value
+
+    def get(self, key):
+        return self.values.get(key)
+
+
+class Ticks:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def reminders(store, notifications, page=None, ticks=None):
+    return PhoneReminders(page or FakePage(), store, notifications, clock=lambda: NOW,
+                          monotonic=ticks or Ticks())
+
+
+def tap(payload, id=1):
+    return NotificationEvent(control=None, name="tap", id=id, payload=payload)
+
+
+# --- scheduling -------------------------------------------------------------------------
+
+def test_start_asks_once_then_schedules_both_daily_reminders_in_the_members_time_zone(store):
+    n = FakeNotifications()
+    r = reminders(store, n)
+    run(r.start())
+    assert n.names()[:2] == ["get_notification_app_launch_details", "request_permissions"]
+    # old ids cancelled before the wanted ones are scheduled
+    assert [kw["id"] for name, _, kw in n.calls if name == "cancel"] == [1, 2]
+    assert n.names().index("schedule") > max(i for i, name in enumerate(n.names()) if name == "cancel")
+    morning, evening = n.scheduled()
+    for s, (kind, clock) in zip((morning, evening), (("morning", "05:30"), ("evening", "20:00"))):
+        assert s["id"] == IDS[kind] and s["payload"] == f"/{kind}"
+        assert s["match_components"] is DateTimeComponents.TIME  # every day at that time of day
+        assert s["time_zone"] == "Europe/Berlin"
+        assert s["when"].tzinfo is not None and s["when"].strftime("%H:%M") == clock
+        assert s["schedule_mode"] is AndroidScheduleMode.EXACT_ALLOW_WHILE_IDLE
+        assert s["channel_id"] == phone.CHANNEL_ID
+    assert morning["title"] == "Morning protocol" and evening["title"] == "Evening review"
+    assert r.status == phone.STATUS_SCHEDULED
+    assert r.message == "Reminders every day at 05:30 and 20:00 (Europe/Berlin time)."
+
+
+def test_a_settings_change_reschedules_without_asking_again(store):
+    n = FakeNotifications()
+    r = reminders(store, n)
+
+    async def scenario():
+        await r.start()
+        n.calls.clear()
+        update_profile(store, NOW, morning_time="06:15", timezone="America/New_York")
+        await r.reschedule()
+
+    run(scenario())
+    assert "request_permissions" not in n.names() and "are_notifications_enabled" in n.names()
+    assert [kw["id"] for name, _, kw in n.calls if name == "cancel"] == [1, 2]
+    morning, evening = n.scheduled()
+    assert morning["time_zone"] == evening["time_zone"] == "America/New_York"
+    assert morning["when"].strftime("%H:%M") == "06:15" and evening["when"].strftime("%H:%M") == "20:00"
+    assert morning["when"].utcoffset().total_seconds() == -4 * 3600  # EDT
+
+
+def test_reminders_off_cancels_everything_and_asks_nothing(store):
+    n = FakeNotifications()
+    r = reminders(store, n)
+
+    async def scenario():
+        await r.start()
+        n.calls.clear()
+        update_settings(store, NOW, on_device_reminders=False)
+        await r.reschedule()
+
+    run(scenario())
+    assert n.names() == ["cancel", "cancel"] and r.status == phone.STATUS_OFF
+    assert r.message == "Reminders are off."
+
+
+def test_permission_is_asked_only_once_reminders_are_on(store):
+    update_settings(store, NOW, on_device_reminders=False)
+    n = FakeNotifications()
+    r = reminders(store, n)
+
+    async def scenario():
+        await r.start()
+        assert "request_permissions" not in n.names() and r.status == phone.STATUS_OFF
+        update_settings(store, NOW, on_device_reminders=True)  # the member turns them on
+        await r.reschedule()
+
+    run(scenario())
+    assert n.names().count("request_permissions") == 1 and len(n.scheduled()) == 2
+
+
+def test_permission_denied_schedules_nothing_and_says_where_to_fix_it(store):
+    n = FakeNotifications(granted=False)
+    r = reminders(store, n)
+    run(r.start())
+    assert n.scheduled() == [] and n.names().count("cancel") == 2
+    assert r.status == phone.STATUS_DENIED
+    assert r.message == "Notifications are off for this app in the phone's settings."
+    run(r.open_phone_settings())
+    assert n.names()[-1] == "open_app_notification_settings"
+
+
+def test_notifications_turned_back_on_in_the_phones_settings_are_picked_up(store):
+    n = FakeNotifications(granted=False)
+    r = reminders(store, n)
+
+    async def scenario():
+        await r.start()
+        n.granted = True  # the member went to the phone's settings
+        await r.reschedule()
+
+    run(scenario())
+    assert n.names().count("request_permissions") == 1 and len(n.scheduled()) == 2
+    assert r.status == phone.STATUS_SCHEDULED
+
+
+def test_without_exact_alarms_the_reminders_are_scheduled_inexact_rather_than_dropped(store):
+    n = FakeNotifications(exact=False)
+    run(reminders(store, n).start())
+    assert {s["schedule_mode"] for s in n.scheduled()} == {AndroidScheduleMode.INEXACT_ALLOW_WHILE_IDLE}
+
+
+def test_the_android_channel_is_made_once_and_its_absence_on_iphones_is_fine(store):
+    android = FakeNotifications()
+    r = reminders(store, android)
+
+    async def twice():
+        await r.start()
+        await r.reschedule()
+
+    run(twice())
+    (channel,) = [args[0] for name, args, _ in android.calls if name == "create_notification_channel"]
+    assert isinstance(channel, NotificationChannel) and channel.id == phone.CHANNEL_ID and channel.name == "Reminders"
+    iphone = FakeNotifications(channels=False)
+    r = reminders(store, iphone)
+    run(r.start())
+    assert len(iphone.scheduled()) == 2 and r.status == phone.STATUS_SCHEDULED
+
+
+def test_a_failing_service_leaves_a_status_not_a_crash(store):
+    n = FakeNotifications(fail={"schedule": NotificationError("schedule_failed", "boom"),
+                                "get_notification_app_launch_details": NotificationError("init_failed")})
+    changes = []
+    r = reminders(store, n)
+    r.on_status_change = lambda: changes.append(r.status)
+    run(r.start())
+    assert r.status == phone.STATUS_UNAVAILABLE and changes == [phone.STATUS_UNAVAILABLE]
+    assert r.message == "Reminders could not be set on this phone."
+
+
+def test_a_service_that_never_answers_times_out(store, monkeypatch):
+    # Where the client has no Dart half (web, desktop) an invoke may never come back.
+    monkeypatch.setattr(phone, "CALL_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(phone, "PERMISSION_TIMEOUT_S", 0.05)
+
+    class Silent(FakeNotifications):
+        async def get_notification_app_launch_details(self):
+            await asyncio.sleep(3600)
+
+        async def request_permissions(self):
+            await asyncio.sleep(3600)
+
+    n = Silent()
+    r = reminders(store, n)
+    run(r.start())
+    assert r.status == phone.STATUS_UNAVAILABLE and n.scheduled() == []
+
+
+# --- taps ------------------------------------------------------------------------------
+
+def test_a_tap_opens_the_route_in_its_payload_and_other_payloads_are_ignored(store):
+    page, n, ticks = FakePage(), FakeNotifications(), Ticks()
+    r = reminders(store, n, page, ticks)
+    assert n.on_tap is not None
+    n.on_tap(tap("/morning"))
+    ticks.now += 60
+    n.on_tap(tap("/evening", id=2))
+    for payload in ("", "/settings", "https://example.com", "/morning/../settings", "morning"):
+        n.on_tap(tap(payload))
+    assert page.routes == ["/morning", "/evening"]
+    ticks.now += 3600 * 24  # the next day's morning reminder, app still running
+    n.on_tap(tap("/morning"))
+    assert page.routes == ["/morning", "/evening", "/morning"]
+    assert r.status == phone.STATUS_PENDING  # taps do not touch the schedule
+
+
+def test_a_tap_that_started_the_app_opens_its_route_at_start(store):
+    page = FakePage()
+    launch = LaunchDetails(did_notification_launch_app=True, notification=tap("/morning"))
+    run(reminders(store, FakeNotifications(launch=launch), page).start())
+    assert page.routes == ["/morning"]
+
+
+def test_a_cold_start_tap_reported_twice_opens_once(store):
+    # The plugin replays the launching tap to on_tap (first time only) and it is also in the
+    # launch details: whichever comes first opens the route, the other is the same tap.
+    page, ticks = FakePage(), Ticks()
+    launch = LaunchDetails(did_notification_launch_app=True, notification=tap("/evening", id=2))
+    n = FakeNotifications(launch=launch)
+    r = reminders(store, n, page, ticks)
+    n.on_tap(tap("/evening", id=2))  # the replay, before start's look at the launch details
+    run(r.start())
+    ticks.now += 1
+    n.on_tap(tap("/evening", id=2))  # or after it
+    assert page.routes == ["/evening"]
+
+
+def test_launches_that_are_not_our_taps_open_nothing(store):
+    page = FakePage()
+    for launch in (LaunchDetails(did_notification_launch_app=False, notification=tap("/morning")),
+                   LaunchDetails(did_notification_launch_app=True, notification=None),
+                   LaunchDetails(did_notification_launch_app=True, notification=NotificationEvent(
+                       control=None, name="tap", payload="/morning", action_id="snooze", response_type="action")),
+                   LaunchDetails(did_notification_launch_app=True, notification=tap("/elsewhere"))):
+        run(reminders(store, FakeNotifications(launch=launch), page).start())
+    assert page.routes == []
+
+
+# --- wiring ----------------------------------------------------------------------------
+
+def test_install_keeps_the_reminders_for_the_session_and_starts_them(store):
+    page = FakePage()
+    r = install(page, store, clock=lambda: NOW)
+    assert current(page) is r and page.tasks == [r.start]
+    # The real service, with the tap handler set at construction (so the client learns of it
+    # when the service registers) and no badge permission asked.
+    assert isinstance(r.notifications, LocalNotifications)
+    assert r.notifications.on_tap == r._on_tap and r.notifications.request_badge_permission is False
+    r.kick()
+    assert page.tasks[-1] == r.reschedule
+    assert current(FakePage()) is None
+
+
+# --- the double against the real LocalNotifications -------------------------------------
+
+def all_calls(store):
+    """Every call the code makes, across the scenarios above."""
+    calls = []
+    for n in (FakeNotifications(launch=LaunchDetails(True, tap("/morning"))), FakeNotifications(granted=False),
+              FakeNotifications(exact=False, channels=False)):
+        r = reminders(store, n)
+
+        async def scenario():
+            await r.start()
+            await r.reschedule()
+            await r.open_phone_settings()
+
+        run(scenario())
+        calls += n.calls
+    update_settings(store, NOW, on_device_reminders=False)
+    n = FakeNotifications()
+    run(reminders(store, n).start())
+    return calls + n.calls
+
+
+def test_every_call_binds_to_the_real_method_with_those_keywords(store):
+    calls = all_calls(store)
+    assert {name for name, _, _ in calls} == {
+        "get_notification_app_launch_details", "request_permissions", "are_notifications_enabled",
+        "create_notification_channel", "can_schedule_exact_notifications", "cancel", "schedule",
+        "open_app_notification_settings"}
+    for name, args, kwargs in calls:
+        real = getattr(LocalNotifications, name)
+        assert inspect.iscoroutinefunction(real), name
+        inspect.signature(real).bind(None, *args, **kwargs)  # raises TypeError on any drift
+    for name in vars(FakeNotifications):
+        if not name.startswith("_") and callable(getattr(FakeNotifications, name)) and name not in ("names", "scheduled"):
+            assert inspect.signature(getattr(FakeNotifications, name)).parameters.keys() - {"kwargs"} <= \
+                inspect.signature(getattr(LocalNotifications, name)).parameters.keys(), name
+
+
+def test_the_tap_event_the_real_service_builds_reaches_the_handler(store):
+    page = FakePage()
+    r = PhoneReminders(page, store, clock=lambda: NOW)  # the real LocalNotifications
+    svc = r.notifications
+    # What Flet does with a "tap" event from the Dart side (BaseControl._trigger_event).
+    event_type = get_event_field_type(svc, "on_tap")
+    e = from_dict(event_type, {"control": svc, "name": "tap", "id": 1, "action_id": "", "payload": "/morning",
+                               "input": "", "response_type": "tap", "data": {}})
+    svc.on_tap(e)
+    assert page.routes == ["/morning"]
+
+
+def test_the_real_python_half_sends_invokes_its_dart_half_handles(store):
+    """The real LocalNotifications, with only its transport replaced: method names must be
+    cases of the Dart service's dispatch, and the schedule payload what its parser reads."""
+    dart = DART_SERVICE.read_text(encoding="utf-8")
+    handled = set(re.findall(r'case "([a-z_]+)":', dart))
+    assert {"schedule", "cancel", "request_permissions", "get_launch_details"} <= handled
+    page = FakePage()
+    r = PhoneReminders(page, store, clock=lambda: NOW)
+    invokes = []
+    answers = {
+        "get_launch_details": json.dumps({"did_notification_launch_app": True, "notification": {
+            "id": 2, "action_id": "", "payload": "/evening", "input": "", "response_type": "tap", "data": {}}}),
+        "request_permissions": "true", "are_notifications_enabled": "true",
+        "can_schedule_exact_notifications": "true",
+    }
+
+    async def transport(name, arguments=None, timeout=None):
+        invokes.append((name, arguments))
+        return answers.get(name, "ok")
+
+    r.notifications._invoke_method = transport
+    run(r.start())
+    assert page.routes == ["/evening"]
+    assert {name for name, _ in invokes} <= handled, "an invoke the Dart side does not handle"
+    schedules = [args for name, args in invokes if name == "schedule"]
+    assert [(s["id"], s["payload"], s["match_components"]) for s in schedules] == [
+        (1, "/morning", "time"), (2, "/evening", "time")]
+    for s in schedules:
+        when = s["when"]  # read by scheduling.dart parseWhen: an aware instant in the zone
+        assert when["time_zone"] == "Europe/Berlin" and when["utc_offset_seconds"] == 7200
+        assert s["schedule_mode"] == "exactAllowWhileIdle" and s["channel_id"] == "reminders"
+    assert [datetime.fromisoformat(s["when"]["iso"]).strftime("%H:%M") for s in schedules] == ["05:30", "20:00"]
+    assert ("cancel", {"id": 1}) in invokes and ("cancel", {"id": 2}) in invokes
+    assert r.status == phone.STATUS_SCHEDULED
+
