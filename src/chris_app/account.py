@@ -1,9 +1,15 @@
 """The member's account on this device: guest mode unless a Supabase project is configured,
 then sign-in, carrying guest data into the account, and background sync.
 
-States: no config → guest only (nothing shown) · configured, signed out · signed in, waiting
-for the member to confirm carrying this device's data in (`needs_carry`) · signed in and
-linked → syncing in the background (kicked after each save, and every few minutes)."""
+States: no config → guest only (nothing shown) · configured, signed out · signed in but the
+account's two-step verification code is still owed (`needs_code`) · signed in, waiting for the
+member to confirm carrying this device's data in (`needs_carry`) · signed in and linked →
+syncing in the background (kicked after each save, and every few minutes).
+
+Sign-in: email + password, or Google (PKCE): on desktops through the system browser and a
+loopback redirect (`google_desktop`), on the web build by leaving for Google and coming back
+to /sign-in?code=…, on phones through the deep link chrisapp://open/sign-in?code=… — the last
+two end in `finish_google`."""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ import keyring.errors
 from chris_app import functions_client
 from chris_app.domain.subscription import Subscription
 from chris_app.store import Store
-from chris_app.sync.auth import AuthClient
+from chris_app.sync.auth import AuthClient, TotpEnrollment
 from chris_app.sync.config import BackendConfig
 from chris_app.sync.engine import SyncEngine, SyncStatus, attach_account
 from chris_app.sync.errors import AccountMismatch, Offline, ServerError, SyncError
@@ -71,8 +77,12 @@ class Account:
         return rows[0]["value"] if rows else None
 
     @property
+    def needs_code(self) -> bool:
+        return self.auth.session is not None and self.auth.session.pending_factor is not None
+
+    @property
     def needs_carry(self) -> bool:
-        return self.auth.session is not None and self.engine is None
+        return self.auth.session is not None and self.engine is None and not self.needs_code
 
     def restore(self) -> None:
         """At start: keep a stored session and resume syncing if this device is linked to it.
@@ -81,7 +91,7 @@ class Account:
             session = self.auth.restore()
         except (SyncError, keyring.errors.KeyringError):
             return
-        if session and self.linked_user() == session.user_id:
+        if session and not session.pending_factor and self.linked_user() == session.user_id:
             self._start()
 
     def sign_in(self, email: str, password: str) -> None:
@@ -95,7 +105,48 @@ class Account:
             self._after_sign_in(result.session.user_id)
         return result.message
 
+    def google_url(self, redirect_to: str) -> str:
+        """Web and phones: where to send the member; they come back to `finish_google`."""
+        return self.auth.google_url(redirect_to)
+
+    def finish_google(self, auth_code: str) -> None:
+        session = self.auth.finish_google(auth_code)
+        self._after_sign_in(session.user_id)
+
+    def google_desktop(self) -> None:
+        """Blocking: the system browser and a loopback redirect."""
+        from chris_app.sync.loopback import google_sign_in_desktop
+
+        session = google_sign_in_desktop(self.auth)
+        self._after_sign_in(session.user_id)
+
+    def verify_code(self, code: str) -> None:
+        """The 6-digit code from the member's authenticator app, owed after signing in."""
+        session = self.auth.verify_totp(self.auth.session.pending_factor, code)
+        self._after_sign_in(session.user_id)
+
+    # -- two-step verification (TOTP) ---------------------------------------------------------
+    def two_step_on(self) -> bool:
+        """Blocking: whether the account has a verified authenticator app."""
+        return any(f.get("status") == "verified" for f in self.auth.factors())
+
+    def start_two_step(self) -> TotpEnrollment:
+        """Blocking: a new factor (unverified factors left from an earlier try are removed)."""
+        for factor in self.auth.factors():
+            if factor.get("status") != "verified":
+                self.auth.unenroll(factor["id"])
+        return self.auth.enroll_totp()
+
+    def confirm_two_step(self, factor_id: str, code: str) -> None:
+        self.auth.verify_totp(factor_id, code)
+
+    def turn_off_two_step(self) -> None:
+        for factor in self.auth.factors():
+            self.auth.unenroll(factor["id"])
+
     def _after_sign_in(self, user_id: str) -> None:
+        if self.needs_code:
+            return  # the code comes first (verify_code calls back here)
         linked = self.linked_user()
         if linked == user_id:
             self._start()

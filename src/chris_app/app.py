@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -66,20 +68,24 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
     recordings.clean_up(store)  # what a crash may have left half-done
     account = None  # guest mode: no account, nothing to show
     config = load_config()
-    if config is not None:
+    device_secrets = os.environ.get("CHRIS_APP_SECRETS") == "device"
+    if config is not None and not device_secrets:
         from chris_app.account import Account  # the sync stack loads only when configured
 
-        account = Account(store, config)
+        account = Account(store, config)  # desktops: the session in the system keyring
         account.restore()
 
-    def main(page: ft.Page) -> None:
+    async def main(page: ft.Page) -> None:
+        page_account = account
+        if config is not None and (page.platform.is_mobile() or device_secrets):
+            page_account = await account_in_secure_storage(store, config)
         page.title = "Chris Disciplined"
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE)
         page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE)
         # Set before the first render too: a page property changed only inside the first
         # render does not reach a freshly connected client.
         page.theme_mode = THEMES[get_settings(store).theme]
-        page.render_views(lambda: App(store, clock, account))
+        page.render_views(lambda: App(store, clock, page_account))
         if not page.web and not page.platform.is_mobile():
             # Desktop: reminders while the app runs. Phones need the notifications extension
             # of a built app (not part of this version); the web build has no reminders.
@@ -89,3 +95,18 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
                 page.run_task(runner.run_forever)
 
     return main
+
+
+async def account_in_secure_storage(store: Store, config) -> Account:
+    """Phones keep the session in Flet SecureStorage (no system keyring there); one account
+    per page, since the session lives with the client."""
+    from flet_secure_storage import SecureStorage
+
+    from chris_app.account import Account
+    from chris_app.sync.device_secrets import DeviceSecrets
+
+    secrets = DeviceSecrets(SecureStorage(), asyncio.get_running_loop())
+    await secrets.load()
+    account = Account(store, config, secrets=secrets)
+    await asyncio.to_thread(account.restore)
+    return account

@@ -54,9 +54,10 @@ class AppProcess:
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
-    def start(self, now: str | None = None, env: dict | None = None) -> str:
+    def start(self, now: str | None = None, env: dict | None = None, port: int | None = None) -> str:
+        """Start (again); `port` keeps the address, and so the browser's storage for it."""
         self.stop()
-        port = free_port()
+        port = port or free_port()
         extra_env = env or {}
         env = {**os.environ, "CHRIS_APP_DATA_DIR": str(self.data_dir), "TZ": "Europe/Berlin",
                "XDG_CONFIG_HOME": str(self.data_dir / "config")}  # no stray backend config file

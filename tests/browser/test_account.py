@@ -5,12 +5,16 @@ follows the documented shapes and the sync rules of docs/backend.md (tests/sync/
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
+import pyotp
 import pytest
 
-from tests.browser.conftest import DESKTOP, label_of, screenshot, type_into, wait_for_text
+from tests.browser.conftest import DESKTOP, has_text, label_of, screenshot, type_into, wait_for_text
 from tests.conftest import wav_bytes
+from tests.sync.fake_gotrue import GoTrue
 from tests.sync.fake_server import FakeServer
 
 pytestmark = pytest.mark.browser
@@ -23,6 +27,7 @@ TOKEN = "access-token-for-tests"
 @pytest.fixture
 def supabase():
     server = FakeServer(USER)
+    gotrue = server.gotrue = GoTrue(USER, "member@gmail.com", ANON_KEY, now=int(time.time()))
     calls = []
     functions = {}  # name → handler(body) → (status, body), set by each test
     objects = {}  # Storage: "bucket/object" → bytes
@@ -40,9 +45,30 @@ def supabase():
             self.end_headers()
             self.wfile.write(data)
 
+        def authorized(self):
+            return self.headers.get("Authorization", "").removeprefix("Bearer ") in {TOKEN, *gotrue.access_tokens}
+
+        def gotrue(self, body: bytes):
+            """Google, PKCE and two-step verification: tests/sync/fake_gotrue.py answers."""
+            request = httpx.Request(self.command, "http://supabase.test" + self.path,
+                                    headers={k: v for k, v in self.headers.items()}, content=body)
+            response = gotrue(request)
+            return self.reply(response.status_code, response.json() if response.content else None)
+
+        def do_DELETE(self):
+            calls.append((self.path, dict(self.headers), None))
+            return self.gotrue(b"")
+
         def do_GET(self):
             calls.append((self.path, dict(self.headers), None))
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}" or self.headers.get("apikey") != ANON_KEY:
+            if self.path.startswith("/auth/v1/authorize?"):  # the member agrees at Google
+                self.send_response(302)
+                self.send_header("Location", gotrue.authorize("http://supabase.test" + self.path))
+                self.end_headers()
+                return None
+            if self.path == "/auth/v1/user":
+                return self.gotrue(b"")
+            if not self.authorized() or self.headers.get("apikey") != ANON_KEY:
                 return self.reply(401, {"message": "JWT expired"})
             if self.path.startswith("/storage/v1/object/authenticated/"):
                 data = objects.get(self.path.removeprefix("/storage/v1/object/authenticated/"))
@@ -77,7 +103,9 @@ def supabase():
                                         "user": {"id": USER, "email": body["email"]}})
             if self.path == "/auth/v1/logout":
                 return self.reply(204)
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            if self.path.startswith(("/auth/v1/factors", "/auth/v1/token?grant_type=pkce")):
+                return self.gotrue(raw)
+            if not self.authorized():
                 return self.reply(401, {"code": "PGRST301", "message": "JWT expired"})
             if self.path == "/rest/v1/rpc/sync_push":
                 return self.reply(200, server.push(body["changes"], body["client_id"], body["op_id"]))
@@ -163,6 +191,13 @@ def sign_in_and_carry(page, base):
     page.get_by_role("button", name="Bring it in").click()
     page.get_by_role("button", name="Sync now").click()
     wait_for_text(page, "Sync: Everything is synced.", timeout=30)
+
+
+def back_in_the_app(page):
+    """After Google sent the tab back: the app loads again; switch its accessibility tree on."""
+    page.wait_for_url("**/sign-in?code=*", timeout=30_000)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
 
 
 def go(page, base, route):
@@ -332,3 +367,76 @@ def test_deleting_the_account_asks_first_calls_the_server_and_leaves_a_fresh_gue
     page.get_by_role("tab", name="Today").click()
     assert "Current streak: 0" in label_of(page, "stat-current-streak")
     assert not list((tmp_path / "data" / "files").rglob("*.ogg"))
+
+
+def test_google_on_the_web_then_two_step_verification_and_the_session_kept_in_the_browsers_secure_storage(
+        supabase, app_process, browser, tmp_path):
+    """Web build: Google (PKCE) leaves the app and comes back to /sign-in?code=…; the account
+    gets an authenticator app; the next Google sign-in owes a code; the session lives in Flet
+    SecureStorage (CHRIS_APP_SECRETS=device: the phones' path, run here in the browser), so it
+    survives an app restart in this browser and is unknown to another browser."""
+    server, calls, url, _ = supabase
+    gotrue = server.gotrue
+    env = {"SUPABASE_URL": url, "SUPABASE_ANON_KEY": ANON_KEY, "CHRIS_APP_SECRETS": "device"}
+    base = app_process.start(env=env)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        go(page, base, "/sign-in")
+        page.get_by_role("button", name="Continue with Google").click()
+        back_in_the_app(page)
+        wait_for_text(page, "Bring your data into your account?", timeout=60)
+        authorize = next(p for p, _, _ in calls if p.startswith("/auth/v1/authorize?"))
+        params = httpx.URL(authorize).params
+        assert params["redirect_to"] == f"{base}/sign-in" and params["code_challenge_method"] == "s256"
+        assert "code=" not in page.url  # the used code is dropped from the address
+        page.get_by_role("button", name="Bring it in").click()
+        wait_for_text(page, "Signed in as member@gmail.com")
+
+        page.get_by_role("button", name="Set up two-step verification").click()
+        wait_for_text(page, "Add Chris Disciplined to your authenticator app")
+        assert has_text(page, "QR code for your authenticator app")
+        secret = re.search(r"Key: ([A-Z2-7]{16,})", label_of(page, "totp-secret")).group(1)
+        [factor] = gotrue.factors.values()
+        assert factor["secret"] == secret and factor["status"] == "unverified"
+        type_into(page, "6-digit code", "123456" if pyotp.TOTP(secret).now() != "123456" else "654321")
+        page.get_by_role("button", name="Turn on").click()
+        wait_for_text(page, "That code is not right.")
+        type_into(page, "6-digit code", pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Turn on").click()
+        wait_for_text(page, "On: signing in on a new device asks for a code")
+        assert factor["status"] == "verified"
+
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Continue with Google").click()
+        back_in_the_app(page)
+        wait_for_text(page, "Enter your code", timeout=60)
+        assert not has_text(page, "Bring your data into your account?")  # not before the code
+        type_into(page, "6-digit code", pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Verify").click()
+        wait_for_text(page, "Signed in as member@gmail.com")  # the same account: linked, no question
+        page.get_by_role("button", name="Sync now").click()
+        wait_for_text(page, "Sync: Everything is synced.", timeout=30)
+        stored = page.evaluate("() => Object.keys(localStorage)")
+        assert any("supabase-session" in key for key in stored), stored
+        assert all(token not in json.dumps(page.evaluate("() => ({...localStorage})"))
+                   for token in gotrue.access_tokens)  # encrypted at rest
+
+        # a restart of the app at the same address: this browser still holds the session
+        page.goto("about:blank")  # (an open tab would reconnect to the new process at once)
+        app_process.start(env=env, port=httpx.URL(base).port)
+        go(page, base, "/sign-in")
+        wait_for_text(page, "Signed in as member@gmail.com", timeout=60)
+        other = browser.new_context(viewport=DESKTOP).new_page()  # another browser: not signed in
+        go(other, base, "/sign-in")
+        wait_for_text(other, "Sign in to sync", timeout=60)
+        other.context.close()
+    except BaseException:
+        screenshot(page, "FAILED-google-two-step")
+        raise
+    finally:
+        context.close()
+    for path in (tmp_path / "data").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not any(token.encode() in data for token in gotrue.access_tokens), f"a token leaked into {path}"

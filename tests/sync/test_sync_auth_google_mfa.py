@@ -5,11 +5,8 @@ member's authenticator app), and tokens are JWT-shaped with the `aal` claim GoTr
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import threading
-import uuid
 
 import httpx
 import pyotp
@@ -17,105 +14,13 @@ import pytest
 
 from chris_app.sync.auth import KEYRING_NAME, KEYRING_SERVICE, VERIFIER_NAME, AuthClient, AuthFailed
 from chris_app.sync.loopback import google_sign_in_desktop
+from tests.sync.fake_gotrue import GoTrue
 from tests.sync.test_sync_auth import ANON, T0, UID, URL, MemoryKeyring
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def jwt(claims: dict) -> str:
-    return ".".join([b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()), b64(json.dumps(claims).encode()),
-                     b64(b"signature-not-checked-by-the-client")])
-
-
-class GoTrue:
-    """One member (Google identity), PKCE flow states, TOTP factors."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-        self.flows: dict[str, str] = {}  # auth code → code challenge
-        self.factors: dict[str, dict] = {}  # id → {secret, status}
-        self.challenges: dict[str, str] = {}  # challenge id → factor id
-        self.issued = 0
-
-    def authorize(self, url: str) -> str:
-        """What Google + GoTrue do in the browser: remember the challenge, send back a code."""
-        params = httpx.URL(url).params
-        assert httpx.URL(url).path == "/auth/v1/authorize"
-        assert params["provider"] == "google" and params["code_challenge_method"] == "s256"
-        code = str(uuid.uuid4())
-        self.flows[code] = params["code_challenge"]
-        return f"{params['redirect_to']}?code={code}"
-
-    def user(self) -> dict:
-        return {"id": UID, "email": "chris@gmail.com",
-                "factors": [{"id": fid, "factor_type": "totp", "status": f["status"], "friendly_name": "phone"}
-                            for fid, f in self.factors.items()]}
-
-    def session(self, aal: str) -> dict:
-        self.issued += 1
-        return {"access_token": jwt({"sub": UID, "aal": aal, "n": self.issued}), "token_type": "bearer",
-                "expires_in": 3600, "expires_at": T0 + 3600, "refresh_token": f"r-{self.issued}",
-                "user": self.user()}
-
-    def aal(self, request: httpx.Request) -> str:
-        token = request.headers["authorization"].removeprefix("Bearer ")
-        payload = token.split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["aal"]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        assert request.headers["apikey"] == ANON
-        body = json.loads(request.content) if request.content else None
-        path = request.url.path
-        if path == "/auth/v1/token" and request.url.params["grant_type"] == "pkce":
-            challenge = self.flows.pop(body["auth_code"], None)
-            if challenge is None:
-                return httpx.Response(404, json={"code": 404, "error_code": "flow_state_not_found",
-                                                 "msg": "invalid flow state, no valid flow state found"})
-            if b64(hashlib.sha256(body["code_verifier"].encode()).digest()) != challenge:
-                return httpx.Response(400, json={"code": 400, "error_code": "bad_code_verifier",
-                                                 "msg": "code challenge does not match previously saved code verifier"})
-            return httpx.Response(200, json=self.session("aal1"))
-        if path == "/auth/v1/user" and request.method == "GET":
-            return httpx.Response(200, json=self.user())
-        if path == "/auth/v1/factors":
-            assert body["factor_type"] == "totp"
-            fid = str(uuid.uuid4())
-            secret = pyotp.random_base32()
-            self.factors[fid] = {"secret": secret, "status": "unverified"}
-            uri = pyotp.TOTP(secret).provisioning_uri("chris@gmail.com", issuer_name=body["issuer"])
-            return httpx.Response(200, json={"id": fid, "type": "totp", "friendly_name": body["friendly_name"],
-                                             "totp": {"qr_code": "<svg></svg>", "secret": secret, "uri": uri}})
-        parts = path.removeprefix("/auth/v1/factors/").split("/")
-        if path.startswith("/auth/v1/factors/") and parts[0] not in self.factors:
-            return httpx.Response(404, json={"code": 404, "error_code": "mfa_factor_not_found", "msg": "Factor not found"})
-        if len(parts) == 2 and parts[1] == "challenge":
-            cid = str(uuid.uuid4())
-            self.challenges[cid] = parts[0]
-            return httpx.Response(200, json={"id": cid, "type": "totp", "expires_at": T0 + 300})
-        if len(parts) == 2 and parts[1] == "verify":
-            factor = self.factors[parts[0]]
-            if self.challenges.pop(body["challenge_id"], None) != parts[0]:
-                return httpx.Response(404, json={"code": 404, "error_code": "mfa_factor_not_found", "msg": "no challenge"})
-            if not pyotp.TOTP(factor["secret"]).verify(body["code"]):
-                return httpx.Response(422, json={"code": 422, "error_code": "mfa_verification_failed",
-                                                 "msg": "Invalid TOTP code entered"})
-            factor["status"] = "verified"
-            return httpx.Response(200, json=self.session("aal2"))
-        if len(parts) == 1 and request.method == "DELETE":
-            if self.factors[parts[0]]["status"] == "verified" and self.aal(request) != "aal2":
-                return httpx.Response(403, json={"code": 403, "error_code": "insufficient_aal",
-                                                 "msg": "AAL2 required to unenroll verified factor"})
-            del self.factors[parts[0]]
-            return httpx.Response(200, json={"id": parts[0]})
-        return httpx.Response(404)
 
 
 @pytest.fixture
 def gotrue():
-    return GoTrue()
+    return GoTrue(UID, "chris@gmail.com", ANON, now=T0)
 
 
 @pytest.fixture
@@ -128,13 +33,14 @@ def client(gotrue, keyring) -> AuthClient:
                       clock=lambda: float(T0))
 
 
-def browser(gotrue, seen: list[str]):
+def browser(gotrue, seen: list[str], tabs: list[threading.Thread]):
     """The member's browser: goes through Google and lands on the loopback address for real."""
 
     def open_url(url: str) -> bool:
         seen.append(url)
         back = gotrue.authorize(url)
-        threading.Thread(target=lambda: seen.append(httpx.get(back, timeout=5).text), daemon=True).start()
+        tabs.append(threading.Thread(target=lambda: seen.append(httpx.get(back, timeout=5).text), daemon=True))
+        tabs[-1].start()
         return True
 
     return open_url
@@ -142,7 +48,9 @@ def browser(gotrue, seen: list[str]):
 
 def test_google_on_a_desktop_goes_through_the_browser_and_a_loopback_redirect(gotrue, keyring):
     seen: list[str] = []
-    session = google_sign_in_desktop(client(gotrue, keyring), open_browser=browser(gotrue, seen), wait_s=10)
+    tabs: list[threading.Thread] = []
+    session = google_sign_in_desktop(client(gotrue, keyring), open_browser=browser(gotrue, seen, tabs), wait_s=10)
+    tabs[0].join(5)
 
     authorize = httpx.URL(seen[0])
     assert str(authorize).startswith("https://abc.supabase.co/auth/v1/authorize?")

@@ -1,16 +1,24 @@
-"""Sign-in `/sign-in`: guest mode explained, or email sign-in / account creation, carrying the
-guest data into the account (after a confirmation), sync status, sign-out."""
+"""Sign-in `/sign-in`: guest mode explained, or email or Google sign-in / account creation,
+the two-step code when the account has one, carrying the guest data into the account (after a
+confirmation), sync status, two-step verification on/off, sign-out.
+
+Google on the web build and on phones leaves the app and comes back to this route with
+`?code=…` (or `?error=…`), which is exchanged once and then dropped from the address."""
 
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import parse_qsl, urlparse
 
 import flet as ft
 
 from chris_app.device import device_timezone
 from chris_app.sync.errors import SyncError
 from chris_app.state import use_app
+from chris_app.sync.loopback import google_error
 from chris_app.views.common import ErrorText, Frame, Note, OwnNode, Section, go
+
+PHONE_REDIRECT = "chrisapp://open/sign-in"  # the app's deep link ([tool.flet.deep_linking])
 
 GUEST = ("You are using Chris Disciplined as a guest: everything is stored on this device and "
          "works without a network.")
@@ -19,6 +27,7 @@ GUEST = ("You are using Chris Disciplined as a guest: everything is stored on th
 @ft.component
 def SignIn():
     app = use_app()
+    page = ft.context.page
     account = app.account
     email = ft.use_ref("")
     password = ft.use_ref("")
@@ -63,6 +72,38 @@ def SignIn():
     async def sign_up(_):
         await attempt(account.sign_up, email.current, password.current, device_timezone())
 
+    def query() -> dict[str, str]:
+        return dict(parse_qsl(urlparse(page.route or "").query))
+
+    async def come_back_from_google():
+        params = query()
+        if account is None or not ({"code", "error"} & params.keys()):
+            return
+        if "error" in params:
+            set_error(google_error(params))
+            return
+        await attempt(account.finish_google, params["code"])
+        if account.auth.session is not None:
+            page.navigate("/sign-in")  # signed in: drop the used code from the address
+
+    ft.use_effect(come_back_from_google, [page.route])  # also when the tab comes back to a live session
+
+    async def google(_):
+        if page.web or page.platform.is_mobile():
+            # page.url is the address of the app's websocket (ws:// or wss://) on the web build
+            origin = urlparse(page.url or "")
+            scheme = {"ws": "http", "wss": "https"}.get(origin.scheme, origin.scheme)
+            redirect = f"{scheme}://{origin.netloc}/sign-in" if page.web else PHONE_REDIRECT
+            url = await asyncio.to_thread(account.google_url, redirect)
+            await ft.UrlLauncher().launch_url(url, web_only_window_name="_self" if page.web else None)
+        else:
+            await attempt(account.google_desktop)  # the system browser; back through 127.0.0.1
+
+    code = ft.use_ref("")
+
+    async def verify(_):
+        await attempt(account.verify_code, code.current)
+
     def reset():
         account.auth.reset_password(email.current)
         return "If that address has an account, a reset link is on its way."
@@ -90,6 +131,22 @@ def SignIn():
                  ft.FilledButton("Bring it in", on_click=carry)],
     ) if account.needs_carry else None)
 
+    if account.needs_code:
+        return Frame("/sign-in", "Two-step verification", [Section(
+            "Enter your code",
+            Note(f"Signed in as {account.email}. Your account has two-step verification: type the 6-digit "
+                 "code your authenticator app shows for Chris Disciplined."),
+            OwnNode(ft.TextField(label="6-digit code", keyboard_type=ft.KeyboardType.NUMBER, max_length=7,
+                                 autofill_hints=[ft.AutofillHint.ONE_TIME_CODE],
+                                 on_change=lambda e: setattr(code, "current", e.control.value))),
+            ft.Row([
+                ft.FilledButton("Verify", on_click=verify, disabled=busy),
+                ft.TextButton("Cancel (sign out)", on_click=decline, disabled=busy),
+                ft.ProgressRing(width=20, height=20, visible=busy),
+            ], wrap=True),
+            ErrorText(error),
+        )])
+
     if account.engine is not None:
         status = account.status()
         return Frame("/sign-in", "Account", [Section(
@@ -107,7 +164,7 @@ def SignIn():
             ft.OutlinedButton("Sign out", on_click=lambda _: (account.sign_out(), refresh())),
             ft.Text(message, color=ft.Colors.GREEN_800, visible=bool(message)),
             ErrorText(error),
-        )])
+        ), TwoStep(account)])
 
     return Frame("/sign-in", "Sign in", [Section(
         "Sign in to sync",
@@ -122,6 +179,74 @@ def SignIn():
             ft.TextButton("Forgot password", on_click=forgot, disabled=busy),
             ft.ProgressRing(width=20, height=20, visible=busy),
         ], wrap=True),
+        ft.Divider(),
+        ft.OutlinedButton("Continue with Google", icon=ft.Icons.LOGIN, on_click=google, disabled=busy),
         ft.Text(message, color=ft.Colors.GREEN_800, visible=bool(message)),
         ErrorText(error),
     )])
+
+
+@ft.component
+def TwoStep(account):
+    """Two-step verification (an authenticator app): state, turn on with a code, turn off."""
+    on, set_on = ft.use_state(None)  # None: not known yet (asked from the server)
+    enrollment, set_enrollment = ft.use_state(None)
+    error, set_error = ft.use_state("")
+    busy, set_busy = ft.use_state(False)
+    code = ft.use_ref("")
+
+    async def run(work, *args):
+        set_error("")
+        set_busy(True)
+        try:
+            return await asyncio.to_thread(work, *args)
+        except SyncError as exc:
+            set_error(exc.message)
+        finally:
+            set_busy(False)
+
+    async def load():
+        set_on(await run(account.two_step_on))
+
+    ft.on_mounted(load)
+
+    async def start(_):
+        set_enrollment(await run(account.start_two_step))
+
+    def confirm_now(factor_id: str, typed: str) -> bool:
+        account.confirm_two_step(factor_id, typed)
+        return True
+
+    async def confirm(_):
+        if await run(confirm_now, enrollment.factor_id, code.current):
+            set_enrollment(None)
+            set_on(True)
+
+    async def turn_off(_):
+        await run(account.turn_off_two_step)
+        set_enrollment(None)
+        set_on(await run(account.two_step_on))
+
+    if on is True:
+        body = [Note("On: signing in on a new device asks for a code from your authenticator app."),
+                ft.OutlinedButton("Turn off two-step verification", on_click=turn_off, disabled=busy)]
+    elif enrollment is not None:
+        body = [
+            Note("Add Chris Disciplined to your authenticator app (Google Authenticator, 1Password, …): "
+                 "scan the code or type the key, then enter the 6 digits it shows."),
+            ft.Image(src=enrollment.qr_svg.encode(), width=180, height=180,
+                     semantics_label="QR code for your authenticator app"),
+            ft.Semantics(identifier="totp-secret", container=True, label=f"Key: {enrollment.secret}",
+                         content=ft.Text(f"Key: {enrollment.secret}", selectable=True)),
+            OwnNode(ft.TextField(label="6-digit code", keyboard_type=ft.KeyboardType.NUMBER, max_length=7,
+                                 on_change=lambda e: setattr(code, "current", e.control.value))),
+            ft.Row([ft.FilledButton("Turn on", on_click=confirm, disabled=busy),
+                    ft.TextButton("Cancel", on_click=lambda _: set_enrollment(None), disabled=busy)], wrap=True),
+        ]
+    elif on is False:
+        body = [Note("Off. Turn it on to ask for a code from an authenticator app when you sign in."),
+                ft.OutlinedButton("Set up two-step verification", on_click=start, disabled=busy)]
+    else:
+        body = [Note("Checking…")]
+    return Section("Two-step verification", *body,
+                   ft.ProgressRing(width=20, height=20, visible=busy), ErrorText(error))
