@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import httpx
@@ -32,6 +33,7 @@ from chris_app.sync.uploads import StorageClient, download_recording, upload_pen
 from chris_app.sync.transport import SupabaseTransport
 
 SYNC_EVERY_S = 300.0
+LIVE_FIELDS = ("subscription_status", "trial_ends_at", "member_number")  # only the server writes these
 
 
 class MemorySecrets:
@@ -64,7 +66,10 @@ class Account:
         self.remembers_session = not isinstance(self.auth.secrets, MemorySecrets)
         self.engine: SyncEngine | None = None
         self.upload_problem = ""
+        self.watcher = None  # chris_app.sync.realtime.ProfileWatcher while signed in and linked
+        self._listeners: list = []
         self._kick = threading.Event()
+        self._closed = False
         self._loop: threading.Thread | None = None
 
     # -- who is signed in ---------------------------------------------------------------------
@@ -151,7 +156,7 @@ class Account:
         if linked == user_id:
             self._start()
         elif linked is not None:
-            self.auth.sign_out()
+            self.sign_out()
             raise AccountMismatch()
 
     def carry_guest_data(self, now: datetime) -> None:
@@ -162,6 +167,7 @@ class Account:
 
     def sign_out(self) -> None:
         self.engine = None
+        self._stop_watching()
         self.auth.sign_out()
 
     def delete_account(self) -> None:
@@ -177,17 +183,71 @@ class Account:
         if self._loop is None:
             self._loop = threading.Thread(target=self._run_loop, name="sync", daemon=True)
             self._loop.start()
+        self._watch()
         self.kick()
+
+    # -- live profile (Supabase Realtime) -----------------------------------------------------
+    def _watch(self) -> None:
+        from chris_app.sync.realtime import CONNECTED, ProfileWatcher
+
+        self._stop_watching()
+        self.watcher = ProfileWatcher(
+            self.config.url, self.config.anon_key, self.auth.access_token, self.auth.user_id,
+            on_change=self._profile_changed,
+            # (re)connected: what changed while the socket was down comes with a pull
+            on_status=lambda status: self.kick() if status == CONNECTED else None)
+        self.watcher.start()
+
+    def _stop_watching(self) -> None:
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            threading.Thread(target=watcher.stop, name="realtime-stop", daemon=True).start()
+
+    def _profile_changed(self, record: dict) -> None:
+        """The server changed the member's profile (another device's day, the nightly streak
+        job, the billing webhook): keep what only the server writes at once, show it, and pull
+        the rest (the days behind the new streak) right away."""
+        with self.store.transaction() as conn:
+            rows = conn.execute("select value from sync_state where key = 'server_profile'").fetchall()
+            known = json.loads(rows[0][0]) if rows else {}
+            known.update({k: record.get(k) for k in LIVE_FIELDS if k in record})
+            conn.execute("insert into sync_state (key, value) values ('server_profile', ?)"
+                         " on conflict (key) do update set value = excluded.value", (json.dumps(known),))
+        self._notify()
+        self.kick()
+
+    def on_change(self, listener) -> Callable[[], None]:
+        """Call `listener()` (from a background thread) when synced or live data changed what
+        the screens show; returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener()
+            except Exception:  # a page that went away
+                pass
 
     def kick(self) -> None:
         """Sync soon (after a save); never blocks the caller."""
         self._kick.set()
 
     def _run_loop(self) -> None:
-        while True:
+        while not self._closed:
             self._kick.wait(SYNC_EVERY_S)
             self._kick.clear()
-            self.sync_now()
+            if not self._closed:
+                self.sync_now()
+
+    def close(self) -> None:
+        """Stop syncing and watching (the session stays for the next start)."""
+        self._closed = True
+        self.engine = None
+        self._stop_watching()
+        self.kick()
+        if self._loop is not None:
+            self._loop.join(10)
 
     def sync_now(self) -> SyncStatus | None:
         """Blocking (run it off the UI thread): push and pull, then upload queued files."""
@@ -195,6 +255,7 @@ class Account:
         if engine is None:
             return None
         status = engine.run()
+        self._notify()
         try:
             upload_pending(self.store, StorageClient(self.config.url, self.config.anon_key, self.auth.access_token),
                            self.auth.user_id, datetime.now(timezone.utc))

@@ -59,7 +59,20 @@ def NotFoundView():
 @ft.component
 def App(store: Store, clock: Callable[[], datetime], account: Account | None):
     app, _ = ft.use_state(lambda: AppState(store=store, clock=clock, account=account))
-    ft.context.page.theme_mode = THEMES[app.read(get_settings).theme]
+    page = ft.context.page
+    page.theme_mode = THEMES[app.read(get_settings).theme]
+
+    def follow_the_account():
+        """Synced or live (Realtime) changes re-render the screens, on the page's own loop."""
+        if account is None:
+            return None
+
+        async def refresh():
+            app.revision += 1
+
+        return account.on_change(lambda: page.run_task(refresh))
+
+    ft.use_effect(follow_the_account, [])
     return AppContext(app, lambda: ft.Router(ROUTES, not_found=NotFoundView, manage_views=True))
 
 
