@@ -29,7 +29,7 @@ from chris_app.sync.auth import AuthClient, TotpEnrollment
 from chris_app.sync.config import BackendConfig
 from chris_app.sync.engine import SyncEngine, SyncStatus, attach_account
 from chris_app.sync.errors import AccountMismatch, Offline, ServerError, SyncError
-from chris_app.sync.uploads import StorageClient, download_recording, upload_pending
+from chris_app.sync.uploads import StorageClient, download_recording, download_tile_images, upload_pending
 from chris_app.sync.transport import SupabaseTransport
 
 SYNC_EVERY_S = 300.0
@@ -256,12 +256,17 @@ class Account:
             return None
         status = engine.run()
         self._notify()
+        storage = StorageClient(self.config.url, self.config.anon_key, self.auth.access_token)
         try:
-            upload_pending(self.store, StorageClient(self.config.url, self.config.anon_key, self.auth.access_token),
-                           self.auth.user_id, datetime.now(timezone.utc))
+            upload_pending(self.store, storage, self.auth.user_id, datetime.now(timezone.utc))
             self.upload_problem = ""
         except SyncError as exc:
             self.upload_problem = f"Some files are not uploaded yet: {exc.message}"  # retried next run
+        try:
+            if download_tile_images(self.store, storage, datetime.now(timezone.utc)):
+                self._notify()  # the board can show them
+        except SyncError as exc:
+            self.upload_problem = f"Some vision board images are not here yet: {exc.message}"
         return status
 
     def status(self) -> SyncStatus | None:

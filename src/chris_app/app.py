@@ -100,12 +100,17 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
         page.theme_mode = THEMES[get_settings(store).theme]
         page.render_views(lambda: App(store, clock, page_account))
         if not page.web and not page.platform.is_mobile():
-            # Desktop: reminders while the app runs. Phones need the notifications extension
-            # of a built app (not part of this version); the web build has no reminders.
+            # Desktop: reminders while the app runs (desktop-notifier); the web build has none.
             notify = desktop_notify()
             if notify:
                 runner = ReminderRunner(store, clock, notify, page.navigate)
                 page.run_task(runner.run_forever)
+        elif page.platform.is_mobile() and not page.web:
+            # Phones: daily reminders the phone itself schedules (flet-notifications, in a built
+            # app; a phone's browser reports the platform too, hence `not page.web`).
+            from chris_app.notifications.phone import install
+
+            install(page, store, clock)
 
     return main
 

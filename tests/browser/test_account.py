@@ -13,6 +13,7 @@ import pyotp
 import pytest
 
 from tests.browser.conftest import DESKTOP, has_text, label_of, screenshot, type_into, wait_for_text
+from tests.browser.test_editors import PNG
 from tests.conftest import wav_bytes
 from tests.sync.fake_gotrue import GoTrue
 from tests.sync.fake_server import FakeServer
@@ -303,7 +304,8 @@ def test_a_member_opts_in_to_the_leaderboard_and_sees_the_top_streaks(supabase, 
     assert "order=current_streak.desc" in query and "limit=50" in query
 
 
-def test_a_reading_made_on_another_device_downloads_on_demand_and_plays(supabase, app_process, open_app, tmp_path):
+def test_a_reading_and_a_board_image_made_on_another_device_come_to_this_one(supabase, app_process, open_app,
+                                                                             tmp_path):
     import hashlib
     import io
     import uuid
@@ -321,8 +323,12 @@ def test_a_reading_made_on_another_device_downloads_on_demand_and_plays(supabase
     server.push({"daily_sessions": [{
         "id": str(uuid.uuid4()), "date": "2026-06-09", "morning_completed": True, "morning_completed_at": stamp,
         "recording_path": path, "recording_duration_ms": 22000, "recording_sha256": hashlib.sha256(audio).hexdigest(),
-        "morning_updated_at": stamp, "updated_at": stamp}]}, str(uuid.uuid4()), 1)  # the member's phone
+        "morning_updated_at": stamp, "updated_at": stamp}],
+        "vision_boards": [{"id": str(uuid.uuid4()), "position": 3, "image_path": f"{USER}/3-0a1b2c3d.png",
+                           "caption": "Cabin by the lake", "client_updated_at": stamp}]},
+        str(uuid.uuid4()), 1)  # the member's phone
     server.objects[f"recordings/{path}"] = audio
+    server.objects[f"vision-boards/{USER}/3-0a1b2c3d.png"] = PNG
 
     base = app_process.start(now="2026-06-10T07:00:00+02:00", env={"SUPABASE_URL": url, "SUPABASE_ANON_KEY": ANON_KEY})
     page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
@@ -333,6 +339,10 @@ def test_a_reading_made_on_another_device_downloads_on_demand_and_plays(supabase
     wait_for_text(page, "playing 0:0", timeout=20)
     saved = list((tmp_path / "data" / "files" / "recordings").glob("2026-06-09-*.ogg"))
     assert len(saved) == 1 and saved[0].read_bytes() == audio
+
+    go(page, base, "/vision-board")  # the board image came with the sync: shown, not a placeholder
+    page.get_by_role("img", name="Cabin by the lake").wait_for(timeout=20_000)
+    assert (tmp_path / "data" / "files" / "vision" / "3-0a1b2c3d.png").read_bytes() == PNG
 
 
 def test_deleting_the_account_asks_first_calls_the_server_and_leaves_a_fresh_guest(supabase, app_process, open_app,

@@ -107,3 +107,43 @@ def test_a_download_that_does_not_match_the_accounts_hash_is_refused(store):
         download_recording(store, client(lambda r: httpx.Response(200, content=b"something else")), "r-remote")
     assert recordings.get_recording(store, "r-remote").path.as_posix().startswith("remote:")
     assert not (store.files_dir / "recordings").exists() or not any((store.files_dir / "recordings").iterdir())
+
+
+def remote_tile(store, position, object_name):
+    """A tile made on another device, as a pull leaves it: a `remote:` placeholder."""
+    with store.transaction() as conn:
+        conn.execute("insert into vision_board_tiles (id, position, image_path, caption, created_at, updated_at)"
+                     " values (?, ?, ?, 'Cabin', 't', 't')", (f"t-{position}", position, f"remote:{object_name}"))
+
+
+def test_board_images_from_another_device_download_after_a_sync_and_the_board_shows_them(store):
+    from chris_app.sync.payloads import tile_payload
+    from chris_app.sync.uploads import download_tile_images
+
+    remote_tile(store, 3, f"{USER}/3-abcdef12.png")
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(200, content=PNG)
+
+    assert download_tile_images(store, client(handler), MORNING) == 1
+    assert str(seen[0].url) == f"https://demo.supabase.co/storage/v1/object/authenticated/vision-boards/{USER}/3-abcdef12.png"
+    [tile] = vision_board.tiles(store)
+    assert tile.image_path.read_bytes() == PNG and tile.image_path.name == "3-abcdef12.png"
+    assert pending_uploads(store, USER) == []  # it came from Storage: nothing to send back
+    row = store.query("select * from vision_board_tiles")[0]
+    assert tile_payload(row, USER)["image_path"] == f"{USER}/3-abcdef12.png"  # the same object for the server
+    assert download_tile_images(store, client(handler), MORNING) == 0 and len(seen) == 1  # once
+
+
+def test_a_board_download_that_is_not_an_image_is_refused_and_the_placeholder_stays(store):
+    from chris_app.sync.errors import ServerError
+    from chris_app.sync.uploads import download_tile_images
+
+    remote_tile(store, 1, f"{USER}/1-abcdef12.png")
+    with pytest.raises(ServerError) as caught:
+        download_tile_images(store, client(lambda r: httpx.Response(200, content=b"<html>oops</html>")), MORNING)
+    assert "could not be read" in caught.value.message
+    assert store.query("select image_path from vision_board_tiles")[0]["image_path"].startswith("remote:")
+    assert not (store.files_dir / "vision").exists() or not any((store.files_dir / "vision").iterdir())

@@ -4,7 +4,8 @@
 
 The queue is the outbox's `recordings` entries and the tiles not yet marked `uploaded_at`. An
 entry leaves the queue only after Storage confirmed the upload; the local file is never
-deleted (the device keeps playing it offline). A failed upload stays queued for the next run."""
+deleted (the device keeps playing it offline). A failed upload stays queued for the next run.
+Recordings from another device download when played; board images right after a sync."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import httpx
 
+from chris_app.errors import InvalidInput
 from chris_app.services._rows import stamp
 from chris_app.services.files import write_atomically
+from chris_app.services.vision_board import image_suffix
 from chris_app.store import Store
 from chris_app.sync.errors import AuthExpired, Offline, ServerError
 from chris_app.sync.payloads import REMOTE_PREFIX, image_object, recording_object
@@ -97,6 +100,36 @@ def download_recording(store: Store, storage: StorageClient, recording_id: str) 
     with store.transaction() as conn:
         conn.execute("update recordings set path = ?, size_bytes = ? where id = ?", (str(target), len(data), recording_id))
     return target
+
+
+def download_tile_images(store: Store, storage: StorageClient, now: datetime) -> int:
+    """Bring the board's images made on another device to this one (after a pull: at most 8
+    small, downscaled images, so the board is complete whenever it is opened, also offline
+    later). Each keeps its object's file name, so the next pull knows it is the same image; it
+    counts as uploaded (it came from Storage). Returns how many arrived; a file that is not an
+    image is refused and its tile keeps its placeholder."""
+    done = 0
+    for row in store.query("select id, image_path from vision_board_tiles where image_path like ? order by position",
+                           (REMOTE_PREFIX + "%",)):
+        object_name = row["image_path"][len(REMOTE_PREFIX):]
+        name = PurePath(object_name).name
+        if name in ("", ".", ".."):
+            continue  # not a file name this app gives: leave the placeholder
+        data = storage.download("vision-boards", object_name)
+        try:
+            image_suffix(data)
+        except InvalidInput:
+            raise ServerError("An image of your vision board could not be read. It stays on your other device.") from None
+        target = store.files_dir / "vision" / name
+        write_atomically(target, data)
+        with store.transaction() as conn:  # only if the tile still waits for this very image
+            changed = conn.execute("update vision_board_tiles set image_path = ?, uploaded_at = ?"
+                                   " where id = ? and image_path = ?",
+                                   (str(target), stamp(now), row["id"], row["image_path"])).rowcount
+        if not changed:
+            target.unlink(missing_ok=True)
+        done += changed
+    return done
 
 
 def upload_pending(store: Store, storage: StorageClient, user_id: str, now: datetime) -> int:
