@@ -31,3 +31,32 @@ def test_every_control_on_every_screen_has_an_accessible_name(open_app, viewport
         if unnamed:
             problems[route] = tree
     assert not problems, "controls without a name:\n" + "\n\n".join(f"{r}:\n{t}" for r, t in problems.items())
+
+
+NAVIGATION = {"/": "Today", "/morning": "Morning", "/evening": "Evening", "/vision-board": "Board",
+              "/progress": "Progress"}
+SELECTED_TABS = """() => [...document.querySelectorAll('flt-semantics-host [role=tab]')]
+    .filter(t => t.getAttribute('aria-selected') === 'true').map(t => t.getAttribute('aria-label'))"""
+
+
+def test_the_bottom_navigation_marks_only_the_screen_it_leads_to(open_app):
+    """Screens outside the bottom navigation (settings, recordings, sign-in...) select no tab:
+    they used to show "Today" selected."""
+    page = open_app("/")
+    base = page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2]
+    wrong = {}
+    for route, landmark in ROUTES.items():
+        page.goto(base + route)
+        page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+        page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
+        wait_for_text(page, landmark)
+        page.wait_for_selector("flt-semantics-host [role=tab]", state="attached")
+        assert page.locator("flt-semantics-host [role=tab]").count() == len(NAVIGATION)
+        expected = [NAVIGATION[route]] if route in NAVIGATION else []
+        if page.evaluate(SELECTED_TABS) != expected:
+            wrong[route] = page.evaluate(SELECTED_TABS)
+    assert not wrong, f"selected tabs (expected only the screen's own): {wrong}"
+
+    page.get_by_role("tab", name="Evening").click()  # from /leaderboard, where none is selected
+    wait_for_text(page, "Discipline rating")
+    assert page.evaluate(SELECTED_TABS) == ["Evening"]

@@ -108,7 +108,7 @@ def test_a_new_day_start_shows_on_the_evening_screen(open_app):
 
 def test_a_longer_minimum_reading_shows_on_the_morning_and_is_enforced(open_app, tmp_path):
     page = open_app("/settings", viewport=DESKTOP)
-    type_into(page, "Shortest reading (seconds)", "30")
+    type_into(page, "Shortest (seconds)", "30")
     page.keyboard.press("Enter")
     page.get_by_role("tab", name="Morning").click()
     wait_for_text(page, "Read your affirmations aloud for at least 30 seconds.")

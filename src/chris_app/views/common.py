@@ -17,6 +17,25 @@ DESTINATIONS = [
 ]
 
 
+NO_DESTINATION = len(DESTINATIONS)
+
+
+class NavigationBar(ft.NavigationBar):
+    """A NavigationBar that can show no destination selected (screens that are not in it).
+
+    Flet 1.0.5's client turns selected_index None into 0, which would mark "Today" selected.
+    Flutter's NavigationBar marks destination i selected exactly when i == selected_index, so
+    an index past the last destination selects none (Flutter checks the range only in debug
+    builds; Flet's web, desktop and phone clients are release builds). Flet's own range check
+    in Python is skipped for that one value."""
+
+    def before_update(self):
+        if self.selected_index == NO_DESTINATION:
+            super(ft.NavigationBar, self).before_update()
+        else:
+            super().before_update()
+
+
 def go(route: str) -> Callable:
     def handler(_=None):
         ft.context.page.navigate(route)
@@ -39,8 +58,8 @@ def Frame(route: str, title: str, controls: list[ft.Control]) -> ft.View:
                 IconAction(ft.Icons.SETTINGS_OUTLINED, "Settings", go("/settings")),
             ],
         ),
-        navigation_bar=ft.NavigationBar(
-            selected_index=selected if selected is not None else 0,
+        navigation_bar=NavigationBar(
+            selected_index=selected if selected is not None else NO_DESTINATION,
             destinations=[ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in DESTINATIONS],
             on_change=lambda e: ft.context.page.navigate(nav_routes[int(e.control.selected_index)]),
         ),
@@ -70,12 +89,14 @@ def Figure(label: str, value: str, identifier: str) -> ft.Control:
         label=f"{label}: {value}",
         container=True,
         content=ft.Container(
-            width=150,
             padding=12,
             border_radius=12,
             bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
             content=ft.Column(
-                [ft.Text(value, size=28, weight=ft.FontWeight.BOLD), ft.Text(label, size=13)],
+                # At least 150 wide, wider when large text needs it (a fixed width broke words
+                # like "Completion" in two at twice the text size).
+                [ft.Text(value, size=28, weight=ft.FontWeight.BOLD), ft.Text(label, size=13),
+                 ft.Container(width=150 - 2 * 12)],
                 spacing=2,
                 horizontal_alignment=ft.CrossAxisAlignment.START,
             ),
@@ -91,6 +112,18 @@ def Check(done: bool, text: str) -> ft.Control:
             ft.Text(text, expand=True),
         ]
     )
+
+
+def Toggle(label: str, value: bool, on_change) -> ft.Control:
+    """A switch with a label that wraps. ft.Switch(label=...) puts its label in a row that
+    cannot wrap, so with large text the label ran off the screen. One accessible node: a
+    switch named by its label; a click on the label toggles it too."""
+    return ft.MergeSemantics(content=ft.ListTile(
+        leading=ft.Switch(value=value, on_change=on_change),
+        title=ft.Text(label),
+        toggle_inputs=True,
+        content_padding=0,
+    ))
 
 
 def ErrorText(message: str | None) -> ft.Control:

@@ -10,7 +10,7 @@ import flet as ft
 from chris_app.errors import ChrisError
 from chris_app.services.profile import get_profile, update_profile
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Frame, Note, OwnNode, Section, go
+from chris_app.views.common import ErrorText, Frame, Note, OwnNode, Section, Toggle, go
 
 
 @ft.component
@@ -57,7 +57,7 @@ def Leaderboard():
                  "this is on."),
             OwnNode(ft.TextField(label="Display name", value=profile.display_name, max_length=40,
                                  on_change=lambda e: setattr(name, "current", e.control.value))),
-            ft.Switch(label="Show me on the leaderboard", value=profile.leaderboard_opt_in, on_change=join),
+            Toggle("Show me on the leaderboard", profile.leaderboard_opt_in, join),
             ErrorText(error),
         ),
         Section("Top 50 by current streak", *(

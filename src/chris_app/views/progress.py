@@ -43,17 +43,21 @@ def Heatmap(completed: set, today) -> ft.Control:
 def Chart(points: list[tuple[int, float]], max_y: float, color, label: str, y_title: str) -> ft.Control:
     import flet_charts as fch  # loaded when a chart is first drawn, not at start-up
 
-    return ft.Semantics(label=label, container=True, content=ft.Container(height=180, content=fch.LineChart(
+    chart = fch.LineChart(
         data_series=[fch.LineChartData(
             points=[fch.LineChartDataPoint(x, y) for x, y in points],
             color=color, stroke_width=3, curved=True, prevent_curve_over_shooting=True,
         )],
         min_y=0, max_y=max_y, min_x=0, max_x=max(1, points[-1][0] if points else 1),
-        left_axis=fch.ChartAxis(title=ft.Text(y_title, size=11), label_size=32),
-        bottom_axis=fch.ChartAxis(title=ft.Text("older to newer", size=11), show_labels=False),
+        # Room for the axis titles and the labels ("100") at twice the text size.
+        left_axis=fch.ChartAxis(title=ft.Text(y_title, size=11), title_size=32, label_size=64),
+        bottom_axis=fch.ChartAxis(title=ft.Text("older to newer", size=11), title_size=32, show_labels=False),
         horizontal_grid_lines=fch.ChartGridLines(interval=max_y / 4, color=ft.Colors.OUTLINE_VARIANT, width=1),
         interactive=False,
-    )))
+    )
+    # The top label sits half above the chart: the padding keeps it off the section title.
+    return ft.Semantics(label=label, container=True,
+                        content=ft.Container(height=200, padding=ft.Padding.only(top=20), content=chart))
 
 
 @ft.component

@@ -10,7 +10,7 @@ from chris_app.audio import AudioError, list_input_devices
 from chris_app.domain.days import all_timezones
 from chris_app.services.profile import get_profile, get_settings, update_profile, update_settings
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, go
+from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, Toggle, go
 from chris_app.views.data_rights import YourData
 from chris_app.views.reading_recorder import uses_stream
 
@@ -34,11 +34,13 @@ def RecordingSettings(prefs):
             set_error("Write a whole number.")
 
     controls = [
-        OwnNode(ft.TextField(label="Shortest reading (seconds)", value=str(prefs.min_recording_seconds),
+        # Short labels: a field's floating label wraps over its value once the label is wider
+        # than the field, which "Shortest reading (seconds)" was at twice the text size.
+        OwnNode(ft.TextField(label="Shortest (seconds)", value=str(prefs.min_recording_seconds),
                              keyboard_type=ft.KeyboardType.NUMBER,
                              on_submit=lambda e: number(e, "min_recording_seconds"),
                              on_blur=lambda e: number(e, "min_recording_seconds"))),
-        OwnNode(ft.TextField(label="Longest reading (minutes)", value=str(prefs.max_recording_minutes),
+        OwnNode(ft.TextField(label="Longest (minutes)", value=str(prefs.max_recording_minutes),
                              keyboard_type=ft.KeyboardType.NUMBER,
                              on_submit=lambda e: number(e, "max_recording_minutes"),
                              on_blur=lambda e: number(e, "max_recording_minutes"))),
@@ -99,7 +101,7 @@ def Settings():
             ft.MergeSemantics(content=ft.Dropdown(label="Time zone", value=profile.timezone, editable=True, enable_filter=True,
                         menu_height=300, options=[ft.DropdownOption(key=z, text=z) for z in all_timezones()],
                         on_select=field("timezone"))),
-            ft.Row([
+            ft.Row(wrap=True, vertical_alignment=ft.CrossAxisAlignment.CENTER, controls=[
                 ft.Semantics(container=True, label=f"Day starts at {day_start:02d}:00",
                              content=ft.Text(f"Day starts at {day_start:02d}:00", size=16)),
                 IconAction(ft.Icons.REMOVE, "Earlier day start", lambda _: (
@@ -127,11 +129,10 @@ def Settings():
                 content=ft.Row([ft.Radio(value=k, label=k.capitalize()) for k in ("system", "light", "dark")],
                                wrap=True),
             ),
-            ft.Switch(label="Reminders on this device", value=prefs.on_device_reminders,
-                      on_change=toggle("on_device_reminders")),
-            ft.Switch(label="Sound", value=prefs.sound_enabled, on_change=toggle("sound_enabled")),
-            ft.Switch(label="Play my recording back after saving", value=prefs.auto_play_recording,
-                      on_change=toggle("auto_play_recording")),
+            Toggle("Reminders on this device", prefs.on_device_reminders, toggle("on_device_reminders")),
+            Toggle("Sound", prefs.sound_enabled, toggle("sound_enabled")),
+            Toggle("Play my recording back after saving", prefs.auto_play_recording,
+                   toggle("auto_play_recording")),
         ),
         RecordingSettings(prefs),
         Section(
