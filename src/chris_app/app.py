@@ -13,7 +13,7 @@ import flet as ft
 from chris_app.device import device_timezone
 from chris_app.notifications.runner import ReminderRunner, desktop_notify
 from chris_app.services import recordings
-from chris_app.services.profile import ensure_profile, get_settings
+from chris_app.services.profile import ensure_profile, get_profile, get_settings
 from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
 from chris_app.sync.config import load_config
@@ -67,8 +67,21 @@ def App(store: Store, clock: Callable[[], datetime], account: Account | None):
         if account is None:
             return None
 
+        def reminder_times():
+            p, s = get_profile(store), get_settings(store)
+            return p.morning_time, p.evening_time, p.timezone, s.on_device_reminders
+
+        last = [reminder_times()]
+
         async def refresh():
             app.revision += 1
+            if reminder_times() != last[0]:  # changed on another device: the phone's schedule follows
+                last[0] = reminder_times()
+                if page.platform.is_mobile() and not page.web:
+                    from chris_app.notifications.phone import current
+
+                    if (phone := current(page)) is not None:
+                        phone.kick()
 
         return account.on_change(lambda: page.run_task(refresh))
 

@@ -64,9 +64,23 @@ def list_input_devices_quietly():
         return []
 
 
+def phone_reminders(page: ft.Page):
+    """The phone's scheduled reminders (a built phone app only), else None."""
+    if page.web or not page.platform.is_mobile():
+        return None
+    from chris_app.notifications.phone import current
+
+    return current(page)
+
+
 @ft.component
 def Settings():
     app = use_app()
+    page = ft.context.page
+    phone = phone_reminders(page)
+    _, set_phone_status = ft.use_state("")
+    if phone is not None:
+        phone.on_status_change = lambda: set_phone_status(phone.status + phone.message)
     profile = app.read(get_profile)
     prefs = app.read(get_settings)
     # Uncontrolled fields (see evening.py): what the member types is kept in a ref.
@@ -91,9 +105,16 @@ def Settings():
                           morning_time=form["morning_time"], evening_time=form["evening_time"])
         set_error(outcome.error.message if outcome.error else "")
         set_saved(outcome.ok)
+        if outcome.ok and phone is not None:
+            phone.kick()  # new times or time zone: the phone's schedule follows
 
     def toggle(name: str):
-        return lambda e: app.act(update_settings, **{name: bool(e.control.value)})
+        def changed(e):
+            outcome = app.act(update_settings, **{name: bool(e.control.value)})
+            if outcome.ok and phone is not None and name == "on_device_reminders":
+                phone.kick()
+
+        return changed
 
     return Frame("/settings", "Settings", [
         Section(
@@ -130,6 +151,10 @@ def Settings():
                                wrap=True),
             ),
             Toggle("Reminders on this device", prefs.on_device_reminders, toggle("on_device_reminders")),
+            *([Note(phone.message)] if phone is not None and phone.message else []),
+            *([ft.TextButton("Open the phone's notification settings",
+                             on_click=lambda _: page.run_task(phone.open_phone_settings))]
+              if phone is not None and phone.status == "denied" else []),
             Toggle("Sound", prefs.sound_enabled, toggle("sound_enabled")),
             Toggle("Play my recording back after saving", prefs.auto_play_recording,
                    toggle("auto_play_recording")),
