@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -105,6 +106,8 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
         page_account = account
         if config is not None and (page.platform.is_mobile() or device_secrets):
             page_account = await account_in_secure_storage(store, config)
+            # the session ended (web: expired after the tab closed): stop its sync and socket
+            page.on_close = lambda _: threading.Thread(target=page_account.close, daemon=True).start()
         page.title = "Chris Disciplined"
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE)
         page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE)
