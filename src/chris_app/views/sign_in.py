@@ -15,7 +15,6 @@ import flet as ft
 from chris_app.device import device_timezone
 from chris_app.sync.errors import SyncError
 from chris_app.state import use_app
-from chris_app.sync.loopback import google_error
 from chris_app.views.common import ErrorText, Frame, Note, OwnNode, Section, go
 
 PHONE_REDIRECT = "chrisapp://open/sign-in"  # the app's deep link ([tool.flet.deep_linking])
@@ -80,6 +79,8 @@ def SignIn():
         if account is None or not ({"code", "error"} & params.keys()):
             return
         if "error" in params:
+            from chris_app.sync.loopback import google_error  # the auth stack loads only when used
+
             set_error(google_error(params))
             return
         await attempt(account.finish_google, params["code"])
