@@ -14,7 +14,8 @@ import flet as ft
 from chris_app.device import device_timezone
 from chris_app.notifications.runner import ReminderRunner, desktop_notify
 from chris_app.services import recordings
-from chris_app.services.profile import ensure_profile, get_profile, get_settings
+from chris_app.services.day import get_day
+from chris_app.services.profile import ensure_profile, get_profile, get_settings, today
 from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
 from chris_app.sync.config import load_config
@@ -68,26 +69,35 @@ def App(store: Store, clock: Callable[[], datetime], account: Account | None):
         if account is None:
             return None
 
-        def reminder_times():
-            p, s = get_profile(store), get_settings(store)
-            return p.morning_time, p.evening_time, p.timezone, s.on_device_reminders
-
-        last = [reminder_times()]
-
         async def refresh():
             app.revision += 1
-            if reminder_times() != last[0]:  # changed on another device: the phone's schedule follows
-                last[0] = reminder_times()
-                if page.platform.is_mobile() and not page.web:
-                    from chris_app.notifications.phone import current
-
-                    if (phone := current(page)) is not None:
-                        phone.kick()
 
         return account.on_change(lambda: page.run_task(refresh))
 
     ft.use_effect(follow_the_account, [])
+    # Phones: the scheduled reminders follow the times, the switch and what is done today
+    # (changed here or synced from another device).
+    ft.use_effect(lambda: kick_phone_reminders(page), [app.read(reminder_inputs, app.now())])
     return AppContext(app, lambda: ft.Router(ROUTES, not_found=NotFoundView, manage_views=True))
+
+
+def reminder_inputs(store: Store, now: datetime) -> tuple:
+    """What the phone's reminders depend on."""
+    profile, prefs = get_profile(store), get_settings(store)
+    session = get_day(store, today(store, now))
+    return (profile.morning_time, profile.evening_time, profile.timezone, profile.day_start_hour,
+            prefs.on_device_reminders, bool(session and session.morning_completed),
+            bool(session and session.evening_completed))
+
+
+def kick_phone_reminders(page: ft.Page) -> None:
+    """Reschedule the phone's reminders (a built phone app only)."""
+    if page.web or not page.platform.is_mobile():
+        return
+    from chris_app.notifications.phone import current
+
+    if (phone := current(page)) is not None:
+        phone.kick()
 
 
 def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Callable[[ft.Page], None]:

@@ -105,16 +105,9 @@ def Settings():
                           morning_time=form["morning_time"], evening_time=form["evening_time"])
         set_error(outcome.error.message if outcome.error else "")
         set_saved(outcome.ok)
-        if outcome.ok and phone is not None:
-            phone.kick()  # new times or time zone: the phone's schedule follows
 
-    def toggle(name: str):
-        def changed(e):
-            outcome = app.act(update_settings, **{name: bool(e.control.value)})
-            if outcome.ok and phone is not None and name == "on_device_reminders":
-                phone.kick()
-
-        return changed
+    def toggle(name: str):  # (the phone's reminders follow on their own, see app.py)
+        return lambda e: app.act(update_settings, **{name: bool(e.control.value)})
 
     return Frame("/settings", "Settings", [
         Section(
