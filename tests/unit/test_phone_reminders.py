@@ -1,13 +1,22 @@
-"""The phone's daily notifications, from the member's settings (pure: no phone, no store)."""
+"""The phone's one-shot notifications, from the member's settings and today's state (pure: no
+phone, no store)."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chris_app.domain.days import zone
-from chris_app.domain.reminders import TEXT
-from chris_app.notifications.phone import IDS, ROUTES, wanted_reminders
+from chris_app.domain.reminders import DAYS_AHEAD, TEXT
+from chris_app.notifications.phone import (
+    EVENING_IDS,
+    IDS,
+    MORNING_IDS,
+    OLD_IDS,
+    OUR_IDS,
+    ROUTES,
+    wanted_reminders,
+)
 
 
 def utc(*args):
@@ -15,81 +24,99 @@ def utc(*args):
 
 
 def local(r):
-    return r.first.astimezone(zone(r.time_zone))
+    return r.at.astimezone(zone(r.time_zone))
+
+
+def wanted(now, tz="Europe/Berlin", morning="05:30", evening="20:00", *, on=True, day_start=3, **done):
+    return wanted_reminders(on, tz, now, day_start_hour=day_start, morning_time=morning, evening_time=evening, **done)
 
 
 # 10 June 2026, 14:00 in Berlin (CEST).
 NOW = utc(2026, 6, 10, 12, 0)
+EARLY = utc(2026, 6, 10, 2, 0)  # 04:00 in Berlin, before both times
 
 
-def test_both_parts_of_the_day_become_one_daily_notification_each_with_the_domain_wording():
-    morning, evening = wanted_reminders(True, "Europe/Berlin", NOW, morning_time="05:30", evening_time="20:00")
-    assert (morning.id, morning.kind, morning.route, morning.time_of_day) == (IDS["morning"], "morning", "/morning", "05:30")
-    assert (evening.id, evening.kind, evening.route, evening.time_of_day) == (IDS["evening"], "evening", "/evening", "20:00")
-    assert (morning.title, morning.body) == TEXT["morning"]
-    assert (evening.title, evening.body) == TEXT["evening"]
-    assert {morning.route, evening.route} == ROUTES and morning.id != evening.id
+def test_the_ids_are_ours_alone_and_fit_under_the_iphones_limit():
+    assert list(MORNING_IDS) == list(range(100, 130)) and list(EVENING_IDS) == list(range(200, 230))
+    assert OLD_IDS == (1, 2)  # the daily repeats of the first phone version
+    assert sorted(OUR_IDS) == [1, 2, *range(100, 130), *range(200, 230)] and len(set(OUR_IDS)) == 62
+    assert len(MORNING_IDS) + len(EVENING_IDS) == 2 * DAYS_AHEAD == 60 < 64
 
 
-def test_the_first_delivery_is_the_next_time_of_day_on_the_members_clock():
-    morning, evening = wanted_reminders(True, "Europe/Berlin", NOW, morning_time="05:30", evening_time="20:00")
-    assert morning.first == utc(2026, 6, 11, 3, 30)  # tomorrow 05:30 CEST: today's has passed
-    assert evening.first == utc(2026, 6, 10, 18, 0)  # today 20:00 CEST
-    assert local(morning).strftime("%Y-%m-%d %H:%M") == "2026-06-11 05:30"
-    assert morning.first.utcoffset().total_seconds() == 2 * 3600  # handed over in the member's zone
+def test_each_day_ahead_gets_a_morning_and_an_evening_with_the_domain_wording_and_its_own_id():
+    rs = wanted(EARLY)
+    assert len(rs) == 60 and len({r.id for r in rs}) == 60
+    for r in rs:
+        day = (local(r).date() - date(2026, 6, 10)).days
+        assert r.id == IDS[r.kind][day] and r.route == f"/{r.kind}" and (r.title, r.body) == TEXT[r.kind]
+        assert local(r).strftime("%H:%M") == r.time_of_day == {"morning": "05:30", "evening": "20:00"}[r.kind]
+    assert {r.route for r in rs} == ROUTES
+    assert [r.id for r in rs[:4]] == [100, 200, 101, 201]  # soonest first
+
+
+def test_the_first_ones_are_the_next_times_on_the_members_clock_handed_over_in_their_zone():
+    rs = wanted(NOW)
+    assert [(r.id, r.at) for r in rs[:3]] == [
+        (200, utc(2026, 6, 10, 18, 0)),  # today 20:00 CEST
+        (101, utc(2026, 6, 11, 3, 30)),  # tomorrow 05:30 CEST: today's has passed
+        (201, utc(2026, 6, 11, 18, 0))]
+    assert 100 not in {r.id for r in rs} and len(rs) == 59
+    assert all(r.at.utcoffset() == timedelta(hours=2) for r in rs[:3])
+
+
+def test_a_morning_done_today_leaves_out_todays_morning_only():
+    rs = wanted(EARLY, morning_done=True)
+    ids = {r.id for r in rs}
+    assert 100 not in ids and 101 in ids and 200 in ids and len(rs) == 59
+
+
+def test_an_evening_done_today_leaves_out_todays_evening_only():
+    rs = wanted(NOW, evening_done=True)
+    ids = {r.id for r in rs}
+    assert 200 not in ids and 201 in ids and len(rs) == 58  # today's morning had passed too
+    assert rs[0].id == 101
 
 
 def test_the_members_time_zone_not_the_phones_decides():
-    (ny,) = wanted_reminders(True, "America/New_York", NOW, morning_time="06:00", evening_time=None)
-    (tokyo,) = wanted_reminders(True, "Asia/Tokyo", NOW, morning_time="06:00", evening_time=None)
-    assert ny.time_zone == "America/New_York" and tokyo.time_zone == "Asia/Tokyo"
-    assert ny.first == utc(2026, 6, 11, 10, 0)  # 06:00 EDT
-    assert tokyo.first == utc(2026, 6, 10, 21, 0)  # 06:00 JST on the 11th (it is 21:00 there now)
-    assert local(ny).strftime("%H:%M") == local(tokyo).strftime("%H:%M") == "06:00"
+    ny = wanted(NOW, "America/New_York", "06:00", None)
+    tokyo = wanted(NOW, "Asia/Tokyo", "06:00", None)
+    assert {r.time_zone for r in ny} == {"America/New_York"} and {r.time_zone for r in tokyo} == {"Asia/Tokyo"}
+    assert (ny[0].id, ny[0].at) == (101, utc(2026, 6, 11, 10, 0))  # 06:00 EDT tomorrow
+    assert (tokyo[0].id, tokyo[0].at) == (101, utc(2026, 6, 10, 21, 0))  # 06:00 JST on the 11th (21:00 there now)
+    assert {local(r).strftime("%H:%M") for r in ny + tokyo} == {"06:00"}
 
 
-def test_a_time_inside_the_spring_forward_gap_is_anchored_on_a_day_it_exists():
-    # Berlin has no 02:30 on 29 March 2026. The phone keeps the anchor's hour and minute:
-    # anchoring on 03:30 that night would make every later reminder 03:30.
-    (morning,) = wanted_reminders(True, "Europe/Berlin", utc(2026, 3, 28, 12, 0),
-                                  morning_time="02:30", evening_time=None)
-    assert local(morning).date() == date(2026, 3, 30) and local(morning).strftime("%H:%M") == "02:30"
-
-
-def test_winter_and_summer_give_the_same_local_time_and_different_utc_instants():
-    (winter,) = wanted_reminders(True, "Europe/Berlin", utc(2026, 1, 10, 12, 0), morning_time="05:30", evening_time=None)
-    (summer,) = wanted_reminders(True, "Europe/Berlin", utc(2026, 7, 10, 12, 0), morning_time="05:30", evening_time=None)
-    assert winter.first == utc(2026, 1, 11, 4, 30) and summer.first == utc(2026, 7, 11, 3, 30)
-    assert local(winter).strftime("%H:%M") == local(summer).strftime("%H:%M") == "05:30"
+def test_the_spring_forward_night_fires_after_the_gap_and_the_other_days_at_the_time():
+    rs = wanted(utc(2026, 3, 28, 12, 0), morning="02:30", evening=None)
+    assert [(r.id, local(r).strftime("%m-%d %H:%M")) for r in rs[:3]] == [
+        (101, "03-29 03:30"), (102, "03-30 02:30"), (103, "03-31 02:30")]
+    assert {r.time_of_day for r in rs} == {"02:30"}
 
 
 def test_reminders_off_means_no_notifications_at_all():
-    assert wanted_reminders(False, "Europe/Berlin", NOW, morning_time="05:30", evening_time="20:00") == []
+    assert wanted(NOW, on=False) == []
 
 
 def test_evening_only_and_morning_only():
-    (evening,) = wanted_reminders(True, "Europe/Berlin", NOW, morning_time=None, evening_time="20:00")
-    assert evening.kind == "evening" and evening.id == IDS["evening"] and evening.route == "/evening"
-    (morning,) = wanted_reminders(True, "Europe/Berlin", NOW, morning_time="05:30", evening_time=None)
-    assert morning.kind == "morning" and morning.id == IDS["morning"]
-    assert wanted_reminders(True, "Europe/Berlin", NOW, morning_time=None, evening_time=None) == []
-
-
-def test_an_evening_after_midnight_stays_on_the_clock_time_whatever_the_day_start():
-    # Day start does not move a notification: it fires at the wall-clock time every day.
-    (evening,) = wanted_reminders(True, "Europe/Berlin", NOW, morning_time=None, evening_time="00:30")
-    assert evening.first == utc(2026, 6, 10, 22, 30)  # 00:30 CEST on the 11th
+    rs = wanted(NOW, morning=None)
+    assert {r.kind for r in rs} == {"evening"} and [r.id for r in rs] == list(EVENING_IDS)
+    rs = wanted(NOW, evening=None)
+    assert {r.kind for r in rs} == {"morning"} and [r.id for r in rs] == list(MORNING_IDS)[1:]
+    assert wanted(NOW, morning=None, evening=None) == []
 
 
 @given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(timezone.utc)),
        st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Santiago",
                         "Asia/Kolkata", "Pacific/Chatham"]),
-       st.integers(0, 23), st.integers(0, 59), st.integers(0, 23), st.integers(0, 59))
-def test_every_notification_is_ahead_and_reads_its_time_on_the_members_clock(now, tz, mh, mm, eh, em):
+       st.integers(0, 23), st.integers(0, 59), st.integers(0, 23), st.integers(0, 59), st.integers(0, 23),
+       st.booleans(), st.booleans())
+def test_every_notification_is_ahead_in_the_members_zone_with_an_id_of_its_part_and_day(
+        now, tz, mh, mm, eh, em, day_start, morning_done, evening_done):
     morning, evening = f"{mh:02d}:{mm:02d}", f"{eh:02d}:{em:02d}"
-    wanted = wanted_reminders(True, tz, now, morning_time=morning, evening_time=evening)
-    assert [r.time_of_day for r in wanted] == [morning, evening]
-    for r in wanted:
-        assert r.first > now and r.time_zone == tz
-        assert local(r).strftime("%H:%M") == r.time_of_day
-        assert r.first.tzinfo is not None and r.first.utcoffset() == local(r).utcoffset()
+    rs = wanted(now, tz, morning, evening, day_start=day_start, morning_done=morning_done, evening_done=evening_done)
+    assert 56 <= len(rs) <= 60 and len({r.id for r in rs}) == len(rs)
+    local_today = now.astimezone(zone(tz)).date()
+    for r in rs:
+        assert r.at > now and r.time_zone == tz and r.at.utcoffset() == local(r).utcoffset()
+        assert r.id == IDS[r.kind][(local(r).date() - local_today).days]
+        assert r.time_of_day == (morning if r.kind == "morning" else evening)

@@ -12,7 +12,7 @@ import inspect
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import flet_notifications
@@ -20,7 +20,6 @@ from flet.controls.base_control import get_event_field_type
 from flet.utils import from_dict
 from flet_notifications import (
     AndroidScheduleMode,
-    DateTimeComponents,
     LaunchDetails,
     LocalNotifications,
     NotificationChannel,
@@ -28,13 +27,18 @@ from flet_notifications import (
     NotificationEvent,
 )
 
+from chris_app.domain.days import zone
 from chris_app.notifications import phone
-from chris_app.notifications.phone import IDS, PhoneReminders, current, install
+from chris_app.notifications.phone import OUR_IDS, PhoneReminders, current, install, reminders_for
+from chris_app.services import recordings
+from chris_app.services.day import save_evening
 from chris_app.services.profile import update_profile, update_settings
+from tests.conftest import wav_bytes
 
 # 10 June 2026, 14:00 in Berlin (CEST); the store fixture's member lives in Europe/Berlin
 # with the default times 05:30 and 20:00.
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)
+EARLY = datetime(2026, 6, 10, 2, 0, tzinfo=timezone.utc)  # 04:00 in Berlin: before both times
 DART_SERVICE = (Path(flet_notifications.__file__).parent.parent / "flutter" / "flet_notifications"
                 / "lib" / "src" / "notifications_service.dart")
 
@@ -127,9 +131,29 @@ class Ticks:
         return self.now
 
 
-def reminders(store, notifications, page=None, ticks=None):
-    return PhoneReminders(page or FakePage(), store, notifications, clock=lambda: NOW,
+def reminders(store, notifications, page=None, ticks=None, now=NOW):
+    return PhoneReminders(page or FakePage(), store, notifications, clock=lambda: now,
                           monotonic=ticks or Ticks())
+
+
+def cancelled(n):
+    return [kw["id"] for name, _, kw in n.calls if name == "cancel"]
+
+
+def scheduled_ids(n):
+    return {s["id"] for s in n.scheduled()}
+
+
+def local(when):
+    return when.astimezone(zone("Europe/Berlin"))
+
+
+def do_the_morning(store, now):
+    recordings.import_audio_file(store, now, "morning.wav", wav_bytes(21))
+
+
+def do_the_evening(store, now):
+    save_evening(store, now, action_completed=True, discipline_rating=8, biggest_win="Cold shower")
 
 
 def tap(payload, id=1):
@@ -138,25 +162,32 @@ def tap(payload, id=1):
 
 # --- scheduling -------------------------------------------------------------------------
 
-def test_start_asks_once_then_schedules_both_daily_reminders_in_the_members_time_zone(store):
+def test_start_asks_once_then_schedules_one_shot_reminders_for_thirty_days(store):
     n = FakeNotifications()
     r = reminders(store, n)
     run(r.start())
     assert n.names()[:2] == ["get_notification_app_launch_details", "request_permissions"]
-    # old ids cancelled before the wanted ones are scheduled
-    assert [kw["id"] for name, _, kw in n.calls if name == "cancel"] == [1, 2]
+    # all our ids (and the daily repeats of the first version) cancelled before any is scheduled
+    assert cancelled(n) == [1, 2, *range(100, 130), *range(200, 230)]
     assert n.names().index("schedule") > max(i for i, name in enumerate(n.names()) if name == "cancel")
-    morning, evening = n.scheduled()
-    for s, (kind, clock) in zip((morning, evening), (("morning", "05:30"), ("evening", "20:00"))):
-        assert s["id"] == IDS[kind] and s["payload"] == f"/{kind}"
-        assert s["match_components"] is DateTimeComponents.TIME  # every day at that time of day
-        assert s["time_zone"] == "Europe/Berlin"
-        assert s["when"].tzinfo is not None and s["when"].strftime("%H:%M") == clock
-        assert s["schedule_mode"] is AndroidScheduleMode.EXACT_ALLOW_WHILE_IDLE
-        assert s["channel_id"] == phone.CHANNEL_ID
-    assert morning["title"] == "Morning protocol" and evening["title"] == "Evening review"
-    assert r.status == phone.STATUS_SCHEDULED
-    assert r.message == "Reminders every day at 05:30 and 20:00 (Europe/Berlin time)."
+    s = n.scheduled()
+    # 14:00 in Berlin: today's morning has passed, so 29 mornings and 30 evenings
+    assert len(s) == 59 and scheduled_ids(n) == {*range(101, 130), *range(200, 230)}
+    for one in s:
+        kind = "morning" if one["id"] < 200 else "evening"
+        day = one["id"] % 100
+        assert "match_components" not in one  # one-shot: fires once, at that instant
+        assert one["payload"] == f"/{kind}" and one["time_zone"] == "Europe/Berlin"
+        assert one["when"].tzinfo is not None and one["when"].utcoffset().total_seconds() == 2 * 3600
+        assert one["when"].date() == date(2026, 6, 10) + timedelta(days=day)
+        assert one["when"].strftime("%H:%M") == {"morning": "05:30", "evening": "20:00"}[kind]
+        assert one["title"] == {"morning": "Morning protocol", "evening": "Evening review"}[kind]
+        assert one["schedule_mode"] is AndroidScheduleMode.EXACT_ALLOW_WHILE_IDLE
+        assert one["channel_id"] == phone.CHANNEL_ID
+    assert [one["id"] for one in s[:3]] == [200, 101, 201]  # soonest first
+    assert r.status == phone.STATUS_SCHEDULED and len(r.scheduled) == 59
+    assert r.message == ("Reminders at 05:30 and 20:00 (Europe/Berlin time) for the next 30 days; "
+                         "open the app now and then to keep them coming.")
 
 
 def test_a_settings_change_reschedules_without_asking_again(store):
@@ -171,14 +202,67 @@ def test_a_settings_change_reschedules_without_asking_again(store):
 
     run(scenario())
     assert "request_permissions" not in n.names() and "are_notifications_enabled" in n.names()
-    assert [kw["id"] for name, _, kw in n.calls if name == "cancel"] == [1, 2]
-    morning, evening = n.scheduled()
-    assert morning["time_zone"] == evening["time_zone"] == "America/New_York"
-    assert morning["when"].strftime("%H:%M") == "06:15" and evening["when"].strftime("%H:%M") == "20:00"
-    assert morning["when"].utcoffset().total_seconds() == -4 * 3600  # EDT
+    assert cancelled(n) == list(OUR_IDS)
+    s = n.scheduled()
+    assert {one["time_zone"] for one in s} == {"America/New_York"}
+    # 08:00 in New York: today's 06:15 has passed, today's 20:00 has not
+    assert len(s) == 59 and [one["id"] for one in s[:2]] == [200, 101]
+    assert s[0]["when"] == datetime(2026, 6, 11, 0, 0, tzinfo=timezone.utc)  # 20:00 EDT
+    assert {one["when"].strftime("%H:%M") for one in s if one["id"] < 200} == {"06:15"}
+    assert {one["when"].strftime("%H:%M") for one in s if one["id"] >= 200} == {"20:00"}
+    assert {one["when"].utcoffset().total_seconds() for one in s} == {-4 * 3600}  # EDT
+    assert r.message.startswith("Reminders at 06:15 and 20:00 (America/New_York time)")
 
 
-def test_reminders_off_cancels_everything_and_asks_nothing(store):
+def test_saving_the_morning_then_kicking_drops_only_todays_morning(store):
+    n, page = FakeNotifications(), FakePage()
+    r = reminders(store, n, page, now=EARLY)
+    run(r.start())
+    assert 100 in scheduled_ids(n) and len(n.scheduled()) == 60
+    do_the_morning(store, EARLY)  # 04:00: the member did the morning before its reminder
+    n.calls.clear()
+    r.kick()  # what the app calls after the save
+    assert page.tasks == [r.reschedule]
+    run(page.tasks[0]())
+    assert 100 in cancelled(n) and 100 not in scheduled_ids(n)
+    assert {101, 200, 201} <= scheduled_ids(n) and len(n.scheduled()) == 59
+    assert r.status == phone.STATUS_SCHEDULED
+
+
+def test_saving_the_evening_then_rescheduling_drops_only_todays_evening(store):
+    n = FakeNotifications()
+    r = reminders(store, n)
+
+    async def scenario():
+        await r.start()
+        assert 200 in scheduled_ids(n)
+        do_the_evening(store, NOW)  # 14:00: the review done early
+        n.calls.clear()
+        await r.reschedule()
+
+    run(scenario())
+    assert 200 in cancelled(n) and 200 not in scheduled_ids(n) and 201 in scheduled_ids(n)
+    assert len(n.scheduled()) == 58
+
+
+def test_reminders_for_reads_todays_state_from_the_store(store):
+    assert {r.id for r in reminders_for(store, EARLY)} >= {100, 200}
+    do_the_morning(store, EARLY)
+    do_the_evening(store, EARLY)
+    ids = {r.id for r in reminders_for(store, EARLY)}
+    assert ids == {*range(101, 130), *range(201, 230)}
+    # the next protocol day (from 03:00 tomorrow) is not done: its reminders stand
+    tomorrow = reminders_for(store, datetime(2026, 6, 11, 2, 0, tzinfo=timezone.utc))
+    assert {100, 200} <= {r.id for r in tomorrow} and len(tomorrow) == 60
+    assert local(tomorrow[0].at).strftime("%m-%d %H:%M") == "06-11 05:30"
+
+
+def test_reminders_for_is_empty_when_reminders_are_off(store):
+    update_settings(store, NOW, on_device_reminders=False)
+    assert reminders_for(store, NOW) == []
+
+
+def test_reminders_off_cancels_all_of_ours_and_asks_nothing(store):
     n = FakeNotifications()
     r = reminders(store, n)
 
@@ -189,8 +273,8 @@ def test_reminders_off_cancels_everything_and_asks_nothing(store):
         await r.reschedule()
 
     run(scenario())
-    assert n.names() == ["cancel", "cancel"] and r.status == phone.STATUS_OFF
-    assert r.message == "Reminders are off."
+    assert n.names() == ["cancel"] * 62 and cancelled(n) == list(OUR_IDS)
+    assert r.status == phone.STATUS_OFF and r.message == "Reminders are off."
 
 
 def test_permission_is_asked_only_once_reminders_are_on(store):
@@ -205,14 +289,14 @@ def test_permission_is_asked_only_once_reminders_are_on(store):
         await r.reschedule()
 
     run(scenario())
-    assert n.names().count("request_permissions") == 1 and len(n.scheduled()) == 2
+    assert n.names().count("request_permissions") == 1 and len(n.scheduled()) == 59
 
 
 def test_permission_denied_schedules_nothing_and_says_where_to_fix_it(store):
     n = FakeNotifications(granted=False)
     r = reminders(store, n)
     run(r.start())
-    assert n.scheduled() == [] and n.names().count("cancel") == 2
+    assert n.scheduled() == [] and cancelled(n) == list(OUR_IDS)
     assert r.status == phone.STATUS_DENIED
     assert r.message == "Notifications are off for this app in the phone's settings."
     run(r.open_phone_settings())
@@ -229,7 +313,7 @@ def test_notifications_turned_back_on_in_the_phones_settings_are_picked_up(store
         await r.reschedule()
 
     run(scenario())
-    assert n.names().count("request_permissions") == 1 and len(n.scheduled()) == 2
+    assert n.names().count("request_permissions") == 1 and len(n.scheduled()) == 59
     assert r.status == phone.STATUS_SCHEDULED
 
 
@@ -253,7 +337,7 @@ def test_the_android_channel_is_made_once_and_its_absence_on_iphones_is_fine(sto
     iphone = FakeNotifications(channels=False)
     r = reminders(store, iphone)
     run(r.start())
-    assert len(iphone.scheduled()) == 2 and r.status == phone.STATUS_SCHEDULED
+    assert len(iphone.scheduled()) == 59 and r.status == phone.STATUS_SCHEDULED
 
 
 def test_a_failing_service_leaves_a_status_not_a_crash(store):
@@ -291,14 +375,14 @@ def test_a_tap_opens_the_route_in_its_payload_and_other_payloads_are_ignored(sto
     page, n, ticks = FakePage(), FakeNotifications(), Ticks()
     r = reminders(store, n, page, ticks)
     assert n.on_tap is not None
-    n.on_tap(tap("/morning"))
+    n.on_tap(tap("/morning", id=100))
     ticks.now += 60
-    n.on_tap(tap("/evening", id=2))
+    n.on_tap(tap("/evening", id=200))
     for payload in ("", "/settings", "https://example.com", "/morning/../settings", "morning"):
         n.on_tap(tap(payload))
     assert page.routes == ["/morning", "/evening"]
     ticks.now += 3600 * 24  # the next day's morning reminder, app still running
-    n.on_tap(tap("/morning"))
+    n.on_tap(tap("/morning", id=101))
     assert page.routes == ["/morning", "/evening", "/morning"]
     assert r.status == phone.STATUS_PENDING  # taps do not touch the schedule
 
@@ -314,13 +398,13 @@ def test_a_cold_start_tap_reported_twice_opens_once(store):
     # The plugin replays the launching tap to on_tap (first time only) and it is also in the
     # launch details: whichever comes first opens the route, the other is the same tap.
     page, ticks = FakePage(), Ticks()
-    launch = LaunchDetails(did_notification_launch_app=True, notification=tap("/evening", id=2))
+    launch = LaunchDetails(did_notification_launch_app=True, notification=tap("/evening", id=200))
     n = FakeNotifications(launch=launch)
     r = reminders(store, n, page, ticks)
-    n.on_tap(tap("/evening", id=2))  # the replay, before start's look at the launch details
+    n.on_tap(tap("/evening", id=200))  # the replay, before start's look at the launch details
     run(r.start())
     ticks.now += 1
-    n.on_tap(tap("/evening", id=2))  # or after it
+    n.on_tap(tap("/evening", id=200))  # or after it
     assert page.routes == ["/evening"]
 
 
@@ -424,14 +508,16 @@ def test_the_real_python_half_sends_invokes_its_dart_half_handles(store):
     run(r.start())
     assert page.routes == ["/evening"]
     assert {name for name, _ in invokes} <= handled, "an invoke the Dart side does not handle"
+    assert [args for name, args in invokes if name == "cancel"] == [{"id": i} for i in OUR_IDS]
     schedules = [args for name, args in invokes if name == "schedule"]
-    assert [(s["id"], s["payload"], s["match_components"]) for s in schedules] == [
-        (1, "/morning", "time"), (2, "/evening", "time")]
+    assert len(schedules) == 59 and [(s["id"], s["payload"]) for s in schedules[:3]] == [
+        (200, "/evening"), (101, "/morning"), (201, "/evening")]
     for s in schedules:
+        assert s["match_components"] is None  # parseMatchComponents(null): no repeat, one-shot
         when = s["when"]  # read by scheduling.dart parseWhen: an aware instant in the zone
         assert when["time_zone"] == "Europe/Berlin" and when["utc_offset_seconds"] == 7200
         assert s["schedule_mode"] == "exactAllowWhileIdle" and s["channel_id"] == "reminders"
-    assert [datetime.fromisoformat(s["when"]["iso"]).strftime("%H:%M") for s in schedules] == ["05:30", "20:00"]
-    assert ("cancel", {"id": 1}) in invokes and ("cancel", {"id": 2}) in invokes
+        at = datetime.fromisoformat(when["iso"])
+        assert at > NOW and at.strftime("%H:%M") == ("05:30" if s["payload"] == "/morning" else "20:00")
+        assert (at.date() - date(2026, 6, 10)).days == s["id"] % 100
     assert r.status == phone.STATUS_SCHEDULED
-

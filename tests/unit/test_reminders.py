@@ -3,8 +3,8 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chris_app.domain.days import zone
-from chris_app.domain.reminders import daily_reminder, next_reminder, upcoming
+from chris_app.domain.days import protocol_day, zone
+from chris_app.domain.reminders import DAYS_AHEAD, TEXT, next_reminder, reminders_ahead, upcoming
 
 
 def utc(*args):
@@ -58,34 +58,151 @@ def test_the_next_reminder_is_always_in_the_future_and_within_two_days(now, tz, 
     assert (r.at - now).total_seconds() <= 2 * 86400 + 3600
 
 
-# daily_reminder: the anchor of a daily repeat, whose local hour and minute the phone keeps.
+# reminders_ahead: one-shot reminders for the days ahead (what a phone is given).
 
-def test_a_daily_reminder_is_the_next_time_the_local_clock_reads_the_protocol_time():
-    r = daily_reminder("evening", "20:00", utc(2026, 6, 10, 12, 0), "Europe/Berlin")
-    assert r.at == utc(2026, 6, 10, 18, 0) and r.route == "/evening" and r.title == "Evening review"
-    r = daily_reminder("evening", "20:00", utc(2026, 6, 10, 18, 0), "Europe/Berlin")  # exactly then: next day
-    assert r.at == utc(2026, 6, 11, 18, 0)
+BERLIN = "Europe/Berlin"
+NEW_YORK = "America/New_York"
 
 
-def test_a_daily_reminder_passes_over_the_day_its_time_does_not_exist():
-    # Berlin skips 02:00–03:00 on 29 March 2026: anchoring there would be 03:30 every day after.
-    r = daily_reminder("morning", "02:30", utc(2026, 3, 28, 12, 0), "Europe/Berlin")
-    assert r.at == utc(2026, 3, 30, 0, 30)  # 02:30 CEST on the 30th
-    # Lord Howe moves its clocks by half an hour (02:00 → 02:30 on 4 October 2026).
-    r = daily_reminder("morning", "02:15", utc(2026, 10, 3, 12, 0), "Australia/Lord_Howe")
-    assert r.at.astimezone(zone("Australia/Lord_Howe")).date() == date(2026, 10, 5)
+def ahead(now, tz=BERLIN, morning="05:30", evening="20:00", *, day_start=3, morning_done=False, evening_done=False):
+    return reminders_ahead(now, tz, day_start, morning_time=morning, evening_time=evening,
+                           morning_done=morning_done, evening_done=evening_done)
 
 
-def test_a_daily_reminder_on_the_night_a_time_happens_twice_takes_the_first():
-    r = daily_reminder("morning", "02:30", utc(2026, 10, 24, 12, 0), "Europe/Berlin")
-    assert r.at == utc(2026, 10, 25, 0, 30)  # 02:30 CEST, before the clocks go back
+def of(kind, rs):
+    return [d for d in rs if d.reminder.kind == kind]
+
+
+def days(kind, rs):
+    return [d.day for d in of(kind, rs)]
+
+
+def local(d, tz=BERLIN):
+    return d.reminder.at.astimezone(zone(tz))
+
+
+def test_before_both_times_each_of_the_next_thirty_days_has_a_morning_and_an_evening():
+    rs = ahead(utc(2026, 6, 10, 2, 0))  # 04:00 in Berlin
+    assert DAYS_AHEAD == 30 and len(rs) == 60
+    assert days("morning", rs) == days("evening", rs) == list(range(30))
+    assert [d.reminder.at for d in rs] == sorted(d.reminder.at for d in rs)  # soonest first
+    assert rs[0].reminder.at == utc(2026, 6, 10, 3, 30) and rs[1].reminder.at == utc(2026, 6, 10, 18, 0)
+    assert local(rs[-1]).strftime("%Y-%m-%d %H:%M") == "2026-07-09 20:00"  # day 29
+    for d in rs:
+        assert d.reminder.route == f"/{d.reminder.kind}" and (d.reminder.title, d.reminder.body) == TEXT[d.reminder.kind]
+        assert local(d).date() == date(2026, 6, 10) + timedelta(days=d.day)
+
+
+def test_times_already_past_today_are_left_out():
+    rs = ahead(utc(2026, 6, 10, 12, 0))  # 14:00: the morning is past, the evening is not
+    assert days("morning", rs) == list(range(1, 30)) and days("evening", rs) == list(range(30))
+    rs = ahead(utc(2026, 6, 10, 19, 0))  # 21:00: both past
+    assert days("morning", rs) == days("evening", rs) == list(range(1, 30)) and len(rs) == 58
+    rs = ahead(utc(2026, 6, 10, 18, 0))  # exactly 20:00: that one is not ahead any more
+    assert days("evening", rs)[0] == 1
+
+
+def test_a_morning_done_today_drops_todays_morning_reminder_and_keeps_tomorrows():
+    rs = ahead(utc(2026, 6, 10, 2, 0), morning_done=True)  # 04:00, the member was early
+    assert days("morning", rs) == list(range(1, 30))
+    assert of("morning", rs)[0].reminder.at == utc(2026, 6, 11, 3, 30)
+    assert days("evening", rs) == list(range(30))  # the evening is still to do
+
+
+def test_an_evening_done_today_drops_todays_evening_reminder_and_keeps_tomorrows():
+    rs = ahead(utc(2026, 6, 10, 12, 0), evening_done=True)
+    assert days("evening", rs) == list(range(1, 30))
+    assert of("evening", rs)[0].reminder.at == utc(2026, 6, 11, 18, 0)
+    assert days("morning", rs) == list(range(1, 30))
+
+
+def test_an_evening_after_midnight_belongs_to_the_protocol_day_the_day_start_says():
+    # 00:10 on 11 June in Berlin: with the day starting at 03:00 it is still 10 June's
+    # protocol day, whose evening reminder is the one at 00:30 on the 11th.
+    now = utc(2026, 6, 10, 22, 10)
+    assert of("evening", ahead(now, evening="00:30"))[0].reminder.at == utc(2026, 6, 10, 22, 30)
+    done = of("evening", ahead(now, evening="00:30", evening_done=True))
+    assert done[0].reminder.at == utc(2026, 6, 11, 22, 30)  # 00:30 on the 12th: the 11th's evening
+    # 23:00 on the 10th with the day starting at midnight: 00:30 on the 11th is the 11th's.
+    now = utc(2026, 6, 10, 21, 0)
+    done = of("evening", ahead(now, evening="00:30", day_start=0, evening_done=True))
+    assert done[0].reminder.at == utc(2026, 6, 10, 22, 30)
+
+
+def test_a_part_without_a_time_has_no_reminders():
+    rs = ahead(utc(2026, 6, 10, 2, 0), morning=None)
+    assert of("morning", rs) == [] and len(rs) == 30
+    assert ahead(utc(2026, 6, 10, 2, 0), morning=None, evening=None) == []
+
+
+def test_spring_forward_in_berlin_moves_that_nights_time_past_the_gap_once():
+    # No 02:00-03:00 in Berlin on 29 March 2026: 02:30 fires at 03:30 CEST that night only.
+    rs = of("morning", ahead(utc(2026, 3, 28, 12, 0), morning="02:30"))
+    assert [local(d).strftime("%d %H:%M %Z") for d in rs[:3]] == ["29 03:30 CEST", "30 02:30 CEST", "31 02:30 CEST"]
+    assert rs[0].reminder.at == utc(2026, 3, 29, 1, 30) and rs[0].day == 1
+    evenings = of("evening", ahead(utc(2026, 3, 28, 12, 0)))
+    assert [e.reminder.at for e in evenings[:2]] == [utc(2026, 3, 28, 19, 0), utc(2026, 3, 29, 18, 0)]
+    assert {local(e).strftime("%H:%M") for e in evenings} == {"20:00"}
+
+
+def test_fall_back_in_berlin_fires_a_time_that_happens_twice_once():
+    rs = of("morning", ahead(utc(2026, 10, 24, 12, 0), morning="02:30"))
+    oct25 = [d for d in rs if local(d).date() == date(2026, 10, 25)]
+    assert [d.reminder.at for d in oct25] == [utc(2026, 10, 25, 0, 30)]  # 02:30 CEST, the first
+    assert rs[1].reminder.at == utc(2026, 10, 26, 1, 30)  # 02:30 CET: 25 hours later
+    assert days("morning", ahead(utc(2026, 10, 24, 12, 0), morning="02:30")) == list(range(1, 30))
+
+
+def test_spring_forward_in_new_york():
+    # No 02:00-03:00 in New York on 8 March 2026.
+    rs = ahead(utc(2026, 3, 7, 12, 0), NEW_YORK, morning="02:15", evening="21:00")  # 07:00 EST
+    mornings, evenings = of("morning", rs), of("evening", rs)
+    assert [d.reminder.at for d in mornings[:3]] == [utc(2026, 3, 8, 7, 15), utc(2026, 3, 9, 6, 15), utc(2026, 3, 10, 6, 15)]
+    assert [d.reminder.at for d in evenings[:2]] == [utc(2026, 3, 8, 2, 0), utc(2026, 3, 9, 1, 0)]  # EST, then EDT
+    assert len(rs) == 59
+
+
+def test_fall_back_in_new_york():
+    # 01:00-02:00 happens twice in New York on 1 November 2026.
+    rs = of("morning", ahead(utc(2026, 10, 31, 12, 0), NEW_YORK, morning="01:30"))
+    assert [d.reminder.at for d in rs[:2]] == [utc(2026, 11, 1, 5, 30), utc(2026, 11, 2, 6, 30)]
+    assert [d.day for d in rs[:2]] == [1, 2]
+
+
+def test_a_day_the_zone_skips_altogether_gives_no_second_reminder_on_the_next():
+    # Samoa skipped 30 December 2011; that day's 05:30 normalises onto the 31st's.
+    rs = of("morning", ahead(utc(2011, 12, 28, 12, 0), "Pacific/Apia"))
+    local_days = [local(d, "Pacific/Apia").date() for d in rs]
+    assert date(2011, 12, 30) not in local_days and local_days.count(date(2011, 12, 31)) == 1
+    assert len(set(d.day for d in rs)) == len(rs)
+
+
+ZONES = ["UTC", BERLIN, NEW_YORK, "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata", "Pacific/Chatham"]
 
 
 @given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(timezone.utc)),
-       st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Santiago"]),
-       st.integers(0, 23), st.integers(0, 59))
-def test_a_daily_reminder_always_reads_the_protocol_time_on_the_local_clock(now, tz, hour, minute):
-    clock = f"{hour:02d}:{minute:02d}"
-    r = daily_reminder("morning", clock, now, tz)
-    assert now < r.at <= now + timedelta(days=3)
-    assert r.at.astimezone(zone(tz)).strftime("%H:%M") == clock
+       st.sampled_from(ZONES), st.integers(0, 23),
+       st.integers(0, 23), st.integers(0, 59), st.integers(0, 23), st.integers(0, 59), st.booleans(), st.booleans())
+def test_reminders_ahead_are_future_increasing_one_a_day_and_never_on_a_part_done_today(
+        now, tz, day_start, mh, mm, eh, em, morning_done, evening_done):
+    times = {"morning": f"{mh:02d}:{mm:02d}", "evening": f"{eh:02d}:{em:02d}"}
+    done = {"morning": morning_done, "evening": evening_done}
+    rs = reminders_ahead(now, tz, day_start, morning_time=times["morning"], evening_time=times["evening"],
+                         morning_done=morning_done, evening_done=evening_done)
+    assert len(rs) <= 2 * DAYS_AHEAD
+    assert [d.reminder.at for d in rs] == sorted(d.reminder.at for d in rs)
+    today = protocol_day(now, tz, day_start)
+    for kind in ("morning", "evening"):
+        part = of(kind, rs)
+        instants = [d.reminder.at for d in part]
+        assert all(at > now for at in instants)
+        assert all(a < b for a, b in zip(instants, instants[1:]))  # strictly increasing
+        local_days = [at.astimezone(zone(tz)).date() for at in instants]
+        assert len(set(local_days)) == len(local_days)  # at most one per local day
+        assert len({d.day for d in part}) == len(part) and all(0 <= d.day < DAYS_AHEAD for d in part)
+        if done[kind]:
+            assert all(protocol_day(at, tz, day_start) != today for at in instants)
+        # no day ahead is lost: from the day after tomorrow on, every day has one
+        assert set(range(2, DAYS_AHEAD)) <= {d.day for d in part}
+        # and the first is the one the desktop runner would fire next
+        assert instants[0] == next_reminder(kind, times[kind], now, tz, day_start, done[kind]).at

@@ -1,18 +1,22 @@
-"""When to remind the member: the next morning and evening reminders, from their protocol
-times in their own time zone. Pure: "now" and today's state are passed in.
+"""When to remind the member: the next morning and evening reminders, and those of the days
+ahead, from their protocol times in their own time zone. Pure: "now" and today's state are
+passed in.
 
-A reminder is skipped when its part of the day is already done; a protocol time that does
-not exist on the night the clocks spring forward fires at the first valid local time after
-it (zoneinfo's normalisation), and one that exists twice fires once (the first).
+A reminder is skipped when its part of the day is already done (today's protocol day, with the
+member's day start: an evening review done at 00:40 still counts for the day before); a
+protocol time that does not exist on the night the clocks spring forward fires at the first
+valid local time after it (zoneinfo's normalisation), and one that exists twice fires once
+(the first).
 
-`daily_reminder` is for schedulers that repeat a reminder every day at a time of day (the
-phone's notification service): they keep the local hour and minute of the instant they are
-given and drop its date, so it is the next instant whose local clock reads exactly the
-protocol time. A day on which that time does not exist (the spring-forward gap) is passed
-over, or the moved time (03:30 for 02:30) would become the time of every later day."""
+`next_reminder` is for the desktop runner, which looks again every minute; `reminders_ahead`
+is for the phone's scheduler, which is given one-shot notifications for the next
+`DAYS_AHEAD` local days at a time (at most two a day: under iOS's 64 pending notifications).
+Both come from the same instants (`_instants`). Only today's state is known, so a day ahead
+is never taken as done: a part done on a later day is skipped once the app reschedules."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -26,6 +30,17 @@ class Reminder:
     route: str  # what a tap opens
     title: str
     body: str
+
+
+DAYS_AHEAD = 30  # local days of one-shot reminders a phone is given at a time
+
+
+@dataclass(frozen=True, slots=True)
+class DayReminder:
+    """A reminder on one of the days ahead."""
+
+    day: int  # the local day it is for, counted from today's local date in the member's zone (0: today)
+    reminder: Reminder
 
 
 TEXT = {
@@ -45,30 +60,48 @@ def _local_instant(day: date, clock: str, tz: str) -> datetime:
     return local.astimezone(timezone.utc)
 
 
-def next_reminder(kind: str, clock: str, now: datetime, tz: str, day_start_hour: int, done_today: bool) -> Reminder:
-    """The next `kind` reminder at local `clock`, skipping today's when that part is done."""
+def _instants(clock: str, now: datetime, tz: str, day_start_hour: int, done_today: bool,
+              days: int) -> Iterator[tuple[int, datetime]]:
+    """(day offset, instant) of local `clock` on each of `days` local days from today's, soonest
+    first, leaving out instants not after `now` and, when that part of the day is done, those
+    in today's protocol day. At most one per local day: a day the zone skips altogether (Apia
+    on 30 December 2011) normalises onto the next day's instant and is left out."""
     today = protocol_day(now, tz, day_start_hour)
     local_today = now.astimezone(zone(tz)).date()
-    for offset in range(0, 3):
-        day = local_today + timedelta(days=offset)
-        at = _local_instant(day, clock, tz)
+    last_day: date | None = None
+    for offset in range(days):
+        at = _local_instant(local_today + timedelta(days=offset), clock, tz)
         if at <= now:
             continue
+        local_day = at.astimezone(zone(tz)).date()
+        if last_day is not None and local_day <= last_day:
+            continue
+        last_day = local_day
         if done_today and protocol_day(at, tz, day_start_hour) == today:
             continue
+        yield offset, at
+
+
+def next_reminder(kind: str, clock: str, now: datetime, tz: str, day_start_hour: int, done_today: bool) -> Reminder:
+    """The next `kind` reminder at local `clock`, skipping today's when that part is done."""
+    for _, at in _instants(clock, now, tz, day_start_hour, done_today, days=3):
         return _reminder(kind, at)
     raise AssertionError("a reminder always exists within three days")  # pragma: no cover
 
 
-def daily_reminder(kind: str, clock: str, now: datetime, tz: str) -> Reminder:
-    """The next `kind` reminder after `now` whose local time in `tz` is exactly `clock`:
-    what a daily repeat at that time of day is anchored on (see the module docstring)."""
-    local_today = now.astimezone(zone(tz)).date()
-    for offset in range(0, 4):
-        at = _local_instant(local_today + timedelta(days=offset), clock, tz)
-        if at > now and at.astimezone(zone(tz)).strftime("%H:%M") == clock:
-            return _reminder(kind, at)
-    raise AssertionError("a time of day exists on one of four days in a row")  # pragma: no cover
+def reminders_ahead(now: datetime, tz: str, day_start_hour: int, *, morning_time: str | None,
+                    evening_time: str | None, morning_done: bool, evening_done: bool,
+                    days: int = DAYS_AHEAD) -> list[DayReminder]:
+    """Every reminder of the next `days` local days (today's included), soonest first: one per
+    part of the day that has a time (None: no reminder for that part) and per local day, by the
+    rules of `next_reminder`. At most `2 * days`."""
+    ahead = [
+        DayReminder(offset, _reminder(kind, at))
+        for kind, clock, done in (("morning", morning_time, morning_done), ("evening", evening_time, evening_done))
+        if clock is not None
+        for offset, at in _instants(clock, now, tz, day_start_hour, done, days)
+    ]
+    return sorted(ahead, key=lambda d: d.reminder.at)
 
 
 def _reminder(kind: str, at: datetime) -> Reminder:

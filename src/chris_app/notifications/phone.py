@@ -1,7 +1,7 @@
 """Reminders on phones: the member's morning and evening reminders as notifications that the
-phone's own scheduler delivers every day, whether the app runs or not (flet-notifications,
-which wraps flutter_local_notifications). A tap opens /morning or /evening, also when the tap
-is what started the app.
+phone's own scheduler delivers, whether the app runs or not (flet-notifications, which wraps
+flutter_local_notifications). A tap opens /morning or /evening, also when the tap is what
+started the app.
 
 Where this runs: only in a built phone app (`flet build apk` / `flet build ipa`, then the
 `flet-notifications-patch` step on Android, see docs/phone-build.md). The extension's Dart half
@@ -11,13 +11,20 @@ not available where this was written: what is tested here is the Python side, ag
 recording double checked call by call against the real `LocalNotifications` and the wire
 payloads that its Dart side reads. It has not run on a phone.
 
-What the phone does with a daily repeat (flutter_local_notifications, matchDateTimeComponents
-= time): it keeps the local hour and minute of the instant it is given, in the time zone it is
-given, and drops the date. So:
-- the reminders follow the member's time zone from their profile, not the phone's;
-- they fire every day, also on a day whose part is already done: the "skip when done" rule of
-  `domain.reminders` (which the desktop runner applies) cannot be expressed with a repeat;
-- the instant given is `domain.reminders.daily_reminder`, a day on which the time exists.
+What the phone holds: one-shot notifications, each at an instant in the member's time zone
+(from their profile, not the phone's), for the next `DAYS_AHEAD` (30) local days, at most one
+per part of the day and day: `domain.reminders.reminders_ahead`, the rules the desktop runner
+applies. A daily repeat cannot skip a day (the phone keeps only the hour and minute), so it
+could not leave out a part of today already done; one-shots can. They run out after 30 days:
+every app start reschedules, as does any change of times, day start, time zone or the
+reminders switch, and `kick` after the member saves the morning or the evening (today's part
+then drops out). At most 60 pending, under iOS's limit of 64.
+
+Ids: by part of the day and local day counted from today (`MORNING_IDS` 100 + day,
+`EVENING_IDS` 200 + day). A reschedule cancels all of them and the ids 1 and 2 of the daily
+repeats an earlier version scheduled, then schedules anew: nothing of ours is left over, and
+nothing else is touched. Cancelling also takes away one of ours that is showing
+(flutter_local_notifications' cancel removes delivered notifications too).
 
 Permission: asked once per run, the first time reminders are on (on iPhones the system prompt
 comes when the service starts, as the plugin asks for alert and sound at initialisation). If
@@ -35,7 +42,6 @@ from typing import Any
 
 from flet_notifications import (
     AndroidScheduleMode,
-    DateTimeComponents,
     Importance,
     LocalNotifications,
     NotificationChannel,
@@ -43,7 +49,8 @@ from flet_notifications import (
 )
 
 from chris_app.domain.days import zone
-from chris_app.domain.reminders import daily_reminder
+from chris_app.domain.reminders import DAYS_AHEAD, reminders_ahead
+from chris_app.services.day import parts_done
 from chris_app.services.profile import get_profile, get_settings
 from chris_app.state import system_clock
 from chris_app.store import Store
@@ -51,7 +58,11 @@ from chris_app.store import Store
 log = logging.getLogger(__name__)
 
 KINDS = ("morning", "evening")
-IDS = {"morning": 1, "evening": 2}  # stable: a reschedule replaces, never adds
+MORNING_IDS = range(100, 100 + DAYS_AHEAD)  # by local day from today: 100 today, 101 tomorrow…
+EVENING_IDS = range(200, 200 + DAYS_AHEAD)
+IDS = {"morning": MORNING_IDS, "evening": EVENING_IDS}
+OLD_IDS = (1, 2)  # the daily repeats (morning, evening) of the first phone version
+OUR_IDS = (*OLD_IDS, *MORNING_IDS, *EVENING_IDS)  # what a reschedule cancels
 ROUTES = frozenset(f"/{kind}" for kind in KINDS)  # the payloads a tap may open
 CHANNEL_ID = "reminders"  # Android notification channel ("Reminders" in the phone's settings)
 CALL_TIMEOUT_S = 30.0  # a service that never answers (no Dart half) must not hang us
@@ -76,41 +87,49 @@ SESSION_KEY = "chris_app.phone_reminders"
 
 @dataclass(frozen=True, slots=True)
 class PhoneReminder:
-    """One daily notification as the phone's scheduler gets it."""
+    """One one-shot notification as the phone's scheduler gets it."""
 
     id: int
     kind: str  # "morning" | "evening"
     title: str
     body: str
     route: str  # the payload: what a tap opens
-    time_of_day: str  # "HH:MM" on the member's clock, every day
+    time_of_day: str  # "HH:MM", the member's protocol time for that part of the day
     time_zone: str  # the member's IANA time zone
-    first: datetime  # aware, in time_zone: the next day on which time_of_day exists
+    at: datetime  # aware, in time_zone: when it fires
 
 
-def wanted_reminders(reminders_on: bool, time_zone: str, now: datetime, *,
-                     morning_time: str | None, evening_time: str | None) -> list[PhoneReminder]:
-    """The daily notifications the phone should hold: none when reminders are off, and one
-    per part of the day that has a time (None: no reminder for that part)."""
+def wanted_reminders(reminders_on: bool, time_zone: str, now: datetime, *, day_start_hour: int,
+                     morning_time: str | None, evening_time: str | None,
+                     morning_done: bool = False, evening_done: bool = False) -> list[PhoneReminder]:
+    """The notifications the phone should hold, soonest first: none when reminders are off,
+    else `domain.reminders.reminders_ahead` (a time of None: no reminder for that part; done:
+    that part of today's protocol day is done, so today's is left out)."""
     if not reminders_on:
         return []
+    times = {"morning": morning_time, "evening": evening_time}
     wanted = []
-    for kind, clock in (("morning", morning_time), ("evening", evening_time)):
-        if clock is None:
-            continue
-        reminder = daily_reminder(kind, clock, now, time_zone)
+    for ahead in reminders_ahead(now, time_zone, day_start_hour, morning_time=morning_time,
+                                 evening_time=evening_time, morning_done=morning_done,
+                                 evening_done=evening_done):
+        r = ahead.reminder
         wanted.append(PhoneReminder(
-            id=IDS[kind], kind=kind, title=reminder.title, body=reminder.body, route=reminder.route,
-            time_of_day=clock, time_zone=time_zone, first=reminder.at.astimezone(zone(time_zone)),
+            id=IDS[r.kind][ahead.day], kind=r.kind, title=r.title, body=r.body, route=r.route,
+            time_of_day=times[r.kind], time_zone=time_zone, at=r.at.astimezone(zone(time_zone)),
         ))
     return wanted
 
 
 def reminders_for(store: Store, now: datetime) -> list[PhoneReminder]:
-    """`wanted_reminders` from the member's profile and settings on this device."""
+    """`wanted_reminders` from the member's profile, settings and today's protocol day on this
+    device (whether the morning and the evening are done, as the desktop runner reads it)."""
+    if not get_settings(store).on_device_reminders:
+        return []
     profile = get_profile(store)
-    return wanted_reminders(get_settings(store).on_device_reminders, profile.timezone, now,
-                            morning_time=profile.morning_time, evening_time=profile.evening_time)
+    morning_done, evening_done = parts_done(store, now)
+    return wanted_reminders(True, profile.timezone, now, day_start_hour=profile.day_start_hour,
+                            morning_time=profile.morning_time, evening_time=profile.evening_time,
+                            morning_done=morning_done, evening_done=evening_done)
 
 
 def _real_notifications(on_tap: Callable[[Any], None]) -> LocalNotifications:
@@ -147,8 +166,10 @@ class PhoneReminders:
     def message(self) -> str:
         """What the Settings screen can show about reminders on this phone."""
         if self.status == STATUS_SCHEDULED:
-            times = " and ".join(r.time_of_day for r in self.scheduled)
-            return f"Reminders every day at {times} ({self.scheduled[0].time_zone} time)."
+            times = " and ".join(dict.fromkeys(
+                r.time_of_day for kind in KINDS for r in self.scheduled if r.kind == kind))
+            return (f"Reminders at {times} ({self.scheduled[0].time_zone} time) for the next "
+                    f"{DAYS_AHEAD} days; open the app now and then to keep them coming.")
         return MESSAGES[self.status]
 
     async def start(self) -> None:
@@ -158,7 +179,8 @@ class PhoneReminders:
         await self.reschedule()
 
     async def reschedule(self) -> None:
-        """After any change of times, time zone or the reminders switch."""
+        """After any change of times, day start, time zone or the reminders switch, and after
+        the member saves the morning or the evening."""
         async with self._lock:
             try:
                 await self._reschedule()
@@ -167,7 +189,8 @@ class PhoneReminders:
                 self._set(STATUS_UNAVAILABLE, [])
 
     def kick(self) -> None:
-        """`reschedule` in the background, from synchronous code (a Settings handler)."""
+        """`reschedule` in the background, from synchronous code (a Settings handler, or right
+        after the morning or the evening is saved: today's reminder for it then drops out)."""
         self.page.run_task(self.reschedule)
 
     async def open_phone_settings(self) -> None:
@@ -194,15 +217,14 @@ class PhoneReminders:
         mode = await self._schedule_mode()
         await self._cancel_ours()
         for r in wanted:
-            await self._call(n.schedule(
-                id=r.id, when=r.first, title=r.title, body=r.body, payload=r.route,
-                match_components=DateTimeComponents.TIME, time_zone=r.time_zone,
-                schedule_mode=mode, channel_id=CHANNEL_ID,
+            await self._call(n.schedule(  # one-shot: no match_components
+                id=r.id, when=r.at, title=r.title, body=r.body, payload=r.route,
+                time_zone=r.time_zone, schedule_mode=mode, channel_id=CHANNEL_ID,
             ))
         self._set(STATUS_SCHEDULED, wanted)
 
     async def _cancel_ours(self) -> None:
-        for notification_id in IDS.values():
+        for notification_id in OUR_IDS:
             await self._call(self.notifications.cancel(id=notification_id))
 
     async def _make_channel(self) -> None:
@@ -226,8 +248,8 @@ class PhoneReminders:
 
     async def _open_launch_tap(self) -> None:
         # The plugin also replays a cold-start tap to on_tap, but only once per distinct
-        # (id, payload): a daily repeat has the same pair every day, so from the second
-        # morning on the replay stays silent. The launch details have no such memory.
+        # (id, payload): the same pairs come back (100 is today's morning after every
+        # reschedule), so the replay may stay silent. The launch details have no such memory.
         try:
             details = await self._call(self.notifications.get_notification_app_launch_details())
         except Exception:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from chris_app.domain.reminders import Reminder, upcoming
-from chris_app.services import summary
+from chris_app.services.day import parts_done
 from chris_app.services.profile import get_profile, get_settings
 from chris_app.store import Store
 
@@ -32,10 +32,9 @@ class ReminderRunner:
         if not get_settings(self.store).on_device_reminders:
             return []
         profile = get_profile(self.store)
-        session = summary.home(self.store, now).session
+        morning_done, evening_done = parts_done(self.store, now)
         return upcoming(now, profile.timezone, profile.day_start_hour, profile.morning_time,
-                        profile.evening_time, bool(session and session.morning_completed),
-                        bool(session and session.evening_completed))
+                        profile.evening_time, morning_done, evening_done)
 
     async def tick(self) -> float:
         """Fire what is due, then return how long to sleep before the next look."""

@@ -37,6 +37,13 @@ def get_day(store: Store, day: date) -> DaySession | None:
     return _from_row(rows[0]) if rows else None
 
 
+def parts_done(store: Store, now: datetime) -> tuple[bool, bool]:
+    """Whether the morning protocol and the evening review are done for the protocol day `now`
+    falls in: what decides whether today's reminders are still due."""
+    session = get_day(store, today(store, now))
+    return bool(session and session.morning_completed), bool(session and session.evening_completed)
+
+
 def all_days(store: Store) -> list[DaySession]:
     return [_from_row(r) for r in store.query("select * from daily_sessions order by date")]
 
