@@ -137,6 +137,9 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
             from chris_app.notifications.phone import install
 
             install(page, store, clock)
+            # back in the foreground (maybe days later): keep the 30 days of reminders full
+            page.on_app_lifecycle_state_change = lambda e: (
+                kick_phone_reminders(page) if e.state == ft.AppLifecycleState.RESUME else None)
 
     return main
 

@@ -16,9 +16,9 @@ What the phone holds: one-shot notifications, each at an instant in the member's
 per part of the day and day: `domain.reminders.reminders_ahead`, the rules the desktop runner
 applies. A daily repeat cannot skip a day (the phone keeps only the hour and minute), so it
 could not leave out a part of today already done; one-shots can. They run out after 30 days:
-every app start reschedules, as does any change of times, day start, time zone or the
-reminders switch, and `kick` after the member saves the morning or the evening (today's part
-then drops out). At most 60 pending, under iOS's limit of 64.
+every app start reschedules, and `app.py` kicks a reschedule when the times, day start, time
+zone, the reminders switch or today's done parts change (here or synced from another device;
+today's part then drops out) and when the app comes back to the foreground. At most 60 pending, under iOS's limit of 64.
 
 Ids: by part of the day and local day counted from today (`MORNING_IDS` 100 + day,
 `EVENING_IDS` 200 + day). A reschedule cancels all of them and the ids 1 and 2 of the daily
