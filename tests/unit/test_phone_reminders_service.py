@@ -167,8 +167,9 @@ def test_start_asks_once_then_schedules_one_shot_reminders_for_thirty_days(store
     r = reminders(store, n)
     run(r.start())
     assert n.names()[:2] == ["get_notification_app_launch_details", "request_permissions"]
-    # all our ids (and the daily repeats of the first version) cancelled before any is scheduled
-    assert cancelled(n) == [1, 2, *range(100, 130), *range(200, 230)]
+    # all our ids (and the daily repeats of the first version) cancelled before any is scheduled,
+    # but today's morning: it went off at 05:30 and the morning is not done, so it stays shown
+    assert cancelled(n) == [1, 2, *range(101, 130), *range(200, 230)]
     assert n.names().index("schedule") > max(i for i, name in enumerate(n.names()) if name == "cancel")
     s = n.scheduled()
     # 14:00 in Berlin: today's morning has passed, so 29 mornings and 30 evenings
@@ -202,7 +203,7 @@ def test_a_settings_change_reschedules_without_asking_again(store):
 
     run(scenario())
     assert "request_permissions" not in n.names() and "are_notifications_enabled" in n.names()
-    assert cancelled(n) == list(OUR_IDS)
+    assert cancelled(n) == [i for i in OUR_IDS if i != 100]  # today's morning went off: it stays
     s = n.scheduled()
     assert {one["time_zone"] for one in s} == {"America/New_York"}
     # 08:00 in New York: today's 06:15 has passed, today's 20:00 has not
@@ -227,6 +228,18 @@ def test_saving_the_morning_then_kicking_drops_only_todays_morning(store):
     assert 100 in cancelled(n) and 100 not in scheduled_ids(n)
     assert {101, 200, 201} <= scheduled_ids(n) and len(n.scheduled()) == 59
     assert r.status == phone.STATUS_SCHEDULED
+
+
+def test_a_reminder_that_went_off_stays_on_the_phone_until_its_part_is_done(store):
+    n = FakeNotifications()
+    r = reminders(store, n)  # 14:00: the morning reminder went off at 05:30, the morning not done
+    run(r.start())
+    assert 100 not in cancelled(n) and 100 not in scheduled_ids(n)
+    do_the_morning(store, NOW)
+    n.calls.clear()
+    run(r.reschedule())
+    assert 100 in cancelled(n)  # done: the stale reminder leaves the notification list
+    assert 200 in scheduled_ids(n)
 
 
 def test_saving_the_evening_then_rescheduling_drops_only_todays_evening(store):
@@ -508,7 +521,7 @@ def test_the_real_python_half_sends_invokes_its_dart_half_handles(store):
     run(r.start())
     assert page.routes == ["/evening"]
     assert {name for name, _ in invokes} <= handled, "an invoke the Dart side does not handle"
-    assert [args for name, args in invokes if name == "cancel"] == [{"id": i} for i in OUR_IDS]
+    assert [args for name, args in invokes if name == "cancel"] == [{"id": i} for i in OUR_IDS if i != 100]
     schedules = [args for name, args in invokes if name == "schedule"]
     assert len(schedules) == 59 and [(s["id"], s["payload"]) for s in schedules[:3]] == [
         (200, "/evening"), (101, "/morning"), (201, "/evening")]

@@ -215,7 +215,7 @@ class PhoneReminders:
             return
         await self._make_channel()
         mode = await self._schedule_mode()
-        await self._cancel_ours()
+        await self._cancel_ours(keep=self._shown_today(wanted))
         for r in wanted:
             await self._call(n.schedule(  # one-shot: no match_components
                 id=r.id, when=r.at, title=r.title, body=r.body, payload=r.route,
@@ -223,9 +223,17 @@ class PhoneReminders:
             ))
         self._set(STATUS_SCHEDULED, wanted)
 
-    async def _cancel_ours(self) -> None:
+    async def _cancel_ours(self, keep: frozenset[int] = frozenset()) -> None:
         for notification_id in OUR_IDS:
-            await self._call(self.notifications.cancel(id=notification_id))
+            if notification_id not in keep:
+                await self._call(self.notifications.cancel(id=notification_id))
+
+    def _shown_today(self, wanted: list[PhoneReminder]) -> frozenset[int]:
+        """Today's reminders that already went off for a part not done yet: cancelling would
+        take them off the phone's notification list, so they stay (a done part's goes)."""
+        morning_done, evening_done = parts_done(self.store, self.clock())
+        open_parts = [kind for kind, done in (("morning", morning_done), ("evening", evening_done)) if not done]
+        return frozenset(IDS[kind][0] for kind in open_parts) - {r.id for r in wanted}
 
     async def _make_channel(self) -> None:
         if self._channel_made:
