@@ -25,7 +25,7 @@ import keyring.errors
 from chris_app import functions_client
 from chris_app.domain.subscription import Subscription
 from chris_app.store import Store
-from chris_app.sync.auth import AuthClient, TotpEnrollment
+from chris_app.sync.auth import AuthClient, AuthFailed, TotpEnrollment
 from chris_app.sync.config import BackendConfig
 from chris_app.sync.engine import SyncEngine, SyncStatus, attach_account
 from chris_app.sync.errors import AccountMismatch, Offline, ServerError, SyncError
@@ -67,6 +67,7 @@ class Account:
         self.engine: SyncEngine | None = None
         self.upload_problem = ""
         self.watcher = None  # chris_app.sync.realtime.ProfileWatcher while signed in and linked
+        self._new_password: str | None = None  # a reset waiting for the two-step code
         self._listeners: list = []
         self._kick = threading.Event()
         self._closed = False
@@ -128,7 +129,23 @@ class Account:
     def verify_code(self, code: str) -> None:
         """The 6-digit code from the member's authenticator app, owed after signing in."""
         session = self.auth.verify_totp(self.auth.session.pending_factor, code)
+        if self._new_password is not None:  # a password reset waited for this code
+            self.auth.set_password(self._new_password)
+            self._new_password = None
         self._after_sign_in(session.user_id)
+
+    def recover(self, email: str, code: str, new_password: str) -> str:
+        """Blocking: the code from the reset email signs the member in and sets the new
+        password (after the two-step code, when the account has one). Returns what to say."""
+        if len(new_password) < 8:
+            raise AuthFailed("Choose a new password of at least 8 characters.", "weak_password")
+        session = self.auth.recover(email, code)
+        if session.pending_factor:
+            self._new_password = new_password
+            return "Now the code from your authenticator app; your new password is set right after."
+        self.auth.set_password(new_password)
+        self._after_sign_in(session.user_id)
+        return "Your new password is set."
 
     # -- two-step verification (TOTP) ---------------------------------------------------------
     def two_step_on(self) -> bool:
@@ -167,6 +184,7 @@ class Account:
 
     def sign_out(self) -> None:
         self.engine = None
+        self._new_password = None
         self._stop_watching()
         self.auth.sign_out()
 

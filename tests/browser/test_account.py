@@ -60,6 +60,11 @@ def supabase():
             calls.append((self.path, dict(self.headers), None))
             return self.gotrue(b"")
 
+        def do_PUT(self):
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            calls.append((self.path, dict(self.headers), json.loads(raw or b"null")))
+            return self.gotrue(raw)
+
         def do_GET(self):
             calls.append((self.path, dict(self.headers), None))
             if self.path.startswith("/auth/v1/authorize?"):  # the member agrees at Google
@@ -96,7 +101,7 @@ def supabase():
             if self.headers.get("apikey") != ANON_KEY:
                 return self.reply(401, {"message": "Invalid API key"})
             if self.path == "/auth/v1/token?grant_type=password":
-                if body["password"] != "correct horse battery":
+                if body["password"] not in ("correct horse battery", gotrue.password):
                     return self.reply(400, {"code": 400, "error_code": "invalid_credentials",
                                             "msg": "Invalid login credentials"})
                 return self.reply(200, {"access_token": TOKEN, "token_type": "bearer", "expires_in": 3600,
@@ -104,7 +109,8 @@ def supabase():
                                         "user": {"id": USER, "email": body["email"]}})
             if self.path == "/auth/v1/logout":
                 return self.reply(204)
-            if self.path.startswith(("/auth/v1/factors", "/auth/v1/token?grant_type=pkce")):
+            if self.path.startswith(("/auth/v1/factors", "/auth/v1/token?grant_type=pkce", "/auth/v1/recover",
+                                     "/auth/v1/verify")):
                 return self.gotrue(raw)
             if not self.authorized():
                 return self.reply(401, {"code": "PGRST301", "message": "JWT expired"})
@@ -450,3 +456,32 @@ def test_google_on_the_web_then_two_step_verification_and_the_session_kept_in_th
         if path.is_file():
             data = path.read_bytes()
             assert not any(token.encode() in data for token in gotrue.access_tokens), f"a token leaked into {path}"
+
+
+def test_a_forgotten_password_is_reset_with_the_code_from_the_email_then_signs_in(supabase, app_process, open_app):
+    server, calls, url, _ = supabase
+    gotrue = server.gotrue
+    base = app_process.start(env={"SUPABASE_URL": url, "SUPABASE_ANON_KEY": ANON_KEY})
+    page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
+    type_into(page, "Email", "member@gmail.com")
+    page.get_by_role("button", name="Forgot password").click()
+    wait_for_text(page, "an email with a reset code is on its way")
+    code = gotrue.reset_codes["member@gmail.com"]  # what the email says
+    type_into(page, "Code from the email", "000000" if code != "000000" else "111111")
+    type_into(page, "New password", "a much better password")
+    page.get_by_role("button", name="Set new password").click()
+    wait_for_text(page, "That code has expired or was already used.")
+    type_into(page, "Code from the email", code)
+    page.get_by_role("button", name="Set new password").click()
+    wait_for_text(page, "Bring your data into your account?")
+    assert gotrue.password == "a much better password"
+    page.get_by_role("button", name="Bring it in").click()
+    wait_for_text(page, "Signed in as member@gmail.com")
+    wait_for_text(page, "Sync: Everything is synced.", timeout=30)  # (the first sync re-renders the screen)
+
+    page.get_by_role("button", name="Sign out").click()
+    wait_for_text(page, "Sign in to sync")
+    type_into(page, "Email", "member@gmail.com")
+    type_into(page, "Password", "a much better password")  # the new password signs in
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    wait_for_text(page, "Signed in as member@gmail.com")

@@ -34,6 +34,8 @@ class GoTrue:
     def __init__(self, user_id: str, email: str, anon_key: str, now: int) -> None:
         self.user_id, self.email, self.anon_key, self.now = user_id, email, anon_key, now
         self.access_tokens: set[str] = set()  # every access token issued (for the REST stand-ins)
+        self.reset_codes: dict[str, str] = {}  # email → the code in the last reset email
+        self.password: str | None = None  # set through PUT /user
         self.requests: list[httpx.Request] = []
         self.flows: dict[str, str] = {}  # auth code → code challenge
         self.factors: dict[str, dict] = {}  # id → {secret, status}
@@ -81,6 +83,25 @@ class GoTrue:
                                                  "msg": "code challenge does not match previously saved code verifier"})
             return httpx.Response(200, json=self.session("aal1"))
         if path == "/auth/v1/user" and request.method == "GET":
+            return httpx.Response(200, json=self.user())
+        if path == "/auth/v1/recover":
+            if body["email"] == self.email:  # (GoTrue answers 200 either way: no account probing)
+                self.reset_codes[body["email"]] = f"{uuid.uuid4().int % 1_000_000:06d}"
+            return httpx.Response(200, json={})
+        if path == "/auth/v1/verify" and body.get("type") == "recovery":
+            if self.reset_codes.get(body["email"]) != body["token"]:
+                return httpx.Response(403, json={"code": 403, "error_code": "otp_expired",
+                                                 "msg": "Token has expired or is invalid"})
+            del self.reset_codes[body["email"]]  # one use
+            return httpx.Response(200, json=self.session("aal1"))
+        if path == "/auth/v1/user" and request.method == "PUT":
+            token = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if token not in self.access_tokens:
+                return httpx.Response(401, json={"code": 401, "error_code": "bad_jwt", "msg": "invalid JWT"})
+            if len(body["password"]) < 8:
+                return httpx.Response(422, json={"code": 422, "error_code": "weak_password",
+                                                 "msg": "Password should be at least 8 characters."})
+            self.password = body["password"]
             return httpx.Response(200, json=self.user())
         if path == "/auth/v1/factors":
             assert body["factor_type"] == "totp"

@@ -132,3 +132,28 @@ def test_totp_enrolment_then_a_new_sign_in_is_held_until_the_code_is_verified(go
     # turning it off needs the aal2 session, which this one now is
     restarted.unenroll(enrollment.factor_id)
     assert gotrue.factors == {}
+
+
+def test_a_forgotten_password_is_reset_with_the_code_from_the_email(gotrue, keyring):
+    auth = client(gotrue, keyring)
+    auth.reset_password(" chris@gmail.com ")
+    code = gotrue.reset_codes["chris@gmail.com"]
+    with pytest.raises(AuthFailed) as wrong:
+        auth.recover("chris@gmail.com", "000000" if code != "000000" else "111111")
+    assert wrong.value.message == "That code has expired or was already used. Ask for a new email."
+    with pytest.raises(AuthFailed) as malformed:
+        auth.recover("chris@gmail.com", "12-ab")
+    assert malformed.value.message == "Type the code from the email (digits only)."
+    session = auth.recover("chris@gmail.com", f"{code[:3]} {code[3:]}")
+    auth.set_password("a much better password")
+
+    recover, wrong_try, verify, update = gotrue.requests[-4:]  # the malformed code never left
+    assert str(recover.url) == "https://abc.supabase.co/auth/v1/recover"
+    assert json.loads(recover.content) == {"email": "chris@gmail.com"}
+    assert json.loads(verify.content) == {"type": "recovery", "email": "chris@gmail.com", "token": code}
+    assert update.method == "PUT" and str(update.url) == "https://abc.supabase.co/auth/v1/user"
+    assert update.headers["authorization"] == f"Bearer {session.access_token}"
+    assert json.loads(update.content) == {"password": "a much better password"}
+    assert gotrue.password == "a much better password"
+    with pytest.raises(AuthFailed):  # the code works once
+        auth.recover("chris@gmail.com", code)

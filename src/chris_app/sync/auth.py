@@ -5,7 +5,9 @@ Endpoints (all with the project's `apikey` header):
     sign in         POST /auth/v1/token?grant_type=password        {"email", "password"}
     sign up         POST /auth/v1/signup                           {"email", "password", "data"}
     refresh         POST /auth/v1/token?grant_type=refresh_token   {"refresh_token"}
-    password reset  POST /auth/v1/recover                          {"email"}
+    password reset  POST /auth/v1/recover                          {"email"}  (the email holds a code)
+                    POST /auth/v1/verify {"type": "recovery", "email", "token"} → a session
+                    PUT  /auth/v1/user {"password"}                 (the new password)
     sign out        POST /auth/v1/logout  (Authorization: Bearer <access token>)
     Google (PKCE)   GET  /auth/v1/authorize?provider=google&redirect_to=…&code_challenge=…
                          &code_challenge_method=s256   (opened in the browser; GoTrue sends the
@@ -84,6 +86,7 @@ _MESSAGES = {
     "validation_failed": "Check the email address and try again.",
     "over_request_rate_limit": "Too many attempts. Wait a minute and try again.",
     "over_email_send_rate_limit": "Too many emails sent. Wait a few minutes and try again.",
+    "otp_expired": "That code has expired or was already used. Ask for a new email.",
     "mfa_verification_failed": "That code is not right. Type the 6 digits your authenticator app shows now.",
     "mfa_challenge_expired": "That code took too long. Type the 6 digits your authenticator app shows now.",
     "mfa_factor_not_found": "Two-step verification was turned off for this account. Sign in again.",
@@ -247,7 +250,19 @@ class AuthClient:
         self._request("DELETE", f"/factors/{factor_id}", None, token=self.access_token())
 
     def reset_password(self, email: str) -> None:
+        """Email a password-reset code (works the same on every platform: no link to follow)."""
         self._post("/recover", {"email": email.strip()})
+
+    def recover(self, email: str, code: str) -> Session:
+        """Sign in with the code from the reset email (then `set_password`)."""
+        code = "".join(code.split())
+        if not (code.isdigit() and 6 <= len(code) <= 10):
+            raise AuthFailed("Type the code from the email (digits only).", "otp_expired")
+        data = self._post("/verify", {"type": "recovery", "email": email.strip(), "token": code})
+        return self._keep(Session.from_response(data, self.clock()))
+
+    def set_password(self, password: str) -> None:
+        self._request("PUT", "/user", {"password": password}, token=self.access_token())
 
     def sign_out(self) -> None:
         """Forget the session on this device (always), and end it on the server when reachable."""

@@ -46,8 +46,10 @@ def SignIn():
             result = await asyncio.to_thread(action, *args)
             if isinstance(result, str):
                 set_message(result)
+            return True
         except SyncError as exc:
             set_error(exc.message)
+            return False
         finally:
             set_busy(False)
             refresh()
@@ -105,12 +107,21 @@ def SignIn():
     async def verify(_):
         await attempt(account.verify_code, code.current)
 
+    recovering, set_recovering = ft.use_state(False)
+    reset_code = ft.use_ref("")
+    new_password = ft.use_ref("")
+
     def reset():
         account.auth.reset_password(email.current)
-        return "If that address has an account, a reset link is on its way."
+        return "If that address has an account, an email with a reset code is on its way."
 
     async def forgot(_):
-        await attempt(reset)
+        if await attempt(reset):
+            set_recovering(True)
+
+    async def set_new_password(_):
+        if await attempt(account.recover, email.current, reset_code.current, new_password.current):
+            set_recovering(False)
 
     if account is None:
         return Frame("/sign-in", "Sign in", [Section(
@@ -184,6 +195,16 @@ def SignIn():
         ft.OutlinedButton("Continue with Google", icon=ft.Icons.LOGIN, on_click=google, disabled=busy),
         ft.Text(message, color=ft.Colors.GREEN_800, visible=bool(message)),
         ErrorText(error),
+        *([ft.Divider(), ft.Text("Choose a new password", weight=ft.FontWeight.BOLD),
+           Note("Type the code from the email we sent to the address above, and your new password."),
+           OwnNode(ft.TextField(label="Code from the email", keyboard_type=ft.KeyboardType.NUMBER,
+                                autofill_hints=[ft.AutofillHint.ONE_TIME_CODE],
+                                on_change=lambda e: setattr(reset_code, "current", e.control.value))),
+           OwnNode(ft.TextField(label="New password", password=True, can_reveal_password=True,
+                                autofill_hints=[ft.AutofillHint.NEW_PASSWORD],
+                                on_change=lambda e: setattr(new_password, "current", e.control.value))),
+           ft.FilledButton("Set new password", on_click=set_new_password, disabled=busy)]
+          if recovering else []),
     )])
 
 
