@@ -157,3 +157,30 @@ def test_a_forgotten_password_is_reset_with_the_code_from_the_email(gotrue, keyr
     assert gotrue.password == "a much better password"
     with pytest.raises(AuthFailed):  # the code works once
         auth.recover("chris@gmail.com", code)
+
+
+def test_a_reset_on_an_account_with_two_step_sets_the_password_only_after_the_authenticator_code(keyring, store):
+    import time
+
+    from chris_app.account import Account
+    from chris_app.sync.config import BackendConfig
+
+    gotrue = GoTrue(UID, "chris@gmail.com", ANON, now=int(time.time()))  # the account runs on the real clock
+
+    setup = client(gotrue, MemoryKeyring())  # the member turned two-step on earlier, elsewhere
+    setup.finish_google(gotrue.authorize(setup.google_url("https://app.example/sign-in")).split("code=")[1])
+    factor = setup.enroll_totp()
+    setup.verify_totp(factor.factor_id, pyotp.TOTP(factor.secret).now())
+
+    account = Account(store, BackendConfig(URL, ANON), secrets=keyring,
+                      http=httpx.Client(transport=httpx.MockTransport(gotrue)))
+    account.auth.reset_password("chris@gmail.com")
+    said = account.recover("chris@gmail.com", gotrue.reset_codes["chris@gmail.com"], "a much better password")
+    assert said.startswith("Now the code from your authenticator app")
+    assert account.needs_code and not account.needs_carry and gotrue.password is None
+    account.verify_code(pyotp.TOTP(factor.secret).now())
+    assert gotrue.password == "a much better password"
+    assert not account.needs_code and account.needs_carry  # then the usual question
+    with pytest.raises(AuthFailed) as short:
+        account.recover("chris@gmail.com", "123456", "short")
+    assert short.value.message == "Choose a new password of at least 8 characters."
