@@ -428,6 +428,10 @@ def test_google_on_the_web_then_two_step_verification_and_the_session_kept_in_th
         back_in_the_app(page)
         wait_for_text(page, "Enter your code", timeout=60)
         assert not has_text(page, "Bring your data into your account?")  # not before the code
+        go(page, base, "/")  # elsewhere in the app meanwhile: home says what is left to do
+        wait_for_text(page, "Enter the code from your authenticator app to finish signing in.", timeout=60)
+        page.get_by_role("button", name="Finish signing in").click()
+        wait_for_text(page, "Enter your code")
         type_into(page, "6-digit code", pyotp.TOTP(secret).now())
         page.get_by_role("button", name="Verify").click()
         wait_for_text(page, "Signed in as member@gmail.com")  # the same account: linked, no question

@@ -21,7 +21,16 @@ def Home():
     home = app.read(summary.home, app.now())
     s, st = home.session, home.stats
     action = s.violent_action if s and s.violent_action else None
+    account = app.account
+    unfinished = account is not None and (account.needs_code or account.needs_carry)
     return Frame("/", "Chris Disciplined", [
+        *([Section(
+            "Finish signing in",
+            Note("Enter the code from your authenticator app to finish signing in." if account.needs_code else
+                 "Decide whether the data on this device goes into your account; until then nothing syncs."),
+            ft.TextButton("Finish signing in", icon=ft.Icons.LOGIN, on_click=go("/sign-in")),
+            identifier="finish-sign-in",
+        )] if unfinished else []),
         Heading(home.today.strftime("%A, %d %B")),
         ft.FilledButton(
             NEXT_STEP_LABELS[home.next_step],
