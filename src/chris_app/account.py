@@ -244,8 +244,9 @@ class Account:
         for listener in list(self._listeners):
             try:
                 listener()
-            except Exception:  # a page that went away
-                pass
+            except Exception:  # a page that went away: it will not listen again
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
 
     def kick(self) -> None:
         """Sync soon (after a save); never blocks the caller."""

@@ -56,3 +56,17 @@ def test_a_profile_change_pushed_by_the_server_is_on_the_device_at_once_and_sign
     finally:
         account.close()
         server.close()
+
+
+def test_a_listener_of_a_page_that_went_away_is_dropped(store):
+    account = Account(store, BackendConfig("http://127.0.0.1:9", ANON), secrets=MemoryKeyring())
+    calls = []
+
+    def gone():
+        raise RuntimeError("An attempt to fetch destroyed session.")
+
+    account.on_change(gone)
+    account.on_change(lambda: calls.append(1))
+    account._notify()
+    account._notify()
+    assert calls == [1, 1] and len(account._listeners) == 1  # the gone page was dropped after its first failure
