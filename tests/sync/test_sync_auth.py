@@ -235,3 +235,13 @@ def test_the_sync_transport_uses_the_refreshed_token(gotrue, keyring, clock):
         lambda r: seen.append(r.headers["authorization"]) or httpx.Response(200, json={"cursor": 1, "changes": {}})))
     SupabaseTransport(URL, ANON, auth.access_token, client=rest).pull(0, "c")
     assert seen == ["Bearer a-2"]
+
+
+def test_a_keychain_that_refuses_the_session_is_told_in_words(gotrue, clock):
+    class Locked(MemoryKeyring):
+        def set_password(self, service, username, password):
+            raise RuntimeError("the collection is locked")  # what a keyring backend may raise
+
+    with pytest.raises(AuthFailed) as caught:
+        app(gotrue, Locked(), clock).sign_in("chris@example.com", "correct horse")
+    assert caught.value.message.startswith("This device's keychain did not let the app keep your sign-in.")

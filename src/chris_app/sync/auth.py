@@ -204,7 +204,7 @@ class AuthClient:
     def google_url(self, redirect_to: str) -> str:
         """The address to open in a browser; a new verifier is kept for `finish_google`."""
         verifier = generate_pkce_verifier()
-        self.secrets.set_password(KEYRING_SERVICE, VERIFIER_NAME, verifier)
+        self._store_secret(VERIFIER_NAME, verifier)
         query = httpx.QueryParams({"provider": "google", "redirect_to": redirect_to,
                                    "code_challenge": generate_pkce_challenge(verifier),
                                    "code_challenge_method": "s256"})
@@ -212,7 +212,10 @@ class AuthClient:
 
     def finish_google(self, auth_code: str) -> Session:
         """Exchange the code GoTrue sent the browser back with for a session."""
-        verifier = self.secrets.get_password(KEYRING_SERVICE, VERIFIER_NAME)
+        try:
+            verifier = self.secrets.get_password(KEYRING_SERVICE, VERIFIER_NAME)
+        except Exception:  # a locked or broken keychain
+            verifier = None
         if not verifier:
             raise AuthFailed("That Google sign-in expired. Start it again.", "flow_state_not_found")
         data = self._post("/token?grant_type=pkce", {"auth_code": auth_code, "code_verifier": verifier})
@@ -333,9 +336,16 @@ class AuthClient:
 
     def _keep(self, session: Session) -> Session:
         with self._lock:
-            self.secrets.set_password(KEYRING_SERVICE, KEYRING_NAME, json.dumps(asdict(session)))
+            self._store_secret(KEYRING_NAME, json.dumps(asdict(session)))
             self._session = session
         return session
+
+    def _store_secret(self, name: str, value: str) -> None:
+        try:
+            self.secrets.set_password(KEYRING_SERVICE, name, value)
+        except Exception as exc:  # keyring.errors.KeyringError: locked, refused, no backend
+            raise AuthFailed("This device's keychain did not let the app keep your sign-in. "
+                             "Unlock it (or allow the app) and try again.", "keychain") from exc
 
     def _forget(self) -> None:
         try:
