@@ -29,11 +29,11 @@ from chris_app.sync.auth import AuthClient, AuthFailed, TotpEnrollment
 from chris_app.sync.config import BackendConfig
 from chris_app.sync.engine import SyncEngine, SyncStatus, attach_account
 from chris_app.sync.errors import AccountMismatch, Offline, ServerError, SyncError
+from chris_app.sync.payloads import keep_server_fields
 from chris_app.sync.uploads import StorageClient, download_recording, download_tile_images, upload_pending
 from chris_app.sync.transport import SupabaseTransport
 
 SYNC_EVERY_S = 300.0
-LIVE_FIELDS = ("subscription_status", "trial_ends_at", "member_number")  # only the server writes these
 
 
 class MemorySecrets:
@@ -226,11 +226,7 @@ class Account:
         job, the billing webhook): keep what only the server writes at once, show it, and pull
         the rest (the days behind the new streak) right away."""
         with self.store.transaction() as conn:
-            rows = conn.execute("select value from sync_state where key = 'server_profile'").fetchall()
-            known = json.loads(rows[0][0]) if rows else {}
-            known.update({k: record.get(k) for k in LIVE_FIELDS if k in record})
-            conn.execute("insert into sync_state (key, value) values ('server_profile', ?)"
-                         " on conflict (key) do update set value = excluded.value", (json.dumps(known),))
+            keep_server_fields(conn, record)
         self._notify()
         self.kick()
 

@@ -350,11 +350,21 @@ def _guarded(conn: sqlite3.Connection, table: str, row_id: str | None, fn) -> li
     return []
 
 
-def _apply_profile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None:
-    # What only the server writes (subscription, member number) is kept for the screens.
-    server_fields = {k: row.get(k) for k in ("subscription_status", "trial_ends_at", "member_number")}
+SERVER_ONLY = ("subscription_status", "trial_ends_at", "member_number")
+
+
+def keep_server_fields(conn: sqlite3.Connection, row: Mapping) -> None:
+    """What only the server writes (subscription, member number), kept for the screens in
+    sync_state 'server_profile': from a pulled profile row or a live (Realtime) one."""
+    found = conn.execute("select value from sync_state where key = 'server_profile'").fetchone()
+    known = json.loads(found[0]) if found else {}
+    known.update({k: row.get(k) for k in SERVER_ONLY if k in row})
     conn.execute("insert into sync_state (key, value) values ('server_profile', ?)"
-                 " on conflict (key) do update set value = excluded.value", (json.dumps(server_fields),))
+                 " on conflict (key) do update set value = excluded.value", (json.dumps(known),))
+
+
+def _apply_profile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None:
+    keep_server_fields(conn, row)
     if not row.get("prefs_updated_at"):
         return  # the member never changed their preferences on any device: keep this device's
     conn.execute(
