@@ -76,8 +76,10 @@ def App(store: Store, clock: Callable[[], datetime], account: Account | None):
 
     ft.use_effect(follow_the_account, [])
     # Phones: the scheduled reminders follow the times, the switch and what is done today
-    # (changed here or synced from another device).
-    ft.use_effect(lambda: kick_phone_reminders(page), [app.read(reminder_inputs, app.now())])
+    # (changed here or synced from another device). Elsewhere nothing is read for it.
+    on_phone = page.platform.is_mobile() and not page.web
+    ft.use_effect(lambda: kick_phone_reminders(page),
+                  [app.read(reminder_inputs, app.now()) if on_phone else None])
     return AppContext(app, lambda: ft.Router(ROUTES, not_found=NotFoundView, manage_views=True))
 
 
@@ -94,7 +96,7 @@ def kick_phone_reminders(page: ft.Page) -> None:
     """Reschedule the phone's reminders (a built phone app only)."""
     if page.web or not page.platform.is_mobile():
         return
-    from chris_app.notifications.phone import current
+    from chris_app.notifications.phone import current  # (imports the plugin: phones only)
 
     if (phone := current(page)) is not None:
         phone.kick()
@@ -132,7 +134,7 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
                 runner = ReminderRunner(store, clock, notify, page.navigate)
                 page.run_task(runner.run_forever)
         elif page.platform.is_mobile() and not page.web:
-            # Phones: daily reminders the phone itself schedules (flet-notifications, in a built
+            # Phones: reminders the phone itself schedules (flet-notifications, in a built
             # app; a phone's browser reports the platform too, hence `not page.web`).
             from chris_app.notifications.phone import install
 
