@@ -61,29 +61,24 @@ class StorageClient:
         self.client = client or httpx.Client(timeout=120.0)
 
     def upload(self, upload: Upload) -> None:
-        headers = {"apikey": self.anon_key, "Authorization": f"Bearer {self.token()}",
-                   "Content-Type": upload.mime, "x-upsert": "true"}
-        try:
-            response = self.client.post(f"{self.base}/{upload.bucket}/{upload.object_name}",
-                                        content=upload.path.read_bytes(), headers=headers)
-        except httpx.HTTPError as exc:
-            raise Offline() from exc
-        if response.status_code in (401, 403):
-            raise AuthExpired()
-        if not response.is_success:
-            raise ServerError()
+        self._request("POST", f"{upload.bucket}/{upload.object_name}", content=upload.path.read_bytes(),
+                      headers={"Content-Type": upload.mime, "x-upsert": "true"})
 
     def download(self, bucket: str, object_name: str) -> bytes:
+        return self._request("GET", f"authenticated/{bucket}/{object_name}").content
+
+    def _request(self, method: str, path: str, content: bytes | None = None,
+                 headers: dict[str, str] | None = None) -> httpx.Response:
+        headers = {"apikey": self.anon_key, "Authorization": f"Bearer {self.token()}", **(headers or {})}
         try:
-            response = self.client.get(f"{self.base}/authenticated/{bucket}/{object_name}",
-                                       headers={"apikey": self.anon_key, "Authorization": f"Bearer {self.token()}"})
+            response = self.client.request(method, f"{self.base}/{path}", content=content, headers=headers)
         except httpx.HTTPError as exc:
             raise Offline() from exc
         if response.status_code in (401, 403):
             raise AuthExpired()
         if not response.is_success:
             raise ServerError()
-        return response.content
+        return response
 
 
 def download_recording(store: Store, storage: StorageClient, recording_id: str) -> Path:
