@@ -4,33 +4,19 @@ connection acting as a member the way PostgREST does."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import shutil
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "db"))
 
-from pgcluster import PG_BIN, Cluster, load_project, start_cluster, stop_cluster  # noqa: E402
+from pgcluster import PG_BIN, Cluster, project_cluster  # noqa: E402
 
 
-@contextlib.contextmanager
 def cluster():
-    workdir = Path(tempfile.mkdtemp(prefix="chris-bench-"))
-    started = False
-    try:
-        c = start_cluster(workdir)
-        started = True
-        load_project(c)
-        yield c
-    finally:
-        if started:
-            stop_cluster(workdir)
-        shutil.rmtree(workdir, ignore_errors=True)
+    return project_cluster("chris-bench-")
 
 
 def create_member(conn, name: str):

@@ -4,28 +4,15 @@ work is rolled back after each test."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 
-from pgcluster import load_project, start_cluster, stop_cluster
+from pgcluster import project_cluster
 
 
 @pytest.fixture(scope="session")
 def pg():
-    workdir = Path(tempfile.mkdtemp(prefix="chris-pg-"))
-    started = False
-    try:
-        cluster = start_cluster(workdir)
-        started = True
-        load_project(cluster)
+    with project_cluster("chris-pg-") as cluster:
         yield cluster
-    finally:
-        if started:
-            stop_cluster(workdir)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -11,10 +11,13 @@ As root (the server refuses to run as root) the server runs as the `postgres` OS
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +95,23 @@ def start_cluster(workdir: Path) -> Cluster:
 def stop_cluster(workdir: Path) -> None:
     subprocess.run(_as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(workdir / "data"),
                                     "-m", "immediate", "-w", "stop"]), capture_output=True)
+
+
+@contextlib.contextmanager
+def project_cluster(prefix: str) -> Iterator[Cluster]:
+    """A throwaway cluster with the project loaded, stopped and removed afterwards (tests and
+    benchmarks)."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    started = False
+    try:
+        cluster = start_cluster(workdir)
+        started = True
+        load_project(cluster)
+        yield cluster
+    finally:
+        if started:
+            stop_cluster(workdir)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def load_project(cluster: Cluster) -> None:
