@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.browser.conftest import free_port  # noqa: E402
+from tests.browser.conftest import free_port, stop_process  # noqa: E402
 from tests.build.test_bundle import binary_in, build_bundle  # noqa: E402
 
 
@@ -59,11 +59,7 @@ def time_served(cmd: list[str], data: Path) -> float:
                     raise TimeoutError(f"{cmd} did not serve within 120 s") from None
                 time.sleep(0.02)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, has_text  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, has_text, stop_process  # noqa: E402
 
 HELLO = textwrap.dedent("""
     import sys
@@ -56,8 +56,7 @@ def measure(browser, command: list[str], port: int, text: str, env: dict) -> tup
         page.close()
         return served, built
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_process(proc)
 
 
 def main() -> None:

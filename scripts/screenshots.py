@@ -69,7 +69,7 @@ def seed(data_dir: Path, theme: str) -> None:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_served
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, stop_process, wait_until_served
 
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
@@ -94,8 +94,7 @@ def main() -> None:
                         page.screenshot(path=str(OUT / f"{name}-{size}-{theme}.png"))
                         page.close()
             finally:
-                app.terminate()
-                app.wait(timeout=10)
+                stop_process(app)
         browser.close()
     print(f"wrote {len(list(OUT.glob('*.png')))} screenshots to {OUT.relative_to(ROOT)}")
 

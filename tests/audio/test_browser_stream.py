@@ -25,7 +25,7 @@ from chris_app.audio.quality import check_quality
 from chris_app.audio.resample import Resampler
 from chris_app.audio.stream import Pcm16Assembler
 
-from tests.browser.conftest import CHROMIUM, free_port, wait_until_served
+from tests.browser.conftest import CHROMIUM, free_port, stop_process, wait_until_served
 
 from .conftest import SR, synthesize_speech
 
@@ -71,11 +71,7 @@ def chromium_chunks(tmp_path_factory, playwright):
             page.wait_for_timeout(100)
         browser.close()
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        stop_process(app)
     if not (out / "chunks.bin").exists():
         pytest.fail("Chromium streamed no audio chunks to the Flet app")
     sequences = [json.loads(line)["sequence"]

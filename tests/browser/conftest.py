@@ -46,6 +46,16 @@ def wait_until_served(url: str, proc: subprocess.Popen, timeout: float = 60) -> 
     raise TimeoutError(f"the app did not serve {url} within {timeout} s")
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Ask a started app to end; kill it if it does not within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class AppProcess:
     """The app served as the web build from a data directory; restartable with another clock."""
 
@@ -79,11 +89,7 @@ class AppProcess:
     def stop(self) -> None:
         if self.proc is None:
             return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
         self.proc = None
 
 

@@ -28,6 +28,7 @@ from tests.browser.conftest import (
     CHROMIUM_ARGS,
     free_port,
     screenshot,
+    stop_process,
     wait_for_text,
     wait_until_served,
 )
@@ -111,11 +112,7 @@ def served(bundle, tmp_path_factory):
             wait_until_served(f"http://127.0.0.1:{port}/", proc, timeout=90)
             yield f"http://127.0.0.1:{port}", data, log
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc)
             proc.stdout.close()
 
 
