@@ -68,7 +68,9 @@ class SqlTransport:
 @pytest.fixture
 def member(pg):
     with pg.connect(autocommit=True) as admin:
-        uid = admin.execute("select tests.create_supabase_user(%s)", (f"client-sync-{uuid.uuid4()}",)).fetchone()[0]
+        # the app signs up with the device's time zone (auth.sign_up's metadata)
+        uid = admin.execute("select tests.create_supabase_user(%s, null, %s::jsonb)",
+                            (f"client-sync-{uuid.uuid4()}", json.dumps({"timezone": "Europe/Berlin"}))).fetchone()[0]
         try:
             yield str(uid)
         finally:
@@ -156,12 +158,14 @@ def test_morning_on_one_device_and_evening_on_another_both_stay(store, tmp_path,
     other.close()
 
 
-def test_a_row_the_server_refuses_comes_back_with_its_reason_and_the_rest_applies(store, member, rpc, pg):
-    # A display name the server refuses (1–40 characters). The app checks that too now, so the
-    # row is written as an older version of the app could have.
+def test_a_value_the_server_refuses_comes_back_with_its_reason_the_rest_applies_and_the_device_takes_the_account_value(
+        store, member, rpc, pg):
+    # A display name the server refuses (1–40 characters), next to a morning time it accepts.
+    # The app checks names too now, so the row is written as an older version could have.
+    edited = "2026-06-10T03:31:00.000000+00:00"
     with store.transaction() as conn:
-        conn.execute("update profile set display_name = ?, updated_at = ? where id = 1",
-                     ("C" * 60, "2026-06-10T03:31:00.000000+00:00"))
+        conn.execute("update profile set display_name = ?, morning_time = '06:15', field_stamps = ? where id = 1",
+                     ("C" * 60, json.dumps({"display_name": edited, "morning_time": edited})))
         enqueue(conn, "profile", "1", MORNING_UTC)
     day.set_action(store, MORNING_UTC, "Call the bank")
 
@@ -169,9 +173,14 @@ def test_a_row_the_server_refuses_comes_back_with_its_reason_and_the_rest_applie
 
     assert status.state is SyncState.SYNCED
     [rejection] = status.rejections
-    assert (rejection.entity, rejection.code) == ("profile", "23514")
+    assert (rejection.entity, rejection.field, rejection.code) == ("profile", "display_name", "23514")
     assert "profiles_display_name_check" in rejection.reason
+    assert "display name" in rejection.message and "your account" in rejection.message
     assert store.query("select count(*) from outbox where entity != 'recordings'")[0][0] == 0
+    # the field the server took stays; the refused one is the account's again on the device
+    assert server_rows(pg, member, "select display_name, morning_protocol_time::text from public.profiles"
+                                   " where id = %s") == [(None, "06:15:00")]
+    assert profile.get_profile(store).display_name == "" and profile.get_profile(store).morning_time == "06:15"
     assert server_rows(pg, member, "select violent_action from public.daily_sessions where user_id = %s") == \
         [("Call the bank",)]
 
@@ -208,8 +217,9 @@ def test_versions_tiles_and_ids_are_rekeyed_by_the_real_server(store, tmp_path, 
     a.run(), b.run()
 
     versions = dict(server_rows(pg, member, "select content, version from public.affirmations where user_id = %s"))
-    assert versions["I keep my word."] == 3
-    assert server_rows(pg, member, "select affirmations_version from public.daily_sessions where user_id = %s") == [(3,)]
+    # both devices began with the same starter text: one version 1, not two
+    assert versions == {affirmations.STARTER_AFFIRMATIONS: 1, "I keep my word.": 2}
+    assert server_rows(pg, member, "select affirmations_version from public.daily_sessions where user_id = %s") == [(2,)]
     [(tile_id, caption)] = server_rows(pg, member, "select id::text, caption from public.vision_boards"
                                                    " where user_id = %s and deleted_at is null")
     assert caption == "Bigger boat"

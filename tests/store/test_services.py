@@ -155,7 +155,8 @@ def test_vision_board_tiles_are_added_captioned_moved_and_removed(store):
     vision_board.remove_tile(store, MORNING, 1)
     assert not removed.exists() and [t.position for t in vision_board.tiles(store)] == [8]
     deletes = store.query("select payload from outbox where op = 'delete'")
-    assert [json.loads(r[0])["position"] for r in deletes] == [1]  # what the server needs to delete it
+    # what the server needs to empty a position: the one the tile left (2 → 8) and the removed one
+    assert [json.loads(r[0])["position"] for r in deletes] == [2, 1]
 
 
 @pytest.mark.parametrize("position, image, caption, field", [

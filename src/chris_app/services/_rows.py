@@ -30,3 +30,13 @@ def enqueue(conn: sqlite3.Connection, entity: str, row_id: str, now: datetime, o
             "insert into outbox (entity, row_id, op, created_at, payload) values (?, ?, ?, ?, ?)",
             (entity, row_id, op, stamp(now), json.dumps(payload) if payload is not None else None),
         )
+
+
+def stamp_fields(conn: sqlite3.Connection, table: str, before: dict, after: dict, now: datetime) -> None:
+    """Note the edit time of each field whose value changed (profile, settings): a field the
+    member never changed has no stamp, so an install default never wins in sync."""
+    changed = [k for k in after if before.get(k) != after[k]]
+    if changed:
+        stamps = json.loads(conn.execute(f"select field_stamps from {table} where id = 1").fetchone()[0])
+        stamps.update({k: stamp(now) for k in changed})
+        conn.execute(f"update {table} set field_stamps = ? where id = 1", (json.dumps(stamps, sort_keys=True),))

@@ -33,11 +33,13 @@ class Affirmations:
 
 
 def seed_starter_affirmations(conn: sqlite3.Connection, now: datetime) -> None:
+    """The text every install starts with. It is a default, not the member's edit (no
+    `activated_at`): it never becomes active over versions an account already has."""
     if conn.execute("select 1 from affirmations").fetchone() is None:
-        _insert_version(conn, STARTER_AFFIRMATIONS, now)
+        _insert_version(conn, STARTER_AFFIRMATIONS, now, saved=False)
 
 
-def _insert_version(conn: sqlite3.Connection, content: str, now: datetime) -> int:
+def _insert_version(conn: sqlite3.Connection, content: str, now: datetime, saved: bool = True) -> int:
     version = conn.execute("select coalesce(max(version), 0) + 1 from affirmations").fetchone()[0]
     ts = stamp(now)
     for (row_id,) in conn.execute("select id from affirmations where is_active = 1").fetchall():
@@ -45,9 +47,9 @@ def _insert_version(conn: sqlite3.Connection, content: str, now: datetime) -> in
         enqueue(conn, "affirmations", row_id, now)
     row_id = new_id()
     conn.execute(
-        "insert into affirmations (id, version, content, is_active, created_at, updated_at)"
-        " values (?, ?, ?, 1, ?, ?)",
-        (row_id, version, content, ts, ts),
+        "insert into affirmations (id, version, content, is_active, created_at, updated_at, activated_at)"
+        " values (?, ?, ?, 1, ?, ?, ?)",
+        (row_id, version, content, ts, ts, ts if saved else None),
     )
     enqueue(conn, "affirmations", row_id, now)
     return version

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from chris_app.domain.days import DEFAULT_DAY_START_HOUR, is_valid_timezone, protocol_day
 from chris_app.models import ProfileInput, SettingsInput, parse
-from chris_app.services._rows import enqueue, stamp
+from chris_app.services._rows import enqueue, stamp, stamp_fields
 from chris_app.services.affirmations import seed_starter_affirmations
 from chris_app.store import Store
 
@@ -75,6 +75,8 @@ def update_profile(store: Store, now: datetime, **fields) -> Profile:
             (values.display_name, values.timezone, values.day_start_hour,
              values.morning_time, values.evening_time, int(values.leaderboard_opt_in), stamp(now)),
         )
+        before = {k: getattr(current, k) for k in ProfileInput.model_fields}
+        stamp_fields(conn, "profile", before, values.model_dump(), now)
         enqueue(conn, "profile", "1", now)
     return get_profile(store)
 
@@ -85,12 +87,14 @@ def get_settings(store: Store) -> SettingsInput:
 
 
 def update_settings(store: Store, now: datetime, **fields) -> SettingsInput:
-    values = parse(SettingsInput, **{**get_settings(store).model_dump(), **fields})
+    before = get_settings(store).model_dump()
+    values = parse(SettingsInput, **{**before, **fields})
     data = values.model_dump()
     with store.transaction() as conn:
         conn.execute(
             "update settings set " + ", ".join(f"{k} = :{k}" for k in data) + ", updated_at = :ts where id = 1",
             {**data, "ts": stamp(now)},
         )
+        stamp_fields(conn, "settings", before, data, now)
         enqueue(conn, "settings", "1", now)
     return values

@@ -99,8 +99,14 @@ def remove_tile(store: Store, now: datetime, position: int) -> None:
 
 
 def move_tile(store: Store, now: datetime, position: int, to: int) -> None:
-    """Move a tile to another position, swapping with the tile there (if any)."""
+    """Move a tile to another position, swapping with the tile there (if any).
+
+    Sync keys tiles by position, so a move is an edit of both positions at `now`: a swap
+    rewrites both, a move into an empty position puts the tile there under a new id and
+    removes the old position (the server's row there becomes a tombstone)."""
     parse(TileInput, position=to)
+    if to == position:
+        return
     with store.transaction() as conn:
         rows = {r["position"]: dict(r) for r in conn.execute(
             "select * from vision_board_tiles where position in (?, ?)", (position, to))}
@@ -110,6 +116,10 @@ def move_tile(store: Store, now: datetime, position: int, to: int) -> None:
         # delete + re-insert (same ids) inside the one transaction.
         conn.execute("delete from vision_board_tiles where position in (?, ?)", (position, to))
         ts = stamp(now)
+        if to not in rows:
+            enqueue(conn, "vision_board_tiles", rows[position]["id"], now, op="delete",
+                    payload={"position": position, "deleted_at": ts})
+            rows[position]["id"] = new_id()
         for old_position, row in rows.items():
             row.update(position=to if old_position == position else position, updated_at=ts)
             conn.execute(

@@ -87,25 +87,39 @@ _REASONS = {
     "42501": "your account is not allowed to change it",
     "22008": "its date is out of range",
     "22001": "a text is too long",
-    "local": "this device could not store the version from your account",
+    "local": "it is outside what this app version can hold",
 }
 _WHAT = {"daily_sessions": "A day", "affirmations": "Your affirmations", "vision_board_tiles": "A vision board image",
          "settings": "Your settings", "profile": "Your profile"}
 
 
+_FIELDS = {"display_name": "display name", "timezone": "time zone", "day_start_hour": "day start",
+           "day_start": "day start", "morning_time": "morning time", "morning_protocol_time": "morning time",
+           "evening_time": "evening time", "evening_review_time": "evening time", "theme": "theme",
+           "leaderboard_opt_in": "leaderboard choice", "first_day": "first day"}
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A row the server refused (kept for the member; the row stays on this device)."""
+    """A change the server refused (code: SQLSTATE), or a row/field from the account that this
+    device could not store (code "local"). A refused change is replaced on this device by the
+    account's version where the account has one (payloads.take_back)."""
     entity: str
     row_id: str | None
     code: str
     reason: str  # the server's own words (for support)
     at: str
+    field: str | None = None
 
     @property
     def message(self) -> str:
         why = _REASONS.get(self.code, self.reason)
-        return f"{_WHAT.get(self.entity, 'A change')} could not be synced: {why}."
+        what = _WHAT.get(self.entity, "A change")
+        if self.field:
+            what = f"{what} ({_FIELDS.get(self.field, self.field.replace('_', ' '))})"
+        if self.code == "local":
+            return f"{what} from your account could not be used on this device: {why}; this device keeps its own."
+        return f"{what} could not be synced: {why}. This device now shows what your account holds."
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +128,11 @@ class SyncStatus:
     pending: int
     message: str
     rejections: tuple[Rejection, ...] = ()
+
+    @property
+    def skipped(self) -> int:
+        """Rows (or fields) from the account this device could not store, not yet dismissed."""
+        return sum(1 for r in self.rejections if r.code == "local")
 
     @property
     def text(self) -> str:
@@ -207,6 +226,11 @@ class SyncEngine:
         if pending:
             noun = "change" if pending == 1 else "changes"
             return SyncStatus(SyncState.PENDING, pending, f"{pending} {noun} waiting to sync.", rejections)
+        kept_off = sum(1 for r in rejections if r.code == "local")
+        if kept_off:
+            noun = "item" if kept_off == 1 else "items"
+            return SyncStatus(SyncState.SYNCED, 0, f"Synced, except {kept_off} {noun} from your account that this"
+                              " device could not use (see below).", rejections)
         return SyncStatus(SyncState.SYNCED, 0, "Everything is synced.", rejections)
 
     def _pending(self) -> int:
@@ -349,9 +373,10 @@ class SyncEngine:
             if now.op == "delete" or row_payload(conn, now, self.user_id) == sent:
                 conn.execute("delete from outbox where seq = ?", (entry.seq,))
             # else: edited while in flight — stays queued for the next batch
-        self._remember(conn, [(r.get("table"), r.get("id"), r.get("code"), r.get("reason"))
+        self._remember(conn, [(r.get("table"), r.get("id"), r.get("code"), r.get("reason"), r.get("field"))
                               for r in result.get("rejected") or []])
-        apply_push_result(conn, result)
+        kept_off = apply_push_result(conn, result, self.user_id)
+        self._remember(conn, [(s.table, s.id, "local", s.reason, s.field) for s in kept_off])
         _set(conn, "pending_op", None)
 
     def _remember(self, conn: sqlite3.Connection, problems: list[tuple]) -> None:
@@ -360,10 +385,10 @@ class SyncEngine:
             return
         kept = [_as_dict(r) for r in self.rejections_in(conn)]
         at = stamp(self.clock())
-        for table, row_id, code, reason in problems:
+        for table, row_id, code, reason, field_name in problems:
             entity = LOCAL_ENTITY.get(table, table or "")
             kept.append({"entity": entity, "row_id": row_id or ("1" if entity in ("profile", "settings") else None),
-                         "code": code or "", "reason": reason or "", "at": at})
+                         "code": code or "", "reason": reason or "", "at": at, "field": field_name})
         _set(conn, "rejections", json.dumps(kept[-50:]))
 
     @staticmethod
@@ -384,7 +409,7 @@ class SyncEngine:
                 return None  # edited while pulling: push those first, pull again next round
             skipped = apply_pull(conn, response.get("changes") or {}, self.user_id)
             # a row this device cannot hold is reported, not retried forever (the cursor moves on)
-            self._remember(conn, [(s.table, s.id, "local", s.reason) for s in skipped])
+            self._remember(conn, [(s.table, s.id, "local", s.reason, s.field) for s in skipped])
             _set(conn, "cursor", str(int(response["cursor"])))
         return skipped
 
@@ -394,4 +419,5 @@ class SyncEngine:
 
 
 def _as_dict(r: Rejection) -> dict[str, Any]:
-    return {"entity": r.entity, "row_id": r.row_id, "code": r.code, "reason": r.reason, "at": r.at}
+    return {"entity": r.entity, "row_id": r.row_id, "code": r.code, "reason": r.reason, "at": r.at,
+            "field": r.field}

@@ -26,15 +26,19 @@ Translation rules (local → server):
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import PurePath
 from typing import Any
 
+from chris_app.sync import pulled
+from chris_app.sync.pulled import PROFILE_FIELDS, SETTINGS_FIELDS
+
 REMOTE_PREFIX = "remote:"
+log = logging.getLogger(__name__)
 
 # local entity (outbox.entity) → server table (changes key)
 SERVER_TABLE = {
@@ -85,12 +89,7 @@ def _int(value: bool | None) -> int | None:
 def normalize_stamp(value: str | None) -> str | None:
     """Any ISO-8601 instant (the server writes `+00:00` and trims microseconds) as the store's
     own format, so stamps compare as text and two devices store the same string."""
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return None if value is None else pulled.stamp(value)
 
 
 def recording_object(user_id: str, day: str) -> str:
@@ -107,10 +106,6 @@ def image_object(user_id: str, local_path: str) -> str:
 def remote_recording_id(recording_path: str, sha256: str | None) -> str:
     """A stable id for a recording known only from the server, the same on every device."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"chris-recording:{recording_path}:{sha256}"))
-
-
-def _hhmm(value: str | None, default: str) -> str:
-    return value[:5] if value else default
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,8 +141,10 @@ def session_payload(row: Mapping, recording: Mapping | None, user_id: str) -> di
 
 
 def affirmation_payload(row: Mapping) -> dict[str, Any]:
+    """`client_updated_at` is the time the member saved this version (None for the install's
+    untouched starter text): the server makes the latest saved version the active one."""
     return {"id": row["id"], "content": row["content"], "is_active": bool(row["is_active"]),
-            "client_updated_at": row["updated_at"]}
+            "client_updated_at": row["activated_at"]}
 
 
 def tile_payload(row: Mapping, user_id: str) -> dict[str, Any]:
@@ -162,17 +159,29 @@ def tile_tombstone(row_id: str, payload: Mapping, user_id: str) -> dict[str, Any
             "caption": None, "deleted_at": payload["deleted_at"], "client_updated_at": payload["deleted_at"]}
 
 
+def _server_stamps(row: Mapping, names: Mapping[str, str]) -> dict[str, str]:
+    """The member's edit times of the synced fields, under the server's column names. Only
+    these fields count as edits on the server: the others are install defaults."""
+    local = json.loads(row["field_stamps"])
+    return {server: local[name] for server, name in names.items() if name in local}
+
+
 def settings_payload(row: Mapping) -> dict[str, Any]:
+    stamps = _server_stamps(row, SETTINGS_FIELDS)
     return {"push_notifications": bool(row["on_device_reminders"]), "email_reminders": bool(row["email_reminders"]),
             "sound_enabled": bool(row["sound_enabled"]), "auto_play_recording": bool(row["auto_play_recording"]),
-            "theme": row["theme"], "client_updated_at": row["updated_at"]}
+            "theme": row["theme"], "field_stamps": stamps, "client_updated_at": max(stamps.values(), default=None)}
 
 
 def profile_payload(row: Mapping) -> dict[str, Any]:
+    """The preferences (each applied by the server only if its edit time is newer than the
+    account's) and this device's first day (the account keeps the earliest)."""
+    stamps = _server_stamps(row, PROFILE_FIELDS)
     return {"display_name": row["display_name"].strip() or None, "timezone": row["timezone"],
             "day_start": row["day_start_hour"], "morning_protocol_time": row["morning_time"],
             "evening_review_time": row["evening_time"], "leaderboard_opt_in": bool(row["leaderboard_opt_in"]),
-            "prefs_updated_at": row["updated_at"]}
+            "first_day": row["first_day"], "field_stamps": stamps,
+            "prefs_updated_at": max(stamps.values(), default=None)}
 
 
 def row_payload(conn: sqlite3.Connection, entry: OutboxEntry, user_id: str) -> dict[str, Any] | None:
@@ -298,15 +307,40 @@ def set_affirmation_versions(conn: sqlite3.Connection, targets: Mapping[str, int
                      f" where affirmations_version in ({olds})")
 
 
-def apply_push_result(conn: sqlite3.Connection, result: Mapping[str, Any]) -> None:
+def apply_push_result(conn: sqlite3.Connection, result: Mapping[str, Any], user_id: str) -> list[Skipped]:
+    """Re-key and renumber local rows as the server matched them, and take back the server's
+    version of every row it refused. Returns what could not be taken back."""
     ids = result.get("ids") or {}
     if ids:
-        sessions = {r[0] for r in conn.execute("select id from daily_sessions")}
-        tiles = {r[0] for r in conn.execute("select id from vision_board_tiles")}
-        rekey(conn, "daily_sessions", "daily_sessions", {k: v for k, v in ids.items() if k in sessions})
-        rekey(conn, "vision_board_tiles", "vision_board_tiles", {k: v for k, v in ids.items() if k in tiles})
+        for table in ("daily_sessions", "vision_board_tiles", "affirmations"):
+            known = {r[0] for r in conn.execute(f"select id from {table}")}
+            rekey(conn, table, table, {k: v for k, v in ids.items() if k in known})
     if result.get("versions"):
         set_affirmation_versions(conn, {k: int(v) for k, v in result["versions"].items()})
+    return take_back(conn, result.get("rejected") or [], user_id)
+
+
+def take_back(conn: sqlite3.Connection, rejected: Iterable[Mapping[str, Any]], user_id: str) -> list[Skipped]:
+    """Rows the server refused: the device takes the server's version of each (sent back as
+    `current`), so it never stays apart from the account. Not when the member changed the row
+    again meanwhile (that change goes up next), and a day or an affirmations version the
+    server holds nothing of stays as it is here: what the member made is never thrown away."""
+    skipped: list[Skipped] = []
+    for r in rejected:
+        table = r.get("table")
+        entity = LOCAL_ENTITY.get(table or "")
+        if entity is None:
+            continue
+        row_id = r.get("id") or "1"
+        if conn.execute("select 1 from outbox where entity = ? and row_id = ?", (entity, row_id)).fetchone():
+            continue
+        current = [c for c in (r.get("current") or []) if isinstance(c, Mapping)]
+        if table == "vision_boards":
+            here = conn.execute("select position from vision_board_tiles where id = ?", (row_id,)).fetchone()
+            if here and not any(c.get("position") == here[0] for c in current):
+                conn.execute("delete from vision_board_tiles where id = ?", (row_id,))  # the account has none there
+        skipped += apply_pull(conn, {table: current}, user_id)
+    return skipped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,40 +348,50 @@ def apply_push_result(conn: sqlite3.Connection, result: Mapping[str, Any]) -> No
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Skipped:
+    """A pulled row (or one field of the profile or settings) this device could not store."""
     table: str
     id: str | None
     reason: str
+    field: str | None = None
+
+
+def _rows(changes: Mapping[str, Any], table: str) -> list:
+    rows = changes.get(table) or []
+    return [rows] if isinstance(rows, Mapping) else list(rows)
 
 
 def apply_pull(conn: sqlite3.Connection, changes: Mapping[str, Any], user_id: str) -> list[Skipped]:
     """Write pulled server rows into the store (server wins: the engine only applies a pull
-    when nothing local is waiting to be pushed). A row the local schema cannot hold is skipped
-    and reported, never half-written (each row in its own savepoint)."""
+    when nothing local is waiting to be pushed). Every row is checked first (chris_app.sync.
+    pulled); a row the device cannot hold is skipped alone, never half-written (each row in
+    its own savepoint), and a bad profile or settings value leaves just that field as it was."""
     skipped: list[Skipped] = []
-    appliers = (("profile", _apply_profile), ("user_settings", _apply_settings),
-                ("affirmations", None), ("vision_boards", _apply_tile), ("daily_sessions", _apply_session))
-    for table, apply_one in appliers:
-        rows = changes.get(table) or []
-        if isinstance(rows, dict):
-            rows = [rows]
-        if table == "affirmations":
-            skipped += _guarded(conn, table, None, lambda: _apply_affirmations(conn, rows))
-            continue
-        for row in rows:
-            skipped += _guarded(conn, table, row.get("id"), lambda row=row: apply_one(conn, row, user_id))
+
+    def each(table: str, apply_one) -> None:
+        for row in _rows(changes, table):
+            row_id = None if table in SINGLE_ROW or not isinstance(row, Mapping) else row.get("id")
+            skipped.extend(_guarded(conn, table, row_id, lambda row=row: apply_one(conn, row, user_id)))
+
+    each("profile", _apply_profile)
+    each("user_settings", _apply_settings)
+    skipped += _apply_affirmations(conn, _rows(changes, "affirmations"))
+    each("vision_boards", _apply_tile)
+    each("daily_sessions", _apply_session)
+    for s in skipped:
+        log.warning("sync: kept %s %s from the account off this device: %s", s.table, s.field or s.id or "", s.reason)
     return skipped
 
 
 def _guarded(conn: sqlite3.Connection, table: str, row_id: str | None, fn) -> list[Skipped]:
     conn.execute("savepoint pulled_row")
     try:
-        fn()
-    except (sqlite3.IntegrityError, KeyError, ValueError, TypeError) as exc:
+        problems = fn() or []
+    except (sqlite3.IntegrityError, KeyError, ValueError, TypeError, AttributeError) as exc:
         conn.execute("rollback to pulled_row")
         conn.execute("release pulled_row")
-        return [Skipped(table, row_id, str(exc))]
+        return [Skipped(table, row_id, str(exc).splitlines()[0][:300])]
     conn.execute("release pulled_row")
-    return []
+    return problems
 
 
 SERVER_ONLY = ("subscription_status", "trial_ends_at", "member_number")
@@ -363,62 +407,77 @@ def keep_server_fields(conn: sqlite3.Connection, row: Mapping) -> None:
                  " on conflict (key) do update set value = excluded.value", (json.dumps(known),))
 
 
-def _apply_profile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None:
-    keep_server_fields(conn, row)
-    if not row.get("prefs_updated_at"):
-        return  # the member never changed their preferences on any device: keep this device's
-    conn.execute(
-        "update profile set display_name = ?, timezone = ?, day_start_hour = ?, morning_time = ?,"
-        " evening_time = ?, leaderboard_opt_in = ?, updated_at = ? where id = 1",
-        (row.get("display_name") or "", row["timezone"], row["day_start"],
-         _hhmm(row.get("morning_protocol_time"), "05:30"), _hhmm(row.get("evening_review_time"), "20:00"),
-         int(bool(row.get("leaderboard_opt_in"))), normalize_stamp(row["prefs_updated_at"])))
-
-
-def _apply_settings(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None:
-    if not row.get("client_updated_at"):
-        return
-    conn.execute(
-        "update settings set on_device_reminders = ?, email_reminders = ?, sound_enabled = ?,"
-        " auto_play_recording = ?, theme = ?, updated_at = ? where id = 1",
-        (_int(row["push_notifications"]), _int(row["email_reminders"]), _int(row["sound_enabled"]),
-         _int(row["auto_play_recording"]), row["theme"], normalize_stamp(row["client_updated_at"])))
-
-
-def _apply_affirmations(conn: sqlite3.Connection, rows: list[Mapping]) -> None:
-    if not rows:
-        return
-    temp = 2_000_000  # new rows come in above every real version, then take their number
-    known = {r[0] for r in conn.execute("select id from affirmations")}
-    if any(r["is_active"] for r in rows):
-        conn.execute("update affirmations set is_active = 0 where is_active = 1")
-    for r in rows:
-        created = normalize_stamp(r.get("created_at")) or normalize_stamp(r.get("updated_at"))
-        updated = normalize_stamp(r.get("client_updated_at")) or created
-        if r["id"] in known:
-            conn.execute("update affirmations set is_active = ?, updated_at = ? where id = ?",
-                         (_int(r["is_active"]), updated, r["id"]))
+def _adopt(conn: sqlite3.Connection, table: str, values: Mapping[str, Any], stamps: Mapping[str, str],
+           extra: Mapping[str, Any] | None = None) -> None:
+    """The account's values and edit times of the fields it sent (a field the account never
+    had edited loses this device's stamp too: the account's value is the one in force)."""
+    local = json.loads(conn.execute(f"select field_stamps from {table} where id = 1").fetchone()[0])
+    for name in values:
+        if name in stamps:
+            local[name] = stamps[name]
         else:
-            conn.execute("insert into affirmations (id, version, content, is_active, created_at, updated_at)"
-                         " values (?, ?, ?, ?, ?, ?)",
-                         (r["id"], temp + int(r["version"]), r["content"], _int(r["is_active"]), created, updated))
-    set_affirmation_versions(conn, {r["id"]: int(r["version"]) for r in rows})
+            local.pop(name, None)
+    sets = {**values, **(extra or {}), "field_stamps": json.dumps(local, sort_keys=True)}
+    conn.execute(f"update {table} set " + ", ".join(f"{k} = :{k}" for k in sets) + " where id = 1", sets)
 
 
-def _apply_tile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None:
-    here = conn.execute("select id from vision_board_tiles where position = ?", (row["position"],)).fetchone()
-    if row.get("deleted_at"):
+def _apply_profile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> list[Skipped]:
+    keep_server_fields(conn, row)
+    values, stamps, first_day, problems = pulled.clean_profile(row)
+    _adopt(conn, "profile", values, stamps, {"first_day": first_day.isoformat()} if first_day else None)
+    return [Skipped("profile", "1", reason, field) for field, reason in problems]
+
+
+def _apply_settings(conn: sqlite3.Connection, row: Mapping, user_id: str) -> list[Skipped]:
+    values, stamps, problems = pulled.clean_settings(row)
+    _adopt(conn, "settings", values, stamps)
+    return [Skipped("user_settings", "1", reason, field) for field, reason in problems]
+
+
+def _apply_affirmations(conn: sqlite3.Connection, rows: list) -> list[Skipped]:
+    """Each version on its own (one this device cannot hold never costs it the others); the
+    account's active version becomes active here once it is stored."""
+    skipped: list[Skipped] = []
+    temp = 2_000_000  # new rows come in above every real version, then take their number
+    stored: dict[str, int] = {}
+    active: list[str] = []
+    for raw in rows:
+        def one(raw=raw) -> None:
+            r = pulled.PulledAffirmation.model_validate(raw)
+            created = r.created_at or r.updated_at
+            if conn.execute("select 1 from affirmations where id = ?", (r.id,)).fetchone():
+                conn.execute("update affirmations set activated_at = ? where id = ?", (r.client_updated_at, r.id))
+            else:
+                conn.execute("insert into affirmations (id, version, content, is_active, created_at, updated_at,"
+                             " activated_at) values (?, ?, ?, 0, ?, ?, ?)",
+                             (r.id, temp + r.version, r.content, created, r.client_updated_at or created,
+                              r.client_updated_at))
+            stored[r.id] = r.version
+            if r.is_active:
+                active.append(r.id)
+        skipped += _guarded(conn, "affirmations", raw.get("id") if isinstance(raw, Mapping) else None, one)
+    if active:
+        conn.execute("update affirmations set is_active = 0 where is_active = 1 and id != ?", (active[-1],))
+        conn.execute("update affirmations set is_active = 1 where id = ?", (active[-1],))
+    set_affirmation_versions(conn, stored)
+    return skipped
+
+
+def _apply_tile(conn: sqlite3.Connection, raw: Mapping, user_id: str) -> None:
+    row = pulled.PulledTile.model_validate(raw)
+    here = conn.execute("select id from vision_board_tiles where position = ?", (row.position,)).fetchone()
+    if row.deleted_at:
         if here:
             conn.execute("delete from vision_board_tiles where id = ?", (here[0],))
         return
-    stamp = normalize_stamp(row.get("client_updated_at") or row.get("updated_at"))
-    if here and here[0] != row["id"]:
+    stamp = row.client_updated_at or row.updated_at
+    if here and here[0] != row.id:
         conn.execute("delete from vision_board_tiles where id = ?", (here[0],))
         here = None
     # the same id at another position (a move on another device) gives way too
-    conn.execute("delete from vision_board_tiles where id = ? and position != ?", (row["id"], row["position"]))
-    current = conn.execute("select image_path from vision_board_tiles where id = ?", (row["id"],)).fetchone()
-    image = row["image_path"]
+    conn.execute("delete from vision_board_tiles where id = ? and position != ?", (row.id, row.position))
+    current = conn.execute("select image_path from vision_board_tiles where id = ?", (row.id,)).fetchone()
+    image = row.image_path
     if current and image_object(user_id, current[0]) == image:
         image = current[0]  # the local file is this very image: keep it
     else:
@@ -427,8 +486,7 @@ def _apply_tile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None:
         "insert into vision_board_tiles (id, position, image_path, caption, created_at, updated_at)"
         " values (?, ?, ?, ?, ?, ?) on conflict (id) do update set position = excluded.position,"
         " image_path = excluded.image_path, caption = excluded.caption, updated_at = excluded.updated_at",
-        (row["id"], row["position"], image, row.get("caption"), normalize_stamp(row.get("created_at")) or stamp,
-         stamp))
+        (row.id, row.position, image, row.caption, row.created_at or stamp, stamp))
 
 
 def _recording_for(conn: sqlite3.Connection, row: Mapping, local: Mapping | None) -> str | None:
@@ -454,7 +512,8 @@ def _recording_for(conn: sqlite3.Connection, row: Mapping, local: Mapping | None
     return rec_id
 
 
-def _apply_session(conn: sqlite3.Connection, row: Mapping, user_id: str) -> None:
+def _apply_session(conn: sqlite3.Connection, raw: Mapping, user_id: str) -> None:
+    row = pulled.PulledSession.model_validate(raw).model_dump(mode="json")
     local = conn.execute("select * from daily_sessions where date = ?", (row["date"],)).fetchone()
     if local and local["id"] != row["id"]:
         rekey(conn, "daily_sessions", "daily_sessions", {local["id"]: row["id"]})

@@ -42,8 +42,9 @@ select public.sync_push(jsonb_build_object(
 select is((:'push1'::jsonb ->> 'applied')::int, 7, 'seven rows applied');
 select is(:'push1'::jsonb -> 'rejected',
   '[{"id": "00000000-0000-4000-8000-0000000000a2", "code": "23514", "table": "daily_sessions",
-     "reason": "new row for relation \"daily_sessions\" violates check constraint \"daily_sessions_discipline_rating_check\""}]'::jsonb,
-  'the invalid rating comes back with its SQLSTATE and reason; the rest of the batch applies');
+     "reason": "new row for relation \"daily_sessions\" violates check constraint \"daily_sessions_discipline_rating_check\"",
+     "current": []}]'::jsonb,
+  'the invalid rating comes back with its SQLSTATE, reason and the server''s rows for it (none); the rest of the batch applies');
 select is(:'push1'::jsonb -> 'versions',
   '{"00000000-0000-4000-8000-0000000000b1": 1, "00000000-0000-4000-8000-0000000000b2": 2}'::jsonb,
   'affirmation versions are assigned by the server and returned');
