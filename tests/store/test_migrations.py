@@ -1,3 +1,4 @@
+import json
 import sqlite3
 
 import pytest
@@ -89,3 +90,32 @@ def test_a_database_from_a_newer_app_is_refused_with_a_clear_message(tmp_path):
     conn.execute(f"pragma user_version = {latest_version() + 1}")
     with pytest.raises(RuntimeError, match="newer version of the app"):
         migrate(conn)
+
+
+def test_0004_takes_only_values_other_than_the_install_defaults_for_edits(tmp_path):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn, target=3)
+    edited = "2026-01-05T07:00:00.000000+00:00"
+    conn.execute("insert into profile (id, display_name, timezone, morning_time, first_day, created_at, updated_at)"
+                 " values (1, 'Chris', 'Europe/Berlin', '05:30', '2026-01-01', 't', ?)", (edited,))
+    conn.execute("insert into settings (id, theme, sound_enabled, updated_at) values (1, 'dark', 1, ?)", (edited,))
+    conn.execute("insert into affirmations (id, version, content, is_active, created_at, updated_at)"
+                 " values ('starter', 1, 'Starter.', 0, 'c1', 'u1'), ('own', 2, 'Mine.', 1, 'c2', 'u2')")
+    migrate(conn, target=4)
+    assert json.loads(conn.execute("select field_stamps from profile").fetchone()[0]) == {"display_name": edited}
+    assert json.loads(conn.execute("select field_stamps from settings").fetchone()[0]) == {"theme": edited}
+    # a guest's version 1 is the install's starter text: no save time; the member's own has one
+    assert [tuple(r) for r in conn.execute("select id, activated_at from affirmations order by version")] == [
+        ("starter", None), ("own", "c2")]
+    assert conn.execute("select count(*) from outbox").fetchone()[0] == 0  # a guest sends nothing yet
+
+
+def test_0004_has_a_device_already_syncing_send_its_profile_again_for_its_first_day(tmp_path):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn, target=3)
+    conn.execute("insert into sync_state (key, value) values ('account', 'u1')")
+    conn.execute("insert into affirmations (id, version, content, is_active, created_at, updated_at)"
+                 " values ('pulled', 1, 'From the account.', 1, 'c1', 'u1')")
+    migrate(conn, target=4)
+    assert conn.execute("select activated_at from affirmations").fetchone()[0] == "c1"
+    assert [tuple(r) for r in conn.execute("select entity, row_id, op from outbox")] == [("profile", "1", "upsert")]

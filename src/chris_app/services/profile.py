@@ -45,7 +45,8 @@ def get_profile(store: Store) -> Profile:
     row = store.query("select * from profile where id = 1")[0]
     return Profile(
         display_name=row["display_name"],
-        timezone=row["timezone"],
+        # pulled zones are checked since schema 4; one stored before that may be unknown here
+        timezone=row["timezone"] if is_valid_timezone(row["timezone"]) else "UTC",
         day_start_hour=row["day_start_hour"],
         morning_time=row["morning_time"],
         evening_time=row["evening_time"],
