@@ -110,6 +110,7 @@ class Rejection:
     reason: str  # the server's own words (for support)
     at: str
     field: str | None = None
+    kept_here: bool = False  # the account holds nothing of it: the device keeps its own
 
     @property
     def message(self) -> str:
@@ -119,6 +120,8 @@ class Rejection:
             what = f"{what} ({_FIELDS.get(self.field, self.field.replace('_', ' '))})"
         if self.code == "local":
             return f"{what} from your account could not be used on this device: {why}; this device keeps its own."
+        if self.kept_here:
+            return f"{what} could not be synced: {why}. It stays on this device only."
         return f"{what} could not be synced: {why}. This device now shows what your account holds."
 
 
@@ -373,8 +376,8 @@ class SyncEngine:
             if now.op == "delete" or row_payload(conn, now, self.user_id) == sent:
                 conn.execute("delete from outbox where seq = ?", (entry.seq,))
             # else: edited while in flight — stays queued for the next batch
-        self._remember(conn, [(r.get("table"), r.get("id"), r.get("code"), r.get("reason"), r.get("field"))
-                              for r in result.get("rejected") or []])
+        self._remember(conn, [(r.get("table"), r.get("id"), r.get("code"), r.get("reason"), r.get("field"),
+                               "current" in r and not r["current"]) for r in result.get("rejected") or []])
         kept_off = apply_push_result(conn, result, self.user_id)
         self._remember(conn, [(s.table, s.id, "local", s.reason, s.field) for s in kept_off])
         _set(conn, "pending_op", None)
@@ -385,10 +388,11 @@ class SyncEngine:
             return
         kept = [_as_dict(r) for r in self.rejections_in(conn)]
         at = stamp(self.clock())
-        for table, row_id, code, reason, field_name in problems:
+        for table, row_id, code, reason, field_name, *kept_here in problems:
             entity = LOCAL_ENTITY.get(table, table or "")
             kept.append({"entity": entity, "row_id": row_id or ("1" if entity in ("profile", "settings") else None),
-                         "code": code or "", "reason": reason or "", "at": at, "field": field_name})
+                         "code": code or "", "reason": reason or "", "at": at, "field": field_name,
+                         "kept_here": bool(kept_here and kept_here[0])})
         _set(conn, "rejections", json.dumps(kept[-50:]))
 
     @staticmethod
@@ -420,4 +424,4 @@ class SyncEngine:
 
 def _as_dict(r: Rejection) -> dict[str, Any]:
     return {"entity": r.entity, "row_id": r.row_id, "code": r.code, "reason": r.reason, "at": r.at,
-            "field": r.field}
+            "field": r.field, "kept_here": r.kept_here}

@@ -457,6 +457,9 @@ Deno.test({
         assertEquals([v1.version, v2.version].sort(), [1, 2]);
         const active = await admin`select version from public.affirmations where user_id = ${member} and is_active`;
         assertEquals(active.length, 1);
+        // stamped as saved now, so a device's older offline edit never takes the active place in sync
+        const unstamped = await admin`select 1 from public.affirmations where user_id = ${member} and client_updated_at is null`;
+        assertEquals(unstamped.length, 0);
 
         await admin`insert into public.daily_sessions (user_id, date, morning_completed, violent_action, action_completed,
                                                        evening_completed, discipline_rating, biggest_win)

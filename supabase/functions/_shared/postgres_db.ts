@@ -153,8 +153,8 @@ export class PostgresDb implements Db {
   saveAffirmations(userId: string, content: string): Promise<{ id: string; version: number }> {
     return this.asServiceRole(async (tx) => {
       const [row] = await tx`
-        insert into public.affirmations (user_id, content, is_active)
-        values (${userId}::uuid, ${content}, true)
+        insert into public.affirmations (user_id, content, is_active, client_updated_at)
+        values (${userId}::uuid, ${content}, true, now())  -- saved now: the latest version wins in sync
         returning id::text, version`;
       return { id: row.id, version: Number(row.version) };
     });
