@@ -4,15 +4,22 @@ reaches the store. `parse()` turns pydantic's errors into sentences for the memb
 from __future__ import annotations
 
 import re
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from chris_app.domain import limits
 from chris_app.domain.days import is_valid_timezone
 from chris_app.errors import InvalidInput
 
 M = TypeVar("M", bound=BaseModel)
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+# Every number below comes from chris_app.domain.limits, which the server's constraints and the
+# store's schema repeat (tests/db/test_db_limits.py checks all three). The theme stays a
+# Literal for type checkers; it must name exactly limits.THEMES.
+Theme = Literal["light", "dark", "system"]
+assert get_args(Theme) == limits.THEMES, "models.Theme and limits.THEMES differ"
 
 
 class _Input(BaseModel):
@@ -21,40 +28,53 @@ class _Input(BaseModel):
 
 class EveningInput(_Input):
     action_completed: bool = Field(json_schema_extra={"ask": "Say whether you did today's action."})
-    discipline_rating: int = Field(ge=1, le=10, json_schema_extra={"ask": "Choose a discipline rating from 1 to 10."})
+    discipline_rating: int = Field(
+        ge=limits.RATING_MIN, le=limits.RATING_MAX,
+        json_schema_extra={"ask": f"Choose a discipline rating from {limits.RATING_MIN} to {limits.RATING_MAX}."},
+    )
     biggest_win: str = Field(
-        min_length=1, max_length=1000,
-        json_schema_extra={"ask": "Write your biggest win of the day (up to 1000 characters)."},
+        min_length=limits.BIGGEST_WIN_MIN, max_length=limits.BIGGEST_WIN_MAX,
+        json_schema_extra={"ask": f"Write your biggest win of the day (up to {limits.BIGGEST_WIN_MAX} characters)."},
     )
 
 
 class ActionInput(_Input):
     text: str = Field(
-        min_length=3, max_length=280,
-        json_schema_extra={"ask": "Write your violent action in 3 to 280 characters."},
+        min_length=limits.ACTION_MIN, max_length=limits.ACTION_MAX,
+        json_schema_extra={"ask": f"Write your violent action in {limits.ACTION_MIN} to {limits.ACTION_MAX}"
+                                  " characters."},
     )
     library_id: str | None = None
 
 
 class AffirmationsInput(_Input):
     content: str = Field(
-        min_length=1, max_length=5000,
-        json_schema_extra={"ask": "Write at least one affirmation (up to 5000 characters)."},
+        min_length=limits.AFFIRMATIONS_MIN, max_length=limits.AFFIRMATIONS_MAX,
+        json_schema_extra={"ask": f"Write at least one affirmation (up to {limits.AFFIRMATIONS_MAX} characters)."},
     )
 
 
 class TileInput(_Input):
-    position: int = Field(ge=1, le=8, json_schema_extra={"ask": "A vision board has positions 1 to 8."})
+    position: int = Field(
+        ge=limits.POSITION_MIN, le=limits.POSITION_MAX,
+        json_schema_extra={"ask": f"A vision board has positions {limits.POSITION_MIN} to {limits.POSITION_MAX}."},
+    )
     caption: str | None = Field(
-        default=None, max_length=140, json_schema_extra={"ask": "Keep the caption under 140 characters."}
+        default=None, max_length=limits.CAPTION_MAX,
+        json_schema_extra={"ask": f"Keep the caption to {limits.CAPTION_MAX} characters or fewer."},
     )
 
 
 class ProfileInput(_Input):
-    display_name: str = Field(default="", max_length=40,
-                              json_schema_extra={"ask": "Keep your display name under 40 characters."})
+    display_name: str = Field(  # empty = no name (sent to the server as null)
+        default="", max_length=limits.DISPLAY_NAME_MAX,
+        json_schema_extra={"ask": f"Keep your display name to {limits.DISPLAY_NAME_MAX} characters or fewer."},
+    )
     timezone: str = Field(json_schema_extra={"ask": "Choose a time zone from the list."})
-    day_start_hour: int = Field(ge=0, le=23, json_schema_extra={"ask": "The day starts at an hour from 0 to 23."})
+    day_start_hour: int = Field(
+        ge=limits.DAY_START_MIN, le=limits.DAY_START_MAX,
+        json_schema_extra={"ask": f"The day starts at an hour from {limits.DAY_START_MIN} to {limits.DAY_START_MAX}."},
+    )
     morning_time: str = Field(json_schema_extra={"ask": "Write the morning time as HH:MM, for example 05:30."})
     evening_time: str = Field(json_schema_extra={"ask": "Write the evening time as HH:MM, for example 20:00."})
     leaderboard_opt_in: bool = False
@@ -79,14 +99,19 @@ class SettingsInput(_Input):
     email_reminders: bool = False
     sound_enabled: bool = True
     auto_play_recording: bool = False
-    theme: Literal["light", "dark", "system"] = Field(
-        default="system", json_schema_extra={"ask": "Choose light, dark or system theme."}
+    theme: Theme = Field(
+        default="system",
+        json_schema_extra={"ask": f"Choose {', '.join(limits.THEMES[:-1])} or {limits.THEMES[-1]} theme."},
     )
     min_recording_seconds: int = Field(
-        default=20, ge=1, le=600, json_schema_extra={"ask": "Minimum recording length is 1 to 600 seconds."}
+        default=20, ge=limits.MIN_RECORDING_SECONDS_MIN, le=limits.MIN_RECORDING_SECONDS_MAX,
+        json_schema_extra={"ask": f"Minimum recording length is {limits.MIN_RECORDING_SECONDS_MIN} to"
+                                  f" {limits.MIN_RECORDING_SECONDS_MAX} seconds."},
     )
     max_recording_minutes: int = Field(
-        default=15, ge=1, le=60, json_schema_extra={"ask": "Maximum recording length is 1 to 60 minutes."}
+        default=15, ge=limits.MAX_RECORDING_MINUTES_MIN, le=limits.MAX_RECORDING_MINUTES_MAX,
+        json_schema_extra={"ask": f"Maximum recording length is {limits.MAX_RECORDING_MINUTES_MIN} to"
+                                  f" {limits.MAX_RECORDING_MINUTES_MAX} minutes."},
     )
     input_device: str | None = None
 

@@ -84,8 +84,8 @@ select throws_ok($$insert into public.daily_sessions (date, discipline_rating) v
   '23514', null, 'discipline ratings below 1 are rejected');
 select throws_ok($$insert into public.daily_sessions (date) values (current_date - 1)$$,
   '23505', null, 'one session per member per day');
-select throws_ok($$insert into public.daily_sessions (date, biggest_win) values (current_date - 2, repeat('w', 2001))$$,
-  '23514', null, 'biggest_win is at most 2000 characters');
+select throws_ok($$insert into public.daily_sessions (date, biggest_win) values (current_date - 2, repeat('w', 1001))$$,
+  '23514', null, 'biggest_win is at most 1000 characters');
 select throws_ok($$insert into public.daily_sessions (date, recording_path)
                    values (current_date - 2, '00000000-0000-4000-8000-00000000000a/x.ogg')$$,
   '23514', 'new row for relation "daily_sessions" violates check constraint "recording_path_in_own_folder"',
@@ -132,9 +132,9 @@ select lives_ok(format($$insert into public.vision_boards (position, image_path,
 select throws_ok(format($$insert into public.vision_boards (position, image_path) values (8, '%s/b.jpg')$$,
                         tests.get_supabase_uid('bob')),
   '23505', null, 'one tile per position');
-select throws_ok(format($$insert into public.vision_boards (position, image_path, caption) values (1, '%s/a.jpg', repeat('c', 201))$$,
+select throws_ok(format($$insert into public.vision_boards (position, image_path, caption) values (1, '%s/a.jpg', repeat('c', 141))$$,
                         tests.get_supabase_uid('bob')),
-  '23514', null, 'captions are at most 200 characters');
+  '23514', null, 'captions are at most 140 characters');
 
 select * from finish();
 rollback;

@@ -64,8 +64,8 @@ select throws_ok(format($$insert into public.daily_sessions (user_id, date, reco
   '23514', null, 'a recording checksum is 64 lowercase hex digits');
 select throws_ok(format($$insert into public.daily_sessions (user_id, date, recording_duration_ms) values ('%s', current_date - 4, -1)$$, :'uid'),
   '23514', null, 'a recording duration is not negative');
-select throws_ok(format($$insert into public.daily_sessions (user_id, date, violent_action) values ('%s', current_date - 4, repeat('v', 501))$$, :'uid'),
-  '23514', null, 'a violent action is at most 500 characters');
+select throws_ok(format($$insert into public.daily_sessions (user_id, date, violent_action) values ('%s', current_date - 4, repeat('v', 281))$$, :'uid'),
+  '23514', null, 'a violent action is at most 280 characters');
 select throws_ok(format($$insert into public.affirmations (user_id, content) values ('%s', '')$$, :'uid'),
   '23514', null, 'an affirmation is not empty');
 select throws_ok(format($$update public.profiles set full_name = repeat('n', 101) where id = '%s'$$, :'uid'),
