@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from chris_app.domain import limits
 from chris_app.services import affirmations
 from chris_app.state import use_app
 from chris_app.views.ai import DraftAffirmations
@@ -33,7 +34,7 @@ def Affirmations():
             f"Active: version {current.version}",
             Note("One affirmation per line. Saving creates a new version; old versions stay below."),
             ft.TextField(label="Your affirmations", value=current.content, multiline=True, min_lines=6,
-                         max_lines=20, max_length=5000, key=f"editor-{current.version}",
+                         max_lines=20, max_length=limits.AFFIRMATIONS_MAX, key=f"editor-{current.version}",
                          on_change=lambda e: setattr(text, "current", e.control.value)),
             ErrorText(error),
             ft.FilledButton("Save as new version", icon=ft.Icons.SAVE, on_click=save),

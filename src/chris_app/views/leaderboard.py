@@ -7,6 +7,7 @@ import asyncio
 
 import flet as ft
 
+from chris_app.domain import limits
 from chris_app.errors import ChrisError
 from chris_app.services.profile import get_profile, update_profile
 from chris_app.state import use_app
@@ -55,7 +56,7 @@ def Leaderboard():
             "Take part",
             Note("Only your display name, member number and current streak are shown, and only while "
                  "this is on."),
-            OwnNode(ft.TextField(label="Display name", value=profile.display_name, max_length=40,
+            OwnNode(ft.TextField(label="Display name", value=profile.display_name, max_length=limits.DISPLAY_NAME_MAX,
                                  on_change=lambda e: setattr(name, "current", e.control.value))),
             Toggle("Show me on the leaderboard", profile.leaderboard_opt_in, join),
             ErrorText(error),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import flet as ft
 
+from chris_app.domain import limits
 from chris_app.services import vision_board
 from chris_app.services.vision_board import Tile
 from chris_app.state import use_app
@@ -69,7 +70,7 @@ def TileEditor(position: int, tile: Tile | None):
         content=ft.Column([
             image,
             OwnNode(ft.TextField(label=f"Caption {position}", value=(tile.caption or "") if tile else "",
-                                 max_length=140, dense=True, disabled=tile is None,
+                                 max_length=limits.CAPTION_MAX, dense=True, disabled=tile is None,
                                  on_change=lambda e: setattr(caption, "current", e.control.value),
                                  on_submit=lambda _: show(app.act(vision_board.set_caption, position,
                                                                   caption.current)))),
