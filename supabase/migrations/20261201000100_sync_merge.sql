@@ -48,6 +48,12 @@ update public.user_settings s set field_stamps = (
                       'weekly_email', 'sound_enabled', 'auto_play_recording', 'theme']) k)
  where s.client_updated_at is not null;
 
+-- The app's default for auto-play is off. A value nobody edited is now adopted by every new
+-- device, so the server's default must be the app's (it was on).
+alter table public.user_settings alter column auto_play_recording set default false;
+update public.user_settings s set auto_play_recording = false
+ where s.auto_play_recording and not (s.field_stamps ? 'auto_play_recording');
+
 grant update (prefs_stamps) on public.profiles to authenticated;
 grant update (field_stamps) on public.user_settings to authenticated;
 

@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import psycopg.rows
 import pytest
 import soundfile
 
@@ -227,3 +228,24 @@ def test_versions_tiles_and_ids_are_rekeyed_by_the_real_server(store, tmp_path, 
     assert snapshot(store.conn, member) == snapshot(other.conn, member)
     assert affirmations.active(other).content == "I keep my word."
     other.close()
+
+
+def test_a_new_accounts_settings_and_profile_preferences_are_the_apps_install_defaults(store, member, pg):
+    # Values nobody edited are adopted by every new device, so the server's defaults must be the
+    # app's own: otherwise signing in would silently change a setting the member never touched.
+    from chris_app.sync.pulled import PROFILE_FIELDS, SETTINGS_FIELDS, clean_profile, clean_settings
+
+    with pg.connect() as admin:
+        admin.row_factory = psycopg.rows.dict_row
+        settings = admin.execute("select * from public.user_settings where id = %s", (member,)).fetchone()
+        prefs = admin.execute("select *, to_char(morning_protocol_time, 'HH24:MI') as morning_protocol_time,"
+                              " to_char(evening_review_time, 'HH24:MI') as evening_review_time"
+                              " from public.profiles where id = %s", (member,)).fetchone()
+    server_settings, _, problems = clean_settings(settings)
+    assert problems == []
+    device = dict(store.query("select * from settings")[0])
+    assert server_settings == {local: device[local] for local in SETTINGS_FIELDS.values()}
+    server_prefs, _, _, problems = clean_profile(prefs)
+    assert problems == []
+    device = dict(store.query("select * from profile")[0])
+    assert server_prefs == {local: device[local] for local in PROFILE_FIELDS.values()}
