@@ -246,8 +246,11 @@ def test_the_file_writer_discards_its_temp_when_the_block_raises(tmp_path):
 def test_temp_files_left_by_a_crash_are_swept_and_takes_are_not(tmp_path):
     good = encode_opus(tone(1), SR, tmp_path / "day.ogg")
     crashed = OpusFileWriter(tmp_path / "next.ogg", SR)
-    crashed.write(tone(1))  # the process "dies" here: the temp file stays behind
+    crashed.write(tone(1))
     (tmp_path / "notes.txt").write_text("not ours")
+    if encoder.fcntl is not None:  # (Windows has no flock: the sweep is as before there)
+        assert sweep_temp_files(tmp_path) == 0  # still being written: its lock keeps it
+    crashed._unlock()  # the process "dies" here: its lock goes, the temp file stays behind
     assert sweep_temp_files(tmp_path) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["day.ogg", "notes.txt"]
     assert good.path.exists()

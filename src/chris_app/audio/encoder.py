@@ -33,6 +33,11 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+try:  # POSIX (desktops, Android, iOS)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, the sweep is as before
+    fcntl = None
+
 from .errors import AudioError, EncodingFailed, StorageFull
 from .quality import DEFAULT_MIN_SECONDS, QualityMeter, QualityReport, as_mono_float32
 from .resample import Resampler, opus_rate_for
@@ -82,6 +87,19 @@ def _sha256_and_fsync(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def try_lock(fd: int) -> bool:
+    """Takes an exclusive lock on the open file ``fd`` without waiting; False if another
+    open file (in this process or another) holds it. The lock goes with the file's close or
+    the process's death, even a SIGKILL. True where the platform has no ``flock``."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
 def _fsync_directory(directory: Path) -> None:
     if os.name != "posix":
         return  # Windows cannot open a directory; os.replace is still atomic there
@@ -118,10 +136,11 @@ class OpusFileWriter:
         directory = self.dest.parent
         try:  # the name pattern is what sweep_temp_files() looks for
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.dest.name}.", suffix=".part")
-            os.close(fd)
         except OSError as exc:
             raise _storage_error(directory, exc) from exc
         self.temp_path = Path(tmp)
+        self._lock_fd: int | None = fd  # held while writing: another start's sweep skips it
+        try_lock(fd)
         try:
             self._file = sf.SoundFile(
                 tmp,
@@ -185,6 +204,7 @@ class OpusFileWriter:
         except Exception as exc:
             self._remove_temp()
             raise _storage_error(self.dest.parent, exc) from exc
+        self._unlock()
         try:
             _fsync_directory(self.dest.parent)
         except OSError:
@@ -212,6 +232,15 @@ class OpusFileWriter:
             os.unlink(self.temp_path)
         except (FileNotFoundError, AttributeError):
             pass
+        self._unlock()
+
+    def _unlock(self) -> None:
+        fd, self._lock_fd = getattr(self, "_lock_fd", None), None
+        if fd is not None:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        self._unlock()  # a writer dropped undecided: its temp file is left to the next sweep
 
     def __enter__(self) -> OpusFileWriter:
         return self
@@ -224,15 +253,24 @@ class OpusFileWriter:
 def sweep_temp_files(directory: Path | str) -> int:
     """Deletes temp files left by a crash or power cut mid-recording; returns how many.
 
-    Call at start-up, before any recorder runs in ``directory``.
+    Call at start-up. A temp file that a recorder is still writing (in another process, or
+    this one) is locked and left alone.
     """
     removed = 0
     for path in Path(directory).glob(".*.part"):
         try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except OSError:
+            continue
+        try:
+            if not try_lock(fd):
+                continue
             path.unlink()
             removed += 1
         except OSError:
             pass
+        finally:
+            os.close(fd)
     return removed
 
 

@@ -8,8 +8,9 @@ Rules (the setting is ``min_seconds``, 20 s by default):
 * **very quiet** — even the loudest tenth of the frames is below −35 dBFS → warning.
 
 ``QualityMeter`` computes the same figures block by block, so a recording that is encoded while
-it is captured is judged without keeping the whole signal in memory; ``check_quality`` is the
-one-shot form for a signal already in memory. Both give the same ``QualityReport``.
+it is captured is judged without keeping the whole signal in memory: it keeps counts, not the
+frame levels, so it holds the same few bytes after a minute or an hour. ``check_quality`` is
+the one-shot form for a signal already in memory. Both give the same ``QualityReport``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ MAX_SILENT_FRACTION = 0.90
 CLIP_LEVEL = 0.999  # |sample| at or above this counts as clipped (int16 full scale is 0.99997)
 MAX_CLIPPED_FRACTION = 0.0001
 QUIET_DBFS = -35.0
+QUIET_PERCENTILE = 0.90
 
 CLIPPING_WARNING = (
     "Your voice was too loud for the microphone in places and may sound distorted. Next time, "
@@ -78,7 +80,9 @@ class QualityMeter:
         self.samplerate = samplerate
         self._frame_len = max(1, round(samplerate * FRAME_SECONDS))
         self._carry = np.empty(0, dtype=np.float32)  # the incomplete frame between blocks
-        self._frame_levels: list[np.ndarray] = []
+        self.frames = 0  # complete 20 ms frames seen
+        self.silent_frames = 0  # of them, below SILENCE_DBFS
+        self.quiet_frames = 0  # of them, below QUIET_DBFS
         self.samples = 0
         self.clipped = 0
 
@@ -90,19 +94,24 @@ class QualityMeter:
         self.clipped += int(np.count_nonzero(np.abs(block) >= CLIP_LEVEL))
         joined = np.concatenate((self._carry, block)) if self._carry.size else block
         levels = frame_dbfs(joined, self._frame_len)
-        if levels.size:
-            self._frame_levels.append(levels)
+        self._count(levels)
         self._carry = joined[levels.size * self._frame_len :].copy()
+
+    def _count(self, levels: np.ndarray) -> None:
+        self.frames += levels.size
+        self.silent_frames += int(np.count_nonzero(levels < SILENCE_DBFS))
+        self.quiet_frames += int(np.count_nonzero(levels < QUIET_DBFS))
 
     def report(self, min_seconds: float = DEFAULT_MIN_SECONDS) -> QualityReport:
         duration_s = self.samples / self.samplerate
-        levels = np.concatenate(self._frame_levels) if self._frame_levels else np.empty(0)
-        if self._carry.size and levels.size == 0:
+        frames, silent, quiet = self.frames, self.silent_frames, self.quiet_frames
+        if self._carry.size and frames == 0:
             # Shorter than one frame: judge what there is.
-            levels = frame_dbfs(self._carry, self._carry.size)
-        silent_fraction = (
-            float(np.count_nonzero(levels < SILENCE_DBFS)) / levels.size if levels.size else 1.0
-        )
+            level = frame_dbfs(self._carry, self._carry.size)
+            frames = 1
+            silent = int(np.count_nonzero(level < SILENCE_DBFS))
+            quiet = int(np.count_nonzero(level < QUIET_DBFS))
+        silent_fraction = silent / frames if frames else 1.0
         clipped_fraction = self.clipped / self.samples if self.samples else 0.0
 
         reason = None
@@ -114,7 +123,8 @@ class QualityMeter:
         warnings = []
         if clipped_fraction > MAX_CLIPPED_FRACTION:
             warnings.append(CLIPPING_WARNING)
-        if reason is None and levels.size and np.percentile(levels, 90) < QUIET_DBFS:
+        # The loudest tenth of the frames is below QUIET_DBFS (the 90th percentile, counted).
+        if reason is None and frames and quiet > QUIET_PERCENTILE * (frames - 1):
             warnings.append(QUIET_WARNING)
         return QualityReport(
             ok=reason is None,
