@@ -75,6 +75,17 @@ def App(store: Store, clock: Callable[[], datetime], account: Account | None):
         return account.on_change(lambda: page.run_task(refresh))
 
     ft.use_effect(follow_the_account, [])
+
+    def recover_interrupted_reading():
+        """A streamed reading the previous run did not live to save (app killed mid-take)
+        becomes today's reading in the background; the screens refresh when it is in."""
+        if recordings.has_unfinished_takes(store):
+            async def recover():
+                await asyncio.to_thread(app.act, recordings.recover_unfinished)
+
+            page.run_task(recover)
+
+    ft.use_effect(recover_interrupted_reading, [])
     # Phones: the scheduled reminders follow the times, the switch and what is done today
     # (changed here or synced from another device). Elsewhere nothing is read for it.
     on_phone = page.platform.is_mobile() and not page.web

@@ -83,3 +83,25 @@ def test_a_take_shorter_than_the_minimum_is_refused_in_the_browser(mic_browser, 
     wait_for_text(page, "at least 20 seconds", timeout=30)
     assert "Not recorded yet" in label_of(page, "recording")
     assert not list((tmp_path / "data" / "files" / "recordings").glob("*.ogg"))
+
+
+def test_a_reading_whose_tab_is_closed_mid_take_is_saved_by_the_app(mic_browser, app_url, tmp_path):
+    """The member closes the tab while reading: the stream stops arriving, the app stops the
+    take itself and keeps what was read (as desktop does when the microphone goes away)."""
+    page = open_morning(mic_browser, app_url)
+    page.get_by_role("button", name="Start recording").click()
+    wait_for_text(page, "Recording 0:0")
+    time.sleep(23)
+    page.context.close()
+    folder = tmp_path / "data" / "files" / "recordings"
+    deadline = time.monotonic() + 60
+    while not (saved := list(folder.glob("????-??-??-*.ogg"))):
+        assert time.monotonic() < deadline, f"nothing saved after the tab closed: {sorted(folder.iterdir())}"
+        time.sleep(0.5)
+    info = soundfile.info(saved[0])
+    assert (info.format, info.subtype) == ("OGG", "OPUS")
+    assert 20 <= info.duration <= 26
+    deadline = time.monotonic() + 10
+    while list(folder.glob("stream-*")):  # the spool goes once the reading is in
+        assert time.monotonic() < deadline, sorted(folder.iterdir())
+        time.sleep(0.2)

@@ -8,7 +8,7 @@ import pytest
 import soundfile
 
 from chris_app.audio import BackgroundOpusWriter, StreamFormatError
-from chris_app.audio.web_take import WebTake, infer_format
+from chris_app.audio.web_take import infer_format
 from chris_app.errors import InvalidInput
 from chris_app.services import day, recordings
 from tests.conftest import MORNING
@@ -68,19 +68,36 @@ def test_a_byte_rate_that_fits_no_format_is_refused():
         infer_format(0, 0.0)
 
 
-def test_a_web_take_spools_chunks_and_gives_back_the_mono_signal(tmp_path):
-    source = tone(21, rate=44100)
+def stereo_chunks(source, rate=44100):
+    """`source` as 44.1 kHz stereo PCM16 in 100 ms chunks split off-frame, with arrival times."""
     stereo = np.repeat((source * 32767).astype("<i2")[:, None], 2, axis=1).tobytes()
-    take = WebTake(tmp_path)
-    chunk = 44100 * 4 // 10  # 100 ms of 44.1 kHz stereo, split off-frame on purpose
-    for i, start in enumerate(range(0, len(stereo), chunk + 1)):
-        take.feed(stereo[start:start + chunk + 1], at=0.3 + i * (chunk + 1) / (44100 * 4))
+    chunk = rate * 4 // 10 + 1
+    for start in range(0, len(stereo), chunk):
+        yield stereo[start:start + chunk], 0.3 + (start + chunk) / (rate * 4)
+
+
+def test_a_streamed_take_is_saved_as_the_days_reading_and_its_spool_removed(store):
+    source = tone(21, rate=44100)
+    take = recordings.new_stream_take(store, MORNING)
+    for chunk, at in stereo_chunks(source):
+        take.feed(chunk, at=at)
     assert take.level_dbfs > -20
-    samples, rate = take.finish()
-    assert rate == 44100
-    assert abs(len(samples) - len(source)) <= 1
-    assert np.corrcoef(samples[:len(source)], source[:len(samples)])[0, 1] > 0.999
-    assert list(tmp_path.iterdir()) == []  # the spool file is gone
+    assert take.format == (44100, 2)  # decided while streaming
+    rec = recordings.save_stream_take(store, MORNING, take)
+    assert abs(rec.duration_ms - 21000) <= 1 and rec.sample_rate == 48000
+    samples, rate = soundfile.read(rec.path, dtype="float32")
+    assert rate == 48000 and abs(len(samples) - 21 * 48000) <= 1
+    assert day.get_day(store, date(2026, 6, 10)).morning_completed
+    assert sorted(p.name for p in recordings.recordings_dir(store).iterdir()) == [rec.path.name]
+
+
+def test_a_streamed_take_refused_by_the_gate_leaves_nothing(store):
+    take = recordings.new_stream_take(store, MORNING)
+    for chunk, at in stereo_chunks(tone(8, rate=44100)):
+        take.feed(chunk, at=at)
+    with pytest.raises(InvalidInput, match="at least 20 seconds"):
+        recordings.save_stream_take(store, MORNING, take)
+    assert list(recordings.recordings_dir(store).iterdir()) == []
 
 
 def test_start_up_clean_up_removes_leftovers_but_never_a_saved_reading(store):

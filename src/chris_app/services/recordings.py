@@ -3,7 +3,10 @@
 Every way in ends the same: checked by the quality gate (too short, mostly silence), encoded
 to Ogg/Opus, moved into place atomically, and recorded on the day in one transaction.
 - `save_take`: a desktop microphone take (chris_app.audio.Recorder), already encoded;
-- `save_samples`: samples from the web/phone recorder stream;
+- `save_stream_take`: a web/phone take (`new_stream_take`), encoded while it was streamed;
+- `recover_unfinished`: a web/phone take the previous run left mid-way (app killed, tab
+  closed), on the next start;
+- `save_samples`: samples already in memory (imported files);
 - `import_audio_file`: a file the member recorded elsewhere."""
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import numpy as np
 import soundfile
 
 from chris_app.audio import AudioError, EncodedRecording, Take, check_quality, encode_opus, sweep_temp_files
-from chris_app.errors import InvalidInput, StorageFailed
+from chris_app.audio.web_take import WebTake, claim_unfinished, has_unfinished
+from chris_app.errors import ChrisError, InvalidInput, StorageFailed
 from chris_app.services._rows import enqueue, new_id, stamp
 from chris_app.services.day import complete_morning
 from chris_app.services.files import sha256_of, storage_error
@@ -47,10 +51,15 @@ def recordings_dir(store: Store) -> Path:
     return store.files_dir / "recordings"
 
 
+DAY_TAKEN = "This day already has a reading."
+
+
 def save_day_recording(store: Store, now: datetime, source: Path, *, mime: str,
-                       duration_ms: int, sample_rate: int | None) -> Recording:
+                       duration_ms: int, sample_rate: int | None,
+                       keep_existing: bool = False) -> Recording:
     """Move a finished recording file into the store as today's reading and complete the
-    morning, all or nothing. The day's previous take is removed only after this one is safe."""
+    morning, all or nothing. The day's previous take is removed only after this one is safe;
+    with `keep_existing` a day that already has a reading keeps it (InvalidInput)."""
     day = today(store, now)
     recording_id = new_id()
     target = recordings_dir(store) / f"{day.isoformat()}-{recording_id[:8]}{source.suffix or '.ogg'}"
@@ -65,6 +74,8 @@ def save_day_recording(store: Store, now: datetime, source: Path, *, mime: str,
         with store.transaction() as conn:
             previous = [r["path"] for r in conn.execute(
                 "select r.path from recordings r where r.date = ?", (day.isoformat(),))]
+            if keep_existing and previous:
+                raise InvalidInput({"recording": DAY_TAKEN})
             conn.execute(
                 "insert into recordings (id, date, path, mime, duration_ms, sample_rate, size_bytes,"
                 " sha256, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -82,9 +93,11 @@ def save_day_recording(store: Store, now: datetime, source: Path, *, mime: str,
     return get_recording(store, recording_id)
 
 
-def _save_encoded(store: Store, now: datetime, encoded: EncodedRecording) -> Recording:
+def _save_encoded(store: Store, now: datetime, encoded: EncodedRecording,
+                  keep_existing: bool = False) -> Recording:
     return save_day_recording(store, now, Path(encoded.path), mime=encoded.mime,
-                              duration_ms=encoded.duration_ms, sample_rate=encoded.samplerate)
+                              duration_ms=encoded.duration_ms, sample_rate=encoded.samplerate,
+                              keep_existing=keep_existing)
 
 
 def staging_path(store: Store) -> Path:
@@ -96,7 +109,8 @@ def staging_path(store: Store) -> Path:
 
 def clean_up(store: Store) -> None:
     """At start-up: remove what a crash left half-done (temp files, takes never recorded on a
-    day). Saved recordings are never touched."""
+    day). Saved recordings are never touched, nor are streamed takes' spools
+    (`stream-*.pcm`): `recover_unfinished` decides about those."""
     directory = recordings_dir(store)
     if directory.exists():
         sweep_temp_files(directory)
@@ -104,8 +118,8 @@ def clean_up(store: Store) -> None:
             stray.unlink(missing_ok=True)
 
 
-def save_take(store: Store, now: datetime, take: Take) -> Recording:
-    """Judge a finished desktop take; save it as today's reading or refuse it (discarded)."""
+def save_take(store: Store, now: datetime, take: Take, *, keep_existing: bool = False) -> Recording:
+    """Judge a finished take; save it as today's reading or refuse it (discarded)."""
     report = take.quality(min_seconds=get_settings(store).min_recording_seconds)
     if not report.ok:
         take.discard()
@@ -114,7 +128,50 @@ def save_take(store: Store, now: datetime, take: Take) -> Recording:
         encoded = take.save()
     except AudioError as exc:
         raise StorageFailed(exc.message) from exc
-    return replace(_save_encoded(store, now, encoded), warnings=tuple(report.warnings))
+    return replace(_save_encoded(store, now, encoded, keep_existing), warnings=tuple(report.warnings))
+
+
+def new_stream_take(store: Store, now: datetime) -> WebTake:
+    """A take for the web/phone recorder's PCM stream, encoded while the member reads. Its
+    spool remembers the day, so a take the app did not live to save can be recovered."""
+    return WebTake(recordings_dir(store), staging_path(store), meta={"day": today(store, now).isoformat()})
+
+
+def save_stream_take(store: Store, now: datetime, web_take: WebTake) -> Recording:
+    """Finish a streamed take (only its last blocks are left to encode), then judge and save
+    it like a desktop take. Raises the take's AudioError (StreamFormatError, StorageFull) as
+    it is. The spool goes once the take is saved or refused — not before, so a run killed in
+    between leaves it for `recover_unfinished`."""
+    try:
+        return save_take(store, now, web_take.finish())
+    finally:
+        web_take.release()
+
+
+def has_unfinished_takes(store: Store) -> bool:
+    return has_unfinished(recordings_dir(store))
+
+
+def recover_unfinished(store: Store, now: datetime) -> list[Recording]:
+    """At start-up: what a previous run left mid-take (app killed, tab closed) becomes the
+    day's reading when the member would want it — it passes the quality gate (so it is long
+    enough to count), its day is still today, and that day has no reading yet (a saved reading
+    is never replaced by an unfinished one). Everything else is removed. Returns what was
+    saved. Re-encodes each spool in bounded memory; a run killed during this tries again."""
+    recovered: list[Recording] = []
+    day = today(store, now).isoformat()
+    for unfinished in claim_unfinished(recordings_dir(store)):
+        try:
+            taken = store.query("select 1 from recordings where date = ?", (unfinished.meta.get("day"),))
+            if unfinished.format is None or unfinished.meta.get("day") != day or taken:
+                continue
+            take = unfinished.encode(staging_path(store))
+            recovered.append(save_take(store, now, take, keep_existing=True))
+        except (AudioError, ChrisError):
+            pass  # refused by the gate, the day taken meanwhile, or unreadable: not saved
+        finally:
+            unfinished.remove()
+    return recovered
 
 
 def save_samples(store: Store, now: datetime, samples: np.ndarray, samplerate: int) -> Recording:

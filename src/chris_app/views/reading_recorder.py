@@ -1,8 +1,12 @@
 """Recording the morning reading inside the app, with a level meter and elapsed time.
 
 Two capture paths end in the same services (quality gate → Ogg/Opus → the day's recording):
-- web build and phones: Flet's AudioRecorder streams PCM16 chunks (`WebTake` spools them);
+- web build and phones: Flet's AudioRecorder streams PCM16 chunks; a `WebTake` spools them
+  to disk and encodes them while the member reads, so stopping only finishes the last blocks;
 - desktop: PortAudio through `chris_app.audio.Recorder` (pause/resume too).
+
+A stream that stops delivering chunks for STREAM_STALL_S (the tab went away, the phone's
+recorder died) is stopped and saved like a desktop take whose microphone was lost.
 
 Recorder states shown to the member: idle → recording (→ paused, desktop) → saving → idle.
 """
@@ -15,7 +19,7 @@ import time
 import flet as ft
 import flet_audio_recorder as far
 
-from chris_app.audio import AudioError, MicrophonePermissionDenied, Recorder, RecorderState
+from chris_app.audio import AudioError, DeviceLost, MicrophonePermissionDenied, Recorder, RecorderState
 from chris_app.audio import list_input_devices, resolve_device
 from chris_app.audio.web_take import WebTake
 from chris_app.services import recordings
@@ -24,6 +28,8 @@ from chris_app.state import use_app
 from chris_app.views.common import ErrorText
 
 TICK_S = 0.25
+STREAM_STALL_S = 5.0  # no chunk for this long while recording: the stream is gone
+STOP_RECORDER_TIMEOUT_S = 10.0  # a recorder whose page went away never answers stop
 STOPPING_STATES = (RecorderState.LIMIT_REACHED, RecorderState.DEVICE_LOST)
 
 
@@ -64,10 +70,13 @@ def ReadingRecorder(on_saved=None):
                 if state in STOPPING_STATES or current.encoding_error:
                     await stop(None)
             elif isinstance(current, WebTake):
-                seconds = time.monotonic() - started.current
+                now = time.monotonic()
+                seconds = now - started.current
                 set_elapsed(seconds)
                 set_level(current.level_dbfs)
-                if seconds >= limit_s:
+                if now - (current.last_chunk_at or started.current) > STREAM_STALL_S:
+                    await stop(None, fault=DeviceLost(detail="the recorder stream stalled"))
+                elif seconds >= limit_s or current.error:
                     await stop(None)
 
     phase_ref = ft.use_ref("idle")
@@ -92,9 +101,14 @@ def ReadingRecorder(on_saved=None):
                     )
                 if not await web_recorder.current.has_permission():
                     raise MicrophonePermissionDenied()
-                take.current = WebTake(recordings.recordings_dir(app.store))
+                take.current = recordings.new_stream_take(app.store, app.now())
                 started.current = time.monotonic()
-                await web_recorder.current.start_recording()
+                try:
+                    await web_recorder.current.start_recording()
+                except BaseException:
+                    take.current.discard()
+                    take.current = None
+                    raise
             else:
                 settings = app.read(get_settings)
                 recorder = Recorder(recordings.staging_path(app.store),
@@ -109,16 +123,20 @@ def ReadingRecorder(on_saved=None):
         set_elapsed(0.0)
         asyncio.create_task(tick())
 
-    async def stop(_):
+    async def stop(_, fault: AudioError | None = None):
         current = take.current
         if phase_now() not in ("recording", "paused") or current is None:
             return
         go_to("saving")
         try:
             if isinstance(current, WebTake):
-                await web_recorder.current.stop_recording()
-                samples, rate = await asyncio.to_thread(current.finish)
-                outcome = await asyncio.to_thread(app.act, recordings.save_samples, samples, rate)
+                try:
+                    await asyncio.wait_for(web_recorder.current.stop_recording(), STOP_RECORDER_TIMEOUT_S)
+                except Exception:
+                    pass  # the recorder (or its page) is gone: save what arrived
+                if fault:
+                    set_warnings(fault.message)
+                outcome = await asyncio.to_thread(app.act, recordings.save_stream_take, current)
             else:
                 finished = current.stop()
                 if finished.fault:
