@@ -1,9 +1,27 @@
 """An in-memory model of the server's sync RPCs for one member, following docs/backend.md
-("Sync RPCs") and supabase/migrations/*_sync.sql rule for rule: sessions matched by date with
-two last-writer-wins groups, affirmations numbered by the server (an insert that is active
-retires the others), tiles matched by position, settings/profile last-writer-wins as a whole,
-(client_id, op_id) replayed, a bad row rejected while the rest of the batch applies, and a
-transaction-counter cursor (rows written by transactions ≥ since).
+("Sync RPCs"), supabase/migrations/20261126001100_sync.sql and 20261201000100_sync_merge.sql
+rule for rule (tests/db/test_db_fake_vs_real.py checks it against the real SQL):
+
+- sessions matched by date, two last-writer-wins groups (morning, evening);
+- affirmation versions numbered by the server; the active version is the one saved last by
+  client clock (ties: the larger id as text); a version without a save time never becomes
+  active over an existing one and maps onto a version with the same text; the first version
+  is always active;
+- tiles matched by position, last-writer-wins; a position without a row takes the pushed id
+  unless that id is already used by another row (then a fresh uuid, mapped in `ids`); tiles
+  are kept by id, like the table's primary key, so that collision can happen here too;
+- profile preferences and settings merge per field (`field_stamps`), each field in its own
+  subtransaction (a bad value is rejected with its `field`, the others apply); a row without
+  `field_stamps` is the legacy path (every sent field stamped at the row stamp);
+- the profile's `first_day` only moves earlier, applied when the push ends;
+- a call without changes, client_id or op_id, or with more than 1000 rows, refused whole
+  (CallRejected, as the transport raises it); (client_id, op_id) replayed; a bad row rejected
+  (with `current`: the server's rows behind it, in sync_pull's shape) while the rest of the
+  batch applies; a transaction-counter cursor (rows written by transactions >= since).
+
+Values are converted as PostgreSQL converts them (jsonb_populate_record) and timestamps are
+kept as to_jsonb renders a timestamptz in UTC. Not modelled: statistics, the violent actions
+library (any violent_action_id is accepted) and other members' rows.
 
 `FakeTransport` puts it behind the engine's Transport protocol and can fail on purpose."""
 
@@ -11,9 +29,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
+
+from chris_app.domain.days import is_valid_timezone, protocol_day
+from chris_app.sync.errors import CallRejected
 
 MORNING = ("morning_completed", "morning_completed_at", "recording_path", "recording_duration_ms",
            "recording_sha256", "affirmations_version", "vision_board_viewed", "violent_action",
@@ -23,6 +46,23 @@ SETTINGS = ("push_notifications", "email_reminders", "morning_reminder", "evenin
             "sound_enabled", "auto_play_recording", "theme")
 PROFILE = ("full_name", "display_name", "timezone", "day_start", "morning_protocol_time", "evening_review_time",
            "leaderboard_opt_in")
+TABLES = ("profile", "user_settings", "affirmations", "vision_boards", "daily_sessions")  # the order sync_push applies
+EARLIEST = date(2000, 1, 1)
+UTC = timezone.utc
+
+# column → PostgreSQL type, for the conversions jsonb_populate_record does
+_TYPES: dict[str, str] = {
+    "id": "uuid", "date": "date", "morning_completed": "bool", "morning_completed_at": "ts", "recording_path": "text",
+    "recording_duration_ms": "int", "recording_sha256": "text", "affirmations_version": "int",
+    "vision_board_viewed": "bool", "violent_action": "text", "violent_action_id": "uuid",
+    "violent_action_set_at": "ts", "action_completed": "bool", "evening_completed": "bool",
+    "evening_completed_at": "ts", "discipline_rating": "smallint", "biggest_win": "text",
+    "content": "text", "position": "smallint", "image_path": "text", "caption": "text", "deleted_at": "ts",
+    "full_name": "text", "display_name": "text", "timezone": "text", "day_start": "smallint",
+    "morning_protocol_time": "time", "evening_review_time": "time", "leaderboard_opt_in": "bool",
+    "push_notifications": "bool", "email_reminders": "bool", "morning_reminder": "bool", "evening_reminder": "bool",
+    "weekly_email": "bool", "sound_enabled": "bool", "auto_play_recording": "bool", "theme": "text",
+}
 
 
 def _server_time(xid: int) -> str:
@@ -36,208 +76,455 @@ class Reject(Exception):
         self.code, self.reason = code, reason
 
 
+# -- PostgreSQL's conversions -----------------------------------------------------------------
+def _text(value: Any) -> str | None:
+    """`rec ->> key`: a JSON value as text (None for JSON null)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
+
+
+def _parse_ts(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise Reject("22007", f'invalid input syntax for type timestamp with time zone: "{text}"') from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)  # the server's zone is UTC
+
+
+def _render_ts(value: datetime) -> str:
+    """to_jsonb of a timestamptz (session time zone UTC): microseconds only when there are any,
+    without trailing zeros."""
+    text = value.astimezone(timezone.utc).isoformat()
+    if value.microsecond:
+        head, frac = text[:-6].split(".")
+        text = f"{head}.{frac.rstrip('0')}+00:00"
+    return text
+
+
 def _ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    return None if value is None else _parse_ts(value)
+
+
+def _parse_date(text: str) -> date:
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", text)
+    if not match:
+        raise Reject("22007", f'invalid input syntax for type date: "{text}"')
+    try:
+        return date(*map(int, match.groups()))
+    except ValueError:
+        raise Reject("22008", f'date/time field value out of range: "{text}"') from None
+
+
+def _parse_time(text: str) -> str:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{1,2})(?::(\d{1,2})(\.\d+)?)?\s*", text)
+    if not match:
+        raise Reject("22007", f'invalid input syntax for type time: "{text}"')
+    h, m, s = int(match[1]), int(match[2]), int(match[3] or 0)
+    frac = (match[4] or "").rstrip("0").rstrip(".")
+    if m > 59 or s > 60 or h > 24 or (h == 24 and (m or s or frac)):
+        raise Reject("22008", f'date/time field value out of range: "{text}"')
+    return f"{h:02d}:{m:02d}:{s:02d}{frac}"
+
+
+def _convert(column: str, value: Any) -> Any:
+    """One value as jsonb_populate_record stores it in `column` (errors as PostgreSQL's)."""
+    if value is None:
+        return None
+    kind = _TYPES[column]
+    text = _text(value)
+    if kind == "text":
+        return text
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        word = text.strip().lower()
+        if word and any(w.startswith(word) for w in ("true", "yes")) or word in ("on", "1"):
+            return True
+        if word and any(w.startswith(word) for w in ("false", "no")) or word in ("of", "off", "0"):
+            return False
+        raise Reject("22P02", f'invalid input syntax for type boolean: "{text}"')
+    if kind in ("int", "smallint"):
+        name, bits = ("integer", 31) if kind == "int" else ("smallint", 15)
+        if isinstance(value, bool) or not re.fullmatch(r"\s*[+-]?\d+\s*", text):
+            raise Reject("22P02", f'invalid input syntax for type {name}: "{text}"')
+        number = int(text)
+        if not -2 ** bits <= number < 2 ** bits:
+            raise Reject("22003", f'value "{text}" is out of range for type {name}')
+        return number
+    if kind == "uuid":
+        try:
+            return str(uuid.UUID(text.strip()))
+        except ValueError:
+            raise Reject("22P02", f'invalid input syntax for type uuid: "{text}"') from None
+    if kind == "ts":
+        return _render_ts(_parse_ts(text))
+    if kind == "date":
+        return _parse_date(text).isoformat()
+    if kind == "time":
+        return _parse_time(text)
+    raise AssertionError(kind)
+
+
+def _client_time(rec: dict, key: str) -> datetime | None:
+    """private.client_time: coalesce(rec ->> key, rec ->> 'updated_at')::timestamptz."""
+    text = _text(rec.get(key))
+    if text is None:
+        text = _text(rec.get("updated_at"))
+    return None if text is None else _parse_ts(text)
+
+
+def _check(ok: bool | None, relation: str, constraint: str) -> None:
+    if ok is False:  # a CHECK passes on null
+        raise Reject("23514", f'new row for relation "{relation}" violates check constraint "{constraint}"')
+
+
+def _not_null(row: dict, relation: str, *columns: str) -> None:
+    for c in columns:
+        if row.get(c) is None:
+            raise Reject("23502", f'null value in column "{c}" of relation "{relation}" violates not-null constraint')
+
+
+def _length(value: str | None) -> int | None:
+    return None if value is None else len(value)
+
+
+def _btrim(value: str | None) -> str | None:
+    return None if value is None else value.strip(" ")
+
+
+def _within(value: int | None, low: int, high: int) -> bool | None:
+    return None if value is None else low <= value <= high
 
 
 class FakeServer:
-    def __init__(self, user_id: str) -> None:
+    """One member's account. `timezone` is the sign-up time zone (the app signs up with the
+    device's); `first_day` the sign-up day (default: today's protocol day there); `today` the
+    server's UTC date (default: the real one), which bounds the days it takes."""
+
+    def __init__(self, user_id: str, *, timezone: str = "Europe/Berlin", first_day: str | None = None,
+                 today: date | None = None) -> None:
+        now = datetime.now(tz=UTC)
         self.user_id = user_id
+        self.today = today or now.date()
         self.next_xid = 1
-        self.sessions: dict[str, dict] = {}
-        self.affirmations: dict[str, dict] = {}
-        self.tiles: dict[int, dict] = {}
+        self.sessions: dict[str, dict] = {}  # by date (unique per member)
+        self.affirmations: dict[str, dict] = {}  # by id
+        self.tiles: dict[str, dict] = {}  # by id (the primary key); positions are unique too
         self.settings = {"id": user_id, "push_notifications": True, "email_reminders": False,
                          "morning_reminder": True, "evening_reminder": True, "weekly_email": True,
-                         "sound_enabled": True, "auto_play_recording": True, "theme": "system",
-                         "client_updated_at": None, "change_xid": 0}
-        self.profile = {"id": user_id, "full_name": None, "display_name": None, "timezone": "UTC", "day_start": 3,
+                         "sound_enabled": True, "auto_play_recording": False, "theme": "system",
+                         "client_updated_at": None, "field_stamps": {}, "change_xid": 0}
+        self.profile = {"id": user_id, "full_name": None, "display_name": None, "timezone": timezone, "day_start": 3,
                         "morning_protocol_time": "05:30:00", "evening_review_time": "20:00:00",
-                        "leaderboard_opt_in": False, "prefs_updated_at": None, "change_xid": 0}
+                        "leaderboard_opt_in": False, "prefs_updated_at": None, "prefs_stamps": {},
+                        "first_day": first_day or protocol_day(now, timezone, 3).isoformat(), "change_xid": 0}
+        self.first_day_claim: date | None = None  # chris.first_day_claim of the push going on
         self.ops: dict[tuple[str, int], dict] = {}
         self.log: list[tuple[str, int, bool]] = []  # (client_id, op_id, replayed)
+
+    def tile_at(self, position: int) -> dict | None:
+        return next((t for t in self.tiles.values() if t["position"] == position), None)
 
     # -- sync_push --------------------------------------------------------------------------------
     def push(self, changes: dict[str, Any], client_id: str, op_id: int) -> dict[str, Any]:
         changes = json.loads(json.dumps(changes))  # what went over the wire
+        if not isinstance(changes, dict) or client_id is None or op_id is None:
+            raise CallRejected("sync_push needs changes (an object), client_id and op_id", code="22023")
+        if sum(len(v) for v in changes.values() if isinstance(v, list)) > 1000:
+            raise CallRejected("at most 1000 rows per push", code="54000")
         key = (client_id, op_id)
         if key in self.ops:
             self.log.append((client_id, op_id, True))
             return copy.deepcopy(self.ops[key]) | {"replayed": True}
         xid, self.next_xid = self.next_xid, self.next_xid + 1
+        self.first_day_claim = None
         applied = unchanged = 0
         rejected, ids, versions = [], {}, {}
-        for table in ("profile", "user_settings", "affirmations", "vision_boards", "daily_sessions"):
-            rows = changes.get(table) or []
-            if isinstance(rows, dict):
-                rows = [rows]
+        for table in TABLES:
+            rows = changes.get(table)
+            rows = rows if isinstance(rows, list) else [rows] if isinstance(rows, dict) else []
             for rec in rows:
-                before = copy.deepcopy(self.__dict__)
+                before = self._state()
                 try:
+                    if not isinstance(rec, dict):
+                        raise Reject("22023", "a change must be an object")
                     outcome = getattr(self, f"_apply_{table}")(rec, xid)
                 except Reject as exc:
                     self._restore(before)
-                    rejected.append({"table": table, "id": rec.get("id"), "code": exc.code, "reason": exc.reason})
+                    rejected.append({"table": table, "id": _text(rec.get("id")) if isinstance(rec, dict) else None,
+                                     "code": exc.code, "reason": exc.reason,
+                                     "current": self.current(table, rec) if isinstance(rec, dict) else []})
                     continue
                 applied += outcome["status"] == "applied"
                 unchanged += outcome["status"] == "unchanged"
-                if "id" in rec and rec["id"] != outcome["id"] and table not in ("profile", "user_settings"):
-                    ids[rec["id"]] = outcome["id"]
+                if "id" in rec and _text(rec["id"]) != outcome["id"] and table not in ("profile", "user_settings"):
+                    ids[_text(rec["id"])] = outcome["id"]
                 if "version" in outcome:
                     versions[outcome["id"]] = outcome["version"]
+                for problem in outcome.get("problems", []):
+                    rejected.append({"table": table, "id": _text(rec.get("id")), **problem,
+                                     "current": self.current(table, rec)})
+        # the end of the push (the sync_ops trigger): the first day a device claimed
+        if self.first_day_claim is not None and self.first_day_claim < date.fromisoformat(self.profile["first_day"]):
+            self.profile.update(first_day=self.first_day_claim.isoformat(), change_xid=xid)
+        self.first_day_claim = None
         result = {"op_id": op_id, "applied": applied, "unchanged": unchanged, "rejected": rejected, "ids": ids,
                   "versions": versions, "replayed": False}
         self.ops[key] = copy.deepcopy(result)
         self.log.append((client_id, op_id, False))
         return result
 
-    def _restore(self, before: dict) -> None:  # a row's subtransaction rolled back
-        for name in ("sessions", "affirmations", "tiles", "settings", "profile"):
-            setattr(self, name, before[name])
+    def _state(self) -> dict:
+        return copy.deepcopy({name: getattr(self, name) for name in
+                              ("sessions", "affirmations", "tiles", "settings", "profile", "first_day_claim")})
 
+    def _restore(self, before: dict) -> None:  # a subtransaction rolled back
+        for name, value in before.items():
+            setattr(self, name, value)
+
+    # -- daily_sessions -----------------------------------------------------------------------------
     def _apply_daily_sessions(self, rec: dict, xid: int) -> dict:
-        if not rec.get("id") or not rec.get("date"):
+        m_ts, e_ts = _client_time(rec, "morning_updated_at"), _client_time(rec, "evening_updated_at")
+        row_id, day = _convert("id", rec.get("id")), _convert("date", rec.get("date"))
+        if row_id is None or day is None:
             raise Reject("22023", "a session needs an id and a date")
         has_m, has_e = any(k in rec for k in MORNING), any(k in rec for k in EVENING)
-        m_ts = _ts(rec.get("morning_updated_at") or rec.get("updated_at"))
-        e_ts = _ts(rec.get("evening_updated_at") or rec.get("updated_at"))
         if (has_m and m_ts is None) or (has_e and e_ts is None):
             raise Reject("22023", "a session needs morning_updated_at / evening_updated_at (or updated_at)")
-        rating = rec.get("discipline_rating")
-        if rating is not None and not 1 <= rating <= 10:
-            raise Reject("23514", 'new row for relation "daily_sessions" violates check constraint'
-                                  ' "daily_sessions_discipline_rating_check"')
-        path = rec.get("recording_path")
-        if path is not None and not path.startswith(f"{self.user_id}/"):
-            raise Reject("23514", 'violates check constraint "recording_path_in_own_folder"')
-        cur = self.sessions.get(rec["date"])
+        cur = self.sessions.get(day)
         if cur is None:
-            row = {"id": rec["id"], "user_id": self.user_id, "date": rec["date"]}
-            row |= {k: rec.get(k) for k in MORNING + EVENING}
+            row = {"id": row_id, "user_id": self.user_id, "date": day}
+            row |= {k: _convert(k, rec.get(k)) for k in MORNING + EVENING}
             for k in ("morning_completed", "vision_board_viewed", "evening_completed"):
                 row[k] = bool(row[k])
-            row["morning_updated_at"] = rec.get("morning_updated_at") or rec.get("updated_at") if has_m else None
-            row["evening_updated_at"] = rec.get("evening_updated_at") or rec.get("updated_at") if has_e else None
-            row["change_xid"] = xid
-            self.sessions[rec["date"]] = row
-            return {"status": "applied", "id": rec["id"]}
+            row["morning_updated_at"] = _render_ts(m_ts) if has_m else None
+            row["evening_updated_at"] = _render_ts(e_ts) if has_e else None
+            self._check_session(row)
+            if any(s["id"] == row_id for s in self.sessions.values()):
+                raise Reject("23505", 'duplicate key value violates unique constraint "daily_sessions_pkey"')
+            self.sessions[day] = row | {"created_at": _server_time(xid), "change_xid": xid}
+            return {"status": "applied", "id": row_id}
         apply_m = has_m and (cur["morning_updated_at"] is None or m_ts > _ts(cur["morning_updated_at"]))
         apply_e = has_e and (cur["evening_updated_at"] is None or e_ts > _ts(cur["evening_updated_at"]))
         if not (apply_m or apply_e):
             return {"status": "unchanged", "id": cur["id"]}
+        row = dict(cur)
         if apply_m:  # jsonb_populate_record: absent keys keep the stored value
-            cur |= {k: rec[k] for k in MORNING if k in rec}
-            cur["morning_updated_at"] = rec.get("morning_updated_at") or rec.get("updated_at")
+            row |= {k: _convert(k, rec[k]) for k in MORNING if k in rec}
+            row["morning_updated_at"] = _render_ts(m_ts)
         if apply_e:
-            cur |= {k: rec[k] for k in EVENING if k in rec}
-            cur["evening_updated_at"] = rec.get("evening_updated_at") or rec.get("updated_at")
+            row |= {k: _convert(k, rec[k]) for k in EVENING if k in rec}
+            row["evening_updated_at"] = _render_ts(e_ts)
         for k in ("morning_completed", "vision_board_viewed", "evening_completed"):
-            cur[k] = bool(cur[k])
-        cur["change_xid"] = xid
+            row[k] = bool(row[k])
+        self._check_session(row)
+        cur.update(row, change_xid=xid)
         return {"status": "applied", "id": cur["id"]}
 
+    def _check_session(self, row: dict) -> None:
+        day = date.fromisoformat(row["date"])
+        if day > self.today + timedelta(days=1) or day < EARLIEST:  # the before-write trigger
+            raise Reject("22008", f"session date {row['date']} is out of range")
+        rel, path, sha = "daily_sessions", row["recording_path"], row["recording_sha256"]
+        _check(None if row["affirmations_version"] is None else row["affirmations_version"] >= 1, rel,
+               "daily_sessions_affirmations_version_check")
+        _check(None if row["biggest_win"] is None else len(row["biggest_win"]) <= 1000, rel,
+               "daily_sessions_biggest_win_check")
+        _check(_within(row["discipline_rating"], 1, 10), rel, "daily_sessions_discipline_rating_check")
+        _check(_within(row["recording_duration_ms"], 0, 3_600_000), rel, "daily_sessions_recording_duration_ms_check")
+        _check(None if sha is None else bool(re.fullmatch(r"[0-9a-f]{64}", sha)), rel,
+               "daily_sessions_recording_sha256_check")
+        action = row["violent_action"]
+        _check(None if action is None else len(_btrim(action)) >= 3 and len(action) <= 280, rel,
+               "daily_sessions_violent_action_check")
+        _check(None if path is None else len(path) <= 1024 and path.startswith(f"{self.user_id}/"), rel,
+               "recording_path_in_own_folder")
+
+    # -- affirmations -------------------------------------------------------------------------------
     def _apply_affirmations(self, rec: dict, xid: int) -> dict:
-        if not rec.get("id"):
+        text = _text(rec.get("client_updated_at"))  # no fallback: null is a default never saved
+        ts = None if text is None else _parse_ts(text)
+        row_id, content = _convert("id", rec.get("id")), _convert("content", rec.get("content"))
+        if row_id is None:
             raise Reject("22023", "an affirmation needs an id")
-        ts = rec.get("client_updated_at") or rec.get("updated_at")
-        cur = self.affirmations.get(rec["id"])
-        if cur is None:
-            if not rec.get("content"):
-                raise Reject("23502", 'null value in column "content"')
-            active = rec.get("is_active", True)
-            if not any(a["is_active"] for a in self.affirmations.values()):
-                active = True
-            elif active:
-                self._retire_all(xid)
-            version = max((a["version"] for a in self.affirmations.values()), default=0) + 1
-            self.affirmations[rec["id"]] = {"id": rec["id"], "user_id": self.user_id, "version": version,
-                                            "content": rec["content"], "is_active": bool(active),
-                                            "client_updated_at": ts, "created_at": ts, "change_xid": xid}
-            return {"status": "applied", "id": rec["id"], "version": version}
-        if rec.get("content") is not None and rec["content"] != cur["content"]:
-            raise Reject("22023", "affirmation versions are immutable: save a new version instead")
-        if rec.get("is_active") and not cur["is_active"] and (
-                cur["client_updated_at"] is None or _ts(ts) > _ts(cur["client_updated_at"])):
-            self._retire_all(xid)
-            cur.update(is_active=True, client_updated_at=ts, change_xid=xid)
-            return {"status": "applied", "id": cur["id"], "version": cur["version"]}
-        return {"status": "unchanged", "id": cur["id"], "version": cur["version"]}
+        cur = self.affirmations.get(row_id)
+        if cur is not None:
+            if content is not None and content != cur["content"]:
+                raise Reject("22023", "affirmation versions are immutable: save a new version instead")
+            return {"status": "unchanged", "id": cur["id"], "version": cur["version"]}
+        if ts is None:
+            same = sorted((a for a in self.affirmations.values() if a["content"] == content),
+                          key=lambda a: a["version"])
+            if same:
+                return {"status": "unchanged", "id": same[0]["id"], "version": same[0]["version"]}
+        act = next((a for a in self.affirmations.values() if a["is_active"]), None)
+        active = act is None or (ts is not None and (
+            act["client_updated_at"] is None or (ts, row_id) > (_ts(act["client_updated_at"]), act["id"])))
+        # the before-insert trigger: numbered by the server, the first is active, an active one
+        # retires the others; then the row's constraints
+        version = max((a["version"] for a in self.affirmations.values()), default=0) + 1
+        if act is None:
+            active = True
+        elif active:
+            for a in self.affirmations.values():
+                if a["is_active"]:
+                    a.update(is_active=False, change_xid=xid)
+        row = {"id": row_id, "user_id": self.user_id, "version": version, "content": content,
+               "is_active": active, "client_updated_at": None if ts is None else _render_ts(ts),
+               "created_at": _server_time(xid), "change_xid": xid}
+        _not_null(row, "affirmations", "content")
+        _check(1 <= len(content) <= 5000 and _btrim(content) != "", "affirmations", "affirmations_content_check")
+        self.affirmations[row_id] = row
+        return {"status": "applied", "id": row_id, "version": version}
 
-    def _retire_all(self, xid: int) -> None:
-        for a in self.affirmations.values():
-            if a["is_active"]:
-                a.update(is_active=False, change_xid=xid)
-
+    # -- vision_boards ------------------------------------------------------------------------------
     def _apply_vision_boards(self, rec: dict, xid: int) -> dict:
-        ts = rec.get("client_updated_at") or rec.get("updated_at")
-        if not rec.get("id") or rec.get("position") is None or ts is None:
+        ts = _client_time(rec, "client_updated_at")
+        r = {k: _convert(k, rec.get(k)) for k in ("id", "position", "image_path", "caption", "deleted_at")}
+        if r["id"] is None or r["position"] is None or ts is None:
             raise Reject("22023", "a tile needs an id, a position and updated_at")
-        if not 1 <= rec["position"] <= 8:
-            raise Reject("23514", 'violates check constraint "vision_boards_position_check"')
-        cur = self.tiles.get(rec["position"])
+        cur = self.tile_at(r["position"])
         if cur is None:
-            path = rec.get("image_path")
-            if path is None:
-                raise Reject("23502", 'null value in column "image_path"')
-            if not path.startswith(f"{self.user_id}/"):
-                raise Reject("23514", 'violates check constraint "image_path_in_own_folder"')
-            if any(t["id"] == rec["id"] for t in self.tiles.values()):
-                raise Reject("23505", 'duplicate key value violates unique constraint "vision_boards_pkey"')
-            self.tiles[rec["position"]] = {"id": rec["id"], "user_id": self.user_id, "position": rec["position"],
-                                           "image_path": path, "caption": rec.get("caption"),
-                                           "deleted_at": rec.get("deleted_at"), "client_updated_at": ts,
-                                           "change_xid": xid}
-            return {"status": "applied", "id": rec["id"]}
-        if cur["client_updated_at"] is not None and _ts(ts) <= _ts(cur["client_updated_at"]):
+            new_id = r["id"] if r["id"] not in self.tiles else str(uuid.uuid4())
+            row = {"id": new_id, "user_id": self.user_id, "position": r["position"], "image_path": r["image_path"],
+                   "caption": r["caption"], "deleted_at": r["deleted_at"], "client_updated_at": _render_ts(ts)}
+            self._check_tile(row)
+            self.tiles[new_id] = row | {"created_at": _server_time(xid), "change_xid": xid}
+            return {"status": "applied", "id": new_id}
+        if cur["client_updated_at"] is not None and ts <= _ts(cur["client_updated_at"]):
             return {"status": "unchanged", "id": cur["id"]}
-        path = rec.get("image_path") or cur["image_path"]
-        if not path.startswith(f"{self.user_id}/"):
-            raise Reject("23514", 'violates check constraint "image_path_in_own_folder"')
-        cur.update(image_path=path, caption=rec.get("caption"), deleted_at=rec.get("deleted_at"),
-                   client_updated_at=ts, change_xid=xid)
+        row = dict(cur, image_path=r["image_path"] if r["image_path"] is not None else cur["image_path"],
+                   caption=r["caption"], deleted_at=r["deleted_at"], client_updated_at=_render_ts(ts))
+        self._check_tile(row)
+        cur.update(row, change_xid=xid)
         return {"status": "applied", "id": cur["id"]}
+
+    def _check_tile(self, row: dict) -> None:
+        _not_null(row, "vision_boards", "image_path")
+        path = row["image_path"]
+        _check(len(path) <= 1024 and path.startswith(f"{self.user_id}/"), "vision_boards", "image_path_in_own_folder")
+        _check(None if row["caption"] is None else len(row["caption"]) <= 140, "vision_boards",
+               "vision_boards_caption_check")
+        _check(1 <= row["position"] <= 8, "vision_boards", "vision_boards_position_check")
+
+    # -- user_settings and profile: per field -------------------------------------------------------
+    def _apply_fields(self, row: dict, relation: str, stamps_col: str, row_stamp_col: str, keys: tuple[str, ...],
+                      rec: dict, legacy_ts: datetime | None, xid: int, check: Callable[[dict, dict], None]) -> dict:
+        """private.sync_apply_fields: {"applied": n, "problems": [{field, code, reason}]}."""
+        if "field_stamps" not in rec:
+            if legacy_ts is None:
+                raise Reject("22023", f"{relation} needs field_stamps (or updated_at)")
+            stamps: dict[str, Any] = {k: _render_ts(legacy_ts) for k in keys if k in rec}
+        else:
+            stamps = rec["field_stamps"]
+            if not isinstance(stamps, dict):
+                raise Reject("22023", "field_stamps must be an object")
+        applied, problems = 0, []
+        for k in keys:
+            if not (k in stamps and k in rec):
+                continue
+            before = copy.deepcopy(row)
+            try:
+                text = _text(stamps[k])
+                if text is None:
+                    raise Reject("22023", f"the stamp of {k} is empty")
+                ts = _parse_ts(text)
+                stored = row[stamps_col]
+                if k not in stored or ts > _parse_ts(stored[k]):
+                    new = dict(row, **{k: _convert(k, rec[k])})
+                    check(new, row)
+                    row.update(new, change_xid=xid)
+                    row[stamps_col] = {**row[stamps_col], k: _render_ts(ts)}
+                    row[row_stamp_col] = _render_ts(max(ts, _ts(row[row_stamp_col]) or ts))
+                    applied += 1
+            except Reject as exc:
+                row.clear()
+                row.update(before)
+                problems.append({"field": k, "code": exc.code, "reason": exc.reason})
+        return {"applied": applied, "problems": problems}
 
     def _apply_user_settings(self, rec: dict, xid: int) -> dict:
-        ts = rec.get("client_updated_at") or rec.get("updated_at")
-        if ts is None:
-            raise Reject("22023", "settings need updated_at")
-        cur = self.settings
-        if cur["client_updated_at"] is not None and _ts(ts) <= _ts(cur["client_updated_at"]):
-            return {"status": "unchanged", "id": self.user_id}
-        cur |= {k: rec[k] for k in SETTINGS if k in rec}
-        cur.update(client_updated_at=ts, change_xid=xid)
-        return {"status": "applied", "id": self.user_id}
+        outcome = self._apply_fields(self.settings, "user_settings", "field_stamps", "client_updated_at", SETTINGS,
+                                     rec, _client_time(rec, "client_updated_at"), xid, self._check_settings)
+        return {"status": "applied" if outcome["applied"] else "unchanged", "id": self.user_id,
+                "problems": outcome["problems"]}
+
+    @staticmethod
+    def _check_settings(new: dict, old: dict) -> None:
+        _not_null(new, "user_settings", *SETTINGS)
+        _check(new["theme"] in ("light", "dark", "system"), "user_settings", "user_settings_theme_check")
 
     def _apply_profile(self, rec: dict, xid: int) -> dict:
-        ts = rec.get("prefs_updated_at") or rec.get("updated_at")
-        if ts is None:
-            raise Reject("22023", "profile preferences need updated_at")
-        cur = self.profile
-        if cur["prefs_updated_at"] is not None and _ts(ts) <= _ts(cur["prefs_updated_at"]):
-            return {"status": "unchanged", "id": self.user_id}
-        name = rec.get("display_name", cur["display_name"])
-        if name is not None and not 1 <= len(name.strip()) <= 40:
-            raise Reject("23514", 'violates check constraint "profiles_display_name_check"')
-        cur |= {k: rec[k] for k in PROFILE if k in rec}
-        for k in ("morning_protocol_time", "evening_review_time"):
-            if len(cur[k]) == 5:
-                cur[k] += ":00"  # a time column reads back as HH:MM:SS
-        cur.update(prefs_updated_at=ts, change_xid=xid)
-        return {"status": "applied", "id": self.user_id}
+        outcome = self._apply_fields(self.profile, "profiles", "prefs_stamps", "prefs_updated_at", PROFILE,
+                                     rec, _client_time(rec, "prefs_updated_at"), xid, self._check_profile)
+        moved = False
+        if "first_day" in rec:
+            try:
+                text = _text(rec["first_day"])
+                claimed = None if text is None else _parse_date(text)
+                if claimed is not None and (claimed < EARLIEST or claimed > self.today + timedelta(days=1)):
+                    raise Reject("22008", f"first day {claimed.isoformat()} is out of range")
+                if claimed is not None and claimed < date.fromisoformat(self.profile["first_day"]):
+                    # applied when the push ends: members cannot write first_day
+                    self.first_day_claim = min(claimed, self.first_day_claim or claimed)
+                    moved = True
+            except Reject as exc:
+                outcome["problems"].append({"field": "first_day", "code": exc.code, "reason": exc.reason})
+        return {"status": "applied" if outcome["applied"] or moved else "unchanged", "id": self.user_id,
+                "problems": outcome["problems"]}
+
+    @staticmethod
+    def _check_profile(new: dict, old: dict) -> None:
+        if new["timezone"] != old["timezone"] and not (new["timezone"] and is_valid_timezone(new["timezone"])):
+            raise Reject("22023", f"invalid time zone: {new['timezone'] if new['timezone'] is not None else '<NULL>'}")
+        _not_null(new, "profiles", "timezone", "day_start", "morning_protocol_time", "evening_review_time",
+                  "leaderboard_opt_in")
+        name = new["display_name"]
+        _check(None if name is None else len(_btrim(name)) >= 1 and len(name) <= 40, "profiles",
+               "profiles_display_name_check")
+        _check(_within(new["day_start"], 0, 23), "profiles", "profiles_day_start_check")
+        _check(None if new["full_name"] is None else len(new["full_name"]) <= 100, "profiles",
+               "profiles_full_name_check")
+
+    # -- what the server holds ----------------------------------------------------------------------
+    def current(self, table: str, rec: dict) -> list[dict]:
+        """private.sync_current: the rows behind a pushed row (same id or natural key)."""
+        row_id = _text(rec.get("id"))
+        if table == "daily_sessions":
+            rows = [s for s in self.sessions.values() if s["id"] == row_id or s["date"] == _text(rec.get("date"))]
+        elif table == "affirmations":
+            rows = [a for a in self.affirmations.values() if a["id"] == row_id]
+        elif table == "vision_boards":
+            position = _text(rec.get("position"))
+            rows = [t for t in self.tiles.values() if t["id"] == row_id or str(t["position"]) == position]
+        elif table == "user_settings":
+            rows = [self.settings]
+        elif table == "profile":
+            rows = [self.profile]
+        else:
+            rows = []
+        return self._shaped(rows, -1)
+
+    @staticmethod
+    def _shaped(rows, since: int) -> list[dict]:
+        """As to_jsonb writes the rows (the server's clock columns included), changed since."""
+        return copy.deepcopy([{k: v for k, v in r.items() if k != "change_xid"}
+                              | {"created_at": r.get("created_at") or _server_time(0),
+                                 "updated_at": _server_time(r["change_xid"])}
+                              for r in rows if r["change_xid"] >= since])
 
     # -- sync_pull ----------------------------------------------------------------------------
     def pull(self, since: int, client_id: str | None = None) -> dict[str, Any]:
-        def fresh(rows):  # the server's clock columns, as to_jsonb writes a timestamptz
-            return [{k: v for k, v in r.items() if k != "change_xid"}
-                    | {"created_at": r.get("created_at") or _server_time(0), "updated_at": _server_time(r["change_xid"])}
-                    for r in rows if r["change_xid"] >= since]
-        return copy.deepcopy({"cursor": self.next_xid, "changes": {
-            "daily_sessions": fresh(sorted(self.sessions.values(), key=lambda r: r["date"])),
-            "affirmations": fresh(sorted(self.affirmations.values(), key=lambda r: r["version"])),
-            "vision_boards": fresh(sorted(self.tiles.values(), key=lambda r: r["position"])),
-            "user_settings": fresh([self.settings]),
-            "profile": fresh([self.profile]),
-        }})
+        return {"cursor": self.next_xid, "changes": {
+            "daily_sessions": self._shaped(sorted(self.sessions.values(), key=lambda r: r["date"]), since),
+            "affirmations": self._shaped(sorted(self.affirmations.values(), key=lambda r: r["version"]), since),
+            "vision_boards": self._shaped(sorted(self.tiles.values(), key=lambda r: r["position"]), since),
+            "user_settings": self._shaped([self.settings], since),
+            "profile": self._shaped([self.profile], since),
+        }}
 
 
 class Crash(BaseException):

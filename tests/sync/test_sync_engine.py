@@ -3,6 +3,7 @@ the pull cursor, and what the member is told."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -40,16 +41,36 @@ def test_a_guest_day_is_pushed_and_the_device_ends_synced(device, transport, ser
     assert row["morning_completed"] is True and row["discipline_rating"] == 8 and row["action_completed"] is True
 
 
-def test_the_first_push_carries_everything_made_as_a_guest(device, transport, server):
+def test_the_first_push_carries_everything_the_guest_edited_and_no_install_default(device, transport, server):
     day.set_action(device, MORNING, "Call the bank")
     profile.update_profile(device, MORNING, display_name="Chris")
+    profile.update_settings(device, MORNING, theme="dark")
+    pushed = []
+    real_push = server.push
+    server.push = lambda changes, client_id, op_id: pushed.append(changes) or real_push(changes, client_id, op_id)
 
     engine_for(device, transport).run()
 
-    assert server.profile["display_name"] == "Chris" and server.profile["timezone"] == "Europe/Berlin"
-    assert server.settings["client_updated_at"] is not None  # settings were never edited, still sent
-    assert [a["version"] for a in server.affirmations.values()] == [1]
+    edited = "2026-06-10T03:30:00+00:00"
+    # the edits, each with its edit time; the defaults (time zone, reminders, ...) are no edits
+    assert server.profile["display_name"] == "Chris" and server.profile["prefs_stamps"] == {"display_name": edited}
+    assert server.settings["theme"] == "dark" and server.settings["field_stamps"] == {"theme": edited}
+    settings_sent = next(c["user_settings"] for c in pushed if "user_settings" in c)
+    assert settings_sent["field_stamps"] == {"theme": "2026-06-10T03:30:00.000000+00:00"}  # the device's format
+    assert server.profile["first_day"] == "2026-06-10"  # the guest's history starts the account
+    # the starter text was never saved by the guest: still the account's first version
+    assert [(a["version"], a["is_active"], a["client_updated_at"]) for a in server.affirmations.values()] == \
+        [(1, True, None)]
     assert server.sessions["2026-06-10"]["violent_action"] == "Call the bank"
+
+
+def test_settings_the_guest_never_touched_are_sent_without_stamps_and_change_nothing(device, transport, server):
+    server.settings.update(theme="light", field_stamps={"theme": "2026-06-01T08:00:00+00:00"})
+
+    engine_for(device, transport).run()
+
+    assert server.settings["theme"] == "light" and server.settings["client_updated_at"] is None
+    assert profile.get_settings(device).theme == "light"  # the device took the account's choice
 
 
 def test_affirmations_go_up_alone_before_the_days_that_point_at_them(device, transport, server):
@@ -181,28 +202,38 @@ def test_a_row_edited_while_its_push_is_in_flight_stays_queued_and_goes_next(dev
     assert rpc_outbox(device) == []
 
 
-def write_long_name(device):
+def write_long_name(device, also: dict | None = None):
     """A display name the server refuses (it takes 1–40 characters; this app now checks that
-    too, so the row is written as an older version of the app could have)."""
+    too, so the row is written as an older version of the app could have), edited at 03:31
+    like the profile fields in `also`."""
+    fields = {"display_name": "C" * 60, **(also or {})}
+    edited = "2026-06-10T03:31:00.000000+00:00"
     with device.transaction() as conn:
-        conn.execute("update profile set display_name = ?, updated_at = ? where id = 1",
-                     ("C" * 60, "2026-06-10T03:31:00.000000+00:00"))
+        conn.execute("update profile set " + ", ".join(f"{k} = ?" for k in fields) + ", field_stamps = ?,"
+                     " updated_at = ? where id = 1",
+                     (*fields.values(), json.dumps({k: edited for k in fields}), edited))
         enqueue(conn, "profile", "1", MORNING)
 
 
 def test_rejected_rows_leave_the_outbox_and_keep_their_reason_for_the_member(device, transport, server):
     day.set_action(device, MORNING, "Call the bank")
-    write_long_name(device)  # e.g. saved by an older app version; > 40 is refused by the server
+    write_long_name(device, also={"morning_time": "06:15"})  # e.g. saved by an older app version
 
     status = engine_for(device, transport).run()
 
     assert status.state is SyncState.SYNCED and rpc_outbox(device) == []
-    assert server.sessions["2026-06-10"]["violent_action"] == "Call the bank"  # the rest applied
+    assert server.sessions["2026-06-10"]["violent_action"] == "Call the bank"  # the rest of the batch applied
+    assert server.profile["morning_protocol_time"] == "06:15:00"  # and the row's other field
     [rejection] = status.rejections
-    assert (rejection.entity, rejection.row_id, rejection.code) == ("profile", "1", "23514")
-    assert "display_name" in rejection.reason
-    assert rejection.message == "Your profile could not be synced: a value is outside what your account allows."
-    assert profile.get_profile(device).display_name == "C" * 60  # kept on the device
+    assert (rejection.entity, rejection.row_id, rejection.field, rejection.code) == \
+        ("profile", "1", "display_name", "23514")
+    assert "profiles_display_name_check" in rejection.reason  # the server's own words, for support
+    assert rejection.message == ("Your profile (display name) could not be synced: a value is outside what your"
+                                 " account allows. This device now shows what your account holds.")
+    assert status.skipped == 0 and status.message == "Everything is synced."
+    # the device took the account's value back instead of staying apart from it
+    assert (profile.get_profile(device).display_name, profile.get_profile(device).morning_time) == ("", "06:15")
+    assert server.profile["display_name"] is None
 
 
 def test_the_cursor_does_not_advance_while_changes_wait_to_be_pushed(device, transport, server):
@@ -252,8 +283,9 @@ def test_replacing_a_tile_sends_only_the_new_image(device, transport, server):
     vision_board.set_tile(device, MORNING + timedelta(minutes=1), 3, PNG, "Bigger cabin")
     engine_for(device, transport).run()
 
-    tile = server.tiles[3]
+    tile = server.tile_at(3)
     assert tile["caption"] == "Bigger cabin" and tile["deleted_at"] is None
+    assert len(server.tiles) == 1
     # the server kept its row for position 3; the device took its id
     assert device.query("select id from vision_board_tiles")[0][0] == tile["id"]
 
@@ -269,18 +301,44 @@ def test_a_removed_tile_is_removed_on_the_other_device(device, other_device, ser
     a.run(), b.run()
 
     assert vision_board.tiles(other_device) == []
-    assert server.tiles[2]["deleted_at"] is not None
+    assert server.tile_at(2)["deleted_at"] is not None
+
+
+def test_a_tile_swapped_onto_an_empty_position_of_the_account_takes_a_new_server_id(device, other_device, server):
+    vision_board.set_tile(device, MORNING, 1, PNG, "Cabin")
+    a, b = engine_for(device, FakeTransport(server)), engine_for(other_device, FakeTransport(server))
+    a.run()
+    [cabin] = vision_board.tiles(device)
+    vision_board.set_tile(device, MORNING + timedelta(minutes=1), 2, PNG, "Boat")
+    # swapped before the boat was ever synced: the cabin's id goes to position 2, where the
+    # account has no row, while the account still holds that id at position 1
+    vision_board.move_tile(device, MORNING + timedelta(minutes=2), 1, 2)
+
+    status = a.run()
+
+    assert status.state is SyncState.SYNCED and status.rejections == ()
+    by_position = {t["position"]: t for t in server.tiles.values()}
+    assert {p: t["caption"] for p, t in by_position.items()} == {1: "Boat", 2: "Cabin"}
+    assert by_position[1]["id"] == cabin.id and by_position[2]["id"] != cabin.id  # a fresh id at 2
+    assert {t.position: t.id for t in vision_board.tiles(device)} == {p: t["id"] for p, t in by_position.items()}
+    b.run()
+    assert snapshot(other_device.conn, USER)["vision_boards"] == snapshot(device.conn, USER)["vision_boards"]
 
 
 def test_affirmation_versions_are_renumbered_by_the_server_and_days_follow(device, other_device, server):
     a, b = engine_for(device, FakeTransport(server)), engine_for(other_device, FakeTransport(server))
     b.run()  # the other device's starter text is version 1 on the server
+    server.push({"affirmations": [{"id": "9d1c7a52-1111-4a57-9a57-2a7c3f1b9e02", "content": "I act first.",
+                                   "client_updated_at": "2026-06-09T20:00:00+00:00"}]},
+                "9d1c7a52-0000-4a57-9a57-2a7c3f1b9eff", 1)  # and version 2, saved on a third device
     affirmations.save_new_version(device, MORNING, "I keep my word.")  # version 2 here
     record_morning(device, MORNING + timedelta(minutes=1))  # read version 2
     a.run()
 
     versions = {a_["content"]: a_["version"] for a_ in server.affirmations.values()}
-    assert versions["I keep my word."] == 3  # the server numbered it after 1 (b) and 2 (a's starter)
+    # a's own starter text is the account's version 1 (the same default, not doubled); the
+    # server numbered the new text after the account's 1 and 2
+    assert versions == {affirmations.STARTER_AFFIRMATIONS: 1, "I act first.": 2, "I keep my word.": 3}
     assert device.query("select affirmations_version from daily_sessions")[0][0] == 3
     assert server.sessions["2026-06-10"]["affirmations_version"] == 3
     b.run()
@@ -319,21 +377,44 @@ def test_attaching_the_same_account_twice_queues_nothing_new(device):
     assert pending_count(device.conn) == queued
 
 
-def test_a_pulled_row_this_device_cannot_hold_is_reported_and_the_cursor_moves_on(device, transport, server):
+def test_a_pulled_row_this_device_cannot_hold_is_skipped_alone_reported_and_the_cursor_moves_on(
+        device, transport, server):
     engine = engine_for(device, transport)
     engine.run()
-    # another client wrote a completed morning without a recording: the local schema needs one
-    server.push({"daily_sessions": [{"id": "9b0c3f1e-0000-4000-8000-000000000001", "date": "2026-06-09",
-                                     "morning_completed": True, "morning_updated_at": "2026-06-09T04:00:00Z"}]},
-                "9b0c3f1e-0000-4000-8000-0000000000ff", 1)
+    # another client wrote a completed morning without a recording (the local schema needs
+    # one), next to a day, a tile and a setting this device can hold
+    result = server.push({
+        "daily_sessions": [
+            {"id": "9b0c3f1e-0000-4000-8000-000000000001", "date": "2026-06-09", "morning_completed": True,
+             "morning_updated_at": "2026-06-09T04:00:00Z"},
+            {"id": "9b0c3f1e-0000-4000-8000-000000000002", "date": "2026-06-08", "evening_completed": True,
+             "action_completed": True, "discipline_rating": 7, "biggest_win": "Rested",
+             "evening_updated_at": "2026-06-08T19:00:00Z"}],
+        "vision_boards": [{"id": "9b0c3f1e-0000-4000-8000-000000000003", "position": 5,
+                           "image_path": f"{USER}/5-boat.png", "caption": "Boat",
+                           "client_updated_at": "2026-06-09T04:00:00Z"}],
+        "user_settings": {"theme": "dark", "field_stamps": {"theme": "2026-06-09T04:00:00Z"}}},
+        "9b0c3f1e-0000-4000-8000-0000000000ff", 1)
+    assert result["rejected"] == [] and result["applied"] == 4
 
     status = engine.run()
 
     assert status.state is SyncState.SYNCED and engine.cursor() == server.next_xid
     [problem] = status.rejections
-    assert (problem.entity, problem.code) == ("daily_sessions", "local")
-    assert problem.message == "A day could not be synced: this device could not store the version from your account."
+    assert (problem.entity, problem.row_id, problem.code) == \
+        ("daily_sessions", "9b0c3f1e-0000-4000-8000-000000000001", "local")
+    assert problem.message == ("A day from your account could not be used on this device: it is outside what this"
+                               " app version can hold; this device keeps its own.")
+    assert status.skipped == 1
+    assert status.message == ("Synced, except 1 item from your account that this device could not use"
+                              " (see below).")
     assert device.query("select count(*) from daily_sessions where date = '2026-06-09'")[0][0] == 0
+    # its neighbours came down
+    assert device.query("select discipline_rating from daily_sessions where date = '2026-06-08'")[0][0] == 7
+    assert [(t.position, t.caption) for t in vision_board.tiles(device)] == [(5, "Boat")]
+    assert profile.get_settings(device).theme == "dark"
+    # reported once: the next run does not pull it again
+    assert engine.run().skipped == 1
 
 
 def test_rejections_can_be_dismissed_once_the_member_has_read_them(device, transport):
