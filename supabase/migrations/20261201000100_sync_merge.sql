@@ -316,7 +316,7 @@ $$;
 create or replace function private.sync_current(uid uuid, tbl text, rec jsonb)
 returns jsonb
 language sql
-stable
+volatile
 set search_path = ''
 as $$
   select coalesce(case tbl
@@ -328,7 +328,11 @@ as $$
       from public.vision_boards v where v.user_id = uid and (v.id::text = rec ->> 'id' or v.position::text = rec ->> 'position'))
     when 'user_settings' then (select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(st) - 'change_xid')
       from public.user_settings st where st.id = uid)
-    when 'profile' then (select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(p) - 'change_xid')
+    -- with the first day this push is about to adopt (sync_ops_flush_stats), so that a device
+    -- taking its profile back never moves its first day later
+    when 'profile' then (select pg_catalog.jsonb_agg(pg_catalog.jsonb_set(pg_catalog.to_jsonb(p) - 'change_xid',
+        '{first_day}', pg_catalog.to_jsonb(least(p.first_day,
+          nullif(pg_catalog.current_setting('chris.first_day_claim', true), '')::date))))
       from public.profiles p where p.id = uid)
   end, '[]'::jsonb)
 $$;

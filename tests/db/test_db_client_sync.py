@@ -249,3 +249,23 @@ def test_a_new_accounts_settings_and_profile_preferences_are_the_apps_install_de
     assert problems == []
     device = dict(store.query("select * from profile")[0])
     assert server_prefs == {local: device[local] for local in PROFILE_FIELDS.values()}
+
+
+def test_a_profile_taken_back_after_a_refused_field_keeps_the_first_day_the_same_push_claims(store, member, rpc):
+    # The account learns the device's (earlier) first day at the end of the push; the profile the
+    # server sends back for a refused field already says so: the device's first day never moves
+    # later, not even until the next pull.
+    edited = "2026-06-10T03:31:00.000000+00:00"
+    with store.transaction() as conn:
+        conn.execute("update profile set display_name = ?, field_stamps = ? where id = 1",
+                     ("C" * 60, json.dumps({"display_name": edited})))
+        enqueue(conn, "profile", "1", MORNING_UTC)
+    first_day = profile.get_profile(store).first_day
+
+    sync = engine(store, rpc(), member)
+    sync._check_account()
+    while sync.push_one() is not None:  # the pushes alone (affirmations go first), no pull after them
+        pass
+
+    assert [r.field for r in sync.rejections()] == ["display_name"]
+    assert profile.get_profile(store).first_day == first_day

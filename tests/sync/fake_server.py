@@ -502,8 +502,10 @@ class FakeServer:
             rows = [t for t in self.tiles.values() if t["id"] == row_id or str(t["position"]) == position]
         elif table == "user_settings":
             rows = [self.settings]
-        elif table == "profile":
-            rows = [self.profile]
+        elif table == "profile":  # with the first day this push is about to adopt
+            claim = self.first_day_claim
+            rows = [self.profile | ({"first_day": claim.isoformat()} if claim and
+                                    claim < date.fromisoformat(self.profile["first_day"]) else {})]
         else:
             rows = []
         return self._shaped(rows, -1)
