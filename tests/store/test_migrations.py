@@ -119,3 +119,35 @@ def test_0004_has_a_device_already_syncing_send_its_profile_again_for_its_first_
     migrate(conn, target=4)
     assert conn.execute("select activated_at from affirmations").fetchone()[0] == "c1"
     assert [tuple(r) for r in conn.execute("select entity, row_id, op from outbox")] == [("profile", "1", "upsert")]
+
+
+def test_0005_keeps_the_runs_and_the_count_of_the_days_already_there(tmp_path):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn, target=4)
+    conn.execute("insert into recordings (id, date, path, mime, duration_ms, size_bytes, sha256, created_at)"
+                 " values ('r1', '2026-01-01', 'p', 'audio/ogg', 21000, 10, ?, 't')", ("0" * 64,))
+    done = ["2025-12-30", "2025-12-31", "2026-01-01", "2026-01-02", "2026-01-05", "2026-01-07", "2026-01-08"]
+    for i, d in enumerate(done + ["2026-01-03", "2026-01-06"]):
+        completed = d in done
+        conn.execute("insert into daily_sessions (id, date, morning_completed, morning_completed_at, recording_id,"
+                     " created_at, updated_at) values (?, ?, ?, ?, ?, 't', 't')",
+                     (f"s{i}", d, int(completed), "t" if completed else None, "r1" if completed else None))
+    migrate(conn, target=5)
+    runs = "select first_date, last_date, days from stats_runs order by first_date"
+    assert [tuple(r) for r in conn.execute(runs)] == [
+        ("2025-12-30", "2026-01-02", 4), ("2026-01-05", "2026-01-05", 1), ("2026-01-07", "2026-01-08", 2)]
+    assert tuple(conn.execute("select completed_count, score_day from stats_state").fetchone()) == (7, None)
+    # and the triggers keep them from here on: 6 Jan joins two runs, 1 Jan splits one
+    conn.execute("update daily_sessions set morning_completed = 1, morning_completed_at = 't', recording_id = 'r1'"
+                 " where date = '2026-01-06'")
+    conn.execute("update daily_sessions set morning_completed = 0 where date = '2026-01-01'")
+    assert [tuple(r) for r in conn.execute(runs)] == [
+        ("2025-12-30", "2025-12-31", 2), ("2026-01-02", "2026-01-02", 1), ("2026-01-05", "2026-01-08", 4)]
+    assert conn.execute("select completed_count from stats_state").fetchone()[0] == 7
+
+
+def test_0005_on_an_empty_store(tmp_path):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn, target=5)
+    assert conn.execute("select count(*) from stats_runs").fetchone()[0] == 0
+    assert tuple(conn.execute("select id, completed_count from stats_state").fetchone()) == (1, 0)

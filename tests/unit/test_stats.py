@@ -206,3 +206,59 @@ def test_weeks_count_only_days_since_joining_and_up_to_today():
         (date(2026, 6, 8), 7, 1, Decimal("6.5"), 1),
         (date(2026, 6, 1), 4, 2, Decimal("7.0"), 0),
     ]
+
+
+# -- the score over day numbers, continued from a kept value (services.summary) ---------------
+
+from chris_app.domain.stats import score_steps  # noqa: E402
+
+
+@given(st.sets(st.integers(0, 500), max_size=300), st.integers(0, 500), st.integers(0, 500), st.integers(0, 520))
+def test_score_steps_are_the_score_series_floats_also_continued_from_any_day(done, first_offset, split, end_offset):
+    """Bit for bit (==, not approximately): the device continues the EMA from a value it kept."""
+    first = D - timedelta(days=first_offset)
+    end = first + timedelta(days=end_offset)
+    completed = {D - timedelta(days=o) for o in done}
+    series = score_series(completed, first, end)
+    ordinals = {d.toordinal() for d in completed}
+    assert score_steps(ordinals, first.toordinal(), end.toordinal()) == [v for _, v in series]
+    if split < len(series):  # continued after day `split`, from the value the series had there
+        kept_day, kept = series[split]
+        continued = score_steps(ordinals, kept_day.toordinal() + 1, end.toordinal(), kept)
+        assert continued == [v for _, v in series[split + 1:]]
+
+
+def weekly_summary_as_written_first(days, first_day, today, weeks=8, actions_done=None):
+    """weekly_summary before it counted in one pass (the reference it must keep equal)."""
+    from chris_app.domain.stats import Week, _round
+
+    by_date = {d.date: d for d in days}
+    actions_done = actions_done or set()
+    monday = today - timedelta(days=today.weekday())
+    summary = []
+    for w in range(weeks):
+        start = monday - timedelta(days=7 * w)
+        span = [start + timedelta(days=i) for i in range(7)]
+        span = [d for d in span if first_day <= d <= today]
+        if not span:
+            break
+        ratings = [by_date[d].rating for d in span if d in by_date and by_date[d].rating is not None]
+        summary.append(Week(
+            start=start,
+            days=len(span),
+            completed=sum(1 for d in span if d in by_date and by_date[d].completed),
+            average_rating=_round(Decimal(sum(ratings)) / len(ratings), 1) if ratings else None,
+            actions_done=sum(1 for d in span if d in actions_done),
+        ))
+    return summary
+
+
+@given(st.lists(st.tuples(st.integers(-10, 90), st.booleans(), st.one_of(st.none(), st.integers(1, 10))), max_size=80),
+       st.sets(st.integers(-10, 90), max_size=40), st.integers(-20, 100), st.integers(0, 6), st.integers(0, 10))
+def test_weekly_summary_counts_as_it_was_first_written(days, actions, joined_ago, weekday_shift, weeks):
+    today = D + timedelta(days=weekday_shift)  # any weekday
+    records = [DayRecord(today - timedelta(days=o), done, r) for o, done, r in days]  # repeats: the last counts
+    done_actions = {today - timedelta(days=o) for o in actions}
+    first = today - timedelta(days=joined_ago)
+    assert weekly_summary(records, first, today, weeks, done_actions) == \
+        weekly_summary_as_written_first(records, first, today, weeks, done_actions)

@@ -2,7 +2,8 @@
 
 Everything here is derived from what the member entered (their days) and "today" (a protocol
 day, see `days.protocol_day`); nothing is stored. The SQL side computes the same figures and
-tests feed both the same histories.
+tests feed both the same histories; so does the device's kept state (services.summary), which
+reads them without walking the whole history.
 
 The window: the last 90 protocol days ending today if today is completed, else yesterday,
 never starting before the member's first day. Completion rate and average rating use it; the
@@ -12,7 +13,7 @@ drags any figure down.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -90,6 +91,18 @@ def score_series(completed: set[date], first_day: date, end: date) -> list[tuple
     return series
 
 
+def score_steps(completed: Container[int], first: int, last: int, score: float = 0.0) -> list[float]:
+    """`score_series`' values over day numbers (date.toordinal()): the score after each day
+    first..last, from `score` after the day before first (0.0 when first is the first day).
+    The same steps, so the very same floats: continuing from a value the series gave for some
+    day equals the series from the first day (the device keeps such a value, services.summary)."""
+    values = []
+    for day in range(first, last + 1):
+        score = score * SCORE_MULTIPLIER + (1.0 if day in completed else 0.0) * (1 - SCORE_MULTIPLIER)
+        values.append(score)
+    return values
+
+
 def discipline_score(completed: set[date], first_day: date, end: date) -> float:
     series = score_series(completed, first_day, end)
     return series[-1][1] if series else 0.0
@@ -100,19 +113,30 @@ def compute_stats(days: Iterable[DayRecord], first_day: date, today: date) -> St
     completed = {d.date for d in days if d.completed}
     span = window(first_day, today, today in completed)
     if span is None:
+        in_window, ratings, score = 0, [], 0.0
+    else:
+        start, end = span
+        in_window = sum(1 for d in completed if start <= d <= end)
+        ratings = [d.rating for d in days if d.rating is not None and start <= d.date <= end]
+        score = discipline_score(completed, first_day, end)
+    return figures(current_streak(completed, today), longest_streak(completed), len(completed),
+                   span, in_window, sum(ratings), len(ratings), score)
+
+
+def figures(current: int, longest: int, total: int, span: tuple[date, date] | None,
+            completed_in_window: int, rating_sum: int, rating_count: int, score: float) -> Stats:
+    """The figures from their parts, rounded as shown: what `compute_stats` counts from the
+    days, and what the device's incremental state (services.summary) reads by index."""
+    if span is None:
         rate, avg, score = Decimal(0), Decimal(0), 0.0
     else:
         start, end = span
-        length = (end - start).days + 1
-        in_window = sum(1 for d in completed if start <= d <= end)
-        rate = Decimal(in_window * 100) / Decimal(length)
-        ratings = [d.rating for d in days if d.rating is not None and start <= d.date <= end]
-        avg = Decimal(sum(ratings)) / Decimal(len(ratings)) if ratings else Decimal(0)
-        score = discipline_score(completed, first_day, end)
+        rate = Decimal(completed_in_window * 100) / Decimal((end - start).days + 1)
+        avg = Decimal(rating_sum) / Decimal(rating_count) if rating_count else Decimal(0)
     return Stats(
-        current_streak=current_streak(completed, today),
-        longest_streak=longest_streak(completed),
-        total_days_completed=len(completed),
+        current_streak=current,
+        longest_streak=longest,
+        total_days_completed=total,
         completion_rate=_round(rate, 2),
         average_rating=_round(avg, 1),
         score=_round(score * 100, 1),
@@ -133,22 +157,33 @@ class Week:
 def weekly_summary(days: Iterable[DayRecord], first_day: date, today: date, weeks: int = 8,
                    actions_done: set[date] | None = None) -> list[Week]:
     """The last `weeks` weeks, newest first; weeks wholly before the first day are left out."""
-    by_date = {d.date: d for d in days}
-    actions_done = actions_done or set()
     monday = today - timedelta(days=today.weekday())
-    summary = []
+    # week w (0 = this one) starts on monday - 7w; its days since joining, up to today
+    counted = []
     for w in range(weeks):
         start = monday - timedelta(days=7 * w)
-        span = [start + timedelta(days=i) for i in range(7)]
-        span = [d for d in span if first_day <= d <= today]
-        if not span:
+        lo, hi = max(start, first_day), min(start + timedelta(days=6), today)
+        if lo > hi:
             break
-        ratings = [by_date[d].rating for d in span if d in by_date and by_date[d].rating is not None]
-        summary.append(Week(
-            start=start,
-            days=len(span),
-            completed=sum(1 for d in span if d in by_date and by_date[d].completed),
-            average_rating=_round(Decimal(sum(ratings)) / len(ratings), 1) if ratings else None,
-            actions_done=sum(1 for d in span if d in actions_done),
-        ))
-    return summary
+        counted.append((start, (hi - lo).days + 1))
+    if not counted:
+        return []
+    lo, hi, top = max(counted[-1][0], first_day), today, monday.toordinal() + 6
+    completed, rating_sums, rating_counts = [0] * len(counted), [0] * len(counted), [0] * len(counted)
+    for d in {d.date: d for d in days}.values():  # the last record of a day counts, as by date
+        if lo <= d.date <= hi:
+            w = (top - d.date.toordinal()) // 7
+            completed[w] += d.completed
+            if d.rating is not None:
+                rating_sums[w] += d.rating
+                rating_counts[w] += 1
+    actions = [0] * len(counted)
+    for d in actions_done or ():
+        if lo <= d <= hi:
+            actions[(top - d.toordinal()) // 7] += 1
+    return [
+        Week(start=start, days=n, completed=completed[w],
+             average_rating=_round(Decimal(rating_sums[w]) / rating_counts[w], 1) if rating_counts[w] else None,
+             actions_done=actions[w])
+        for w, (start, n) in enumerate(counted)
+    ]

@@ -36,6 +36,13 @@ class Store:
             else:
                 self.conn.commit()
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection for several reads that must see one state: no write of this
+        process comes in between (a read may keep a cache row, see services.summary)."""
+        with self._lock:
+            yield self.conn
+
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()
@@ -49,6 +56,9 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
     conn.row_factory = sqlite3.Row
     conn.execute("pragma foreign_keys = on")
+    # A row replaced (INSERT OR REPLACE) fires its delete triggers too, so the statistics
+    # state that triggers keep (migration 0005) stays right whoever writes.
+    conn.execute("pragma recursive_triggers = on")
     conn.execute("pragma busy_timeout = 10000")
     if str(path) != ":memory:":
         conn.execute("pragma journal_mode = wal")

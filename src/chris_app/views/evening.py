@@ -17,8 +17,8 @@ def Evening():
     app = use_app()
     if app.paywalled():
         return Paywall("/evening", "Evening review")
-    home = app.read(summary.home, app.now())
-    s = home.session
+    current = app.read(summary.today_session, app.now())
+    s = current.session
     profile = app.read(get_profile)
     done, set_done = ft.use_state(None if not s or s.action_completed is None else ("yes" if s.action_completed else "no"))
     rating, set_rating = ft.use_state(s.discipline_rating if s else None)
@@ -40,7 +40,7 @@ def Evening():
 
     action = s.violent_action if s and s.violent_action else "No violent action was set today."
     return Frame("/evening", "Evening review", [
-        Note(home.today.strftime("Protocol day %A, %d %B") +
+        Note(current.today.strftime("Protocol day %A, %d %B") +
              f" · editable until {profile.day_start_hour:02d}:00 tomorrow"),
         Section(
             "Did you do today's action?",

@@ -160,11 +160,11 @@ def Morning():
     app = use_app()
     if app.paywalled():
         return Paywall("/morning", "Morning protocol")
-    home = app.read(summary.home, app.now())
-    s = home.session
+    current = app.read(summary.today_session, app.now())
+    s = current.session
     all_done = bool(s and s.morning_completed and s.vision_board_viewed and s.violent_action)
     return Frame("/morning", "Morning protocol", [
-        Note(home.today.strftime("Protocol day %A, %d %B")),
+        Note(current.today.strftime("Protocol day %A, %d %B")),
         AffirmationsCard(),
         RecordingCard(s),
         VisionCard(s),

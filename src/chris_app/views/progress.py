@@ -7,14 +7,11 @@ from datetime import timedelta
 
 import flet as ft
 
-from chris_app.domain.stats import score_series, weekly_summary
-from chris_app.services import day, summary
-from chris_app.services.profile import get_profile
+from chris_app.services import summary
 from chris_app.state import use_app
 from chris_app.views.common import Figure, Frame, Note, Section
 
-WEEKS = 12
-TREND_DAYS = 30
+WEEKS = summary.CALENDAR_WEEKS
 
 
 def Heatmap(completed: set, today) -> ft.Control:
@@ -63,20 +60,8 @@ def Chart(points: list[tuple[int, float]], max_y: float, color, label: str, y_ti
 @ft.component
 def Progress():
     app = use_app()
-    home = app.read(summary.home, app.now())
-    first_day = app.read(get_profile).first_day
-    sessions = app.read(day.all_days)
-    records = app.read(summary.day_records)
-    completed = {d.date for d in records if d.completed}
-    st, today = home.stats, home.today
-
-    trend_start = max(first_day, today - timedelta(days=TREND_DAYS - 1))
-    ratings = [((d.date - trend_start).days, float(d.rating)) for d in sorted(records, key=lambda r: r.date)
-               if d.rating is not None and trend_start <= d.date <= today]
-    series = score_series(completed, max(first_day, today - timedelta(days=365)), today)[-90:]
-    scores = [(i, round(v * 100, 1)) for i, (_, v) in enumerate(series)]
-    weeks = weekly_summary(records, first_day, today,
-                           actions_done={s.date for s in sessions if s.action_completed})
+    data = app.read(summary.progress, app.now())
+    st, today, ratings, scores, weeks = data.stats, data.today, data.ratings, data.scores, data.weeks
 
     return Frame("/progress", "Progress", [
         ft.Row([
@@ -85,7 +70,7 @@ def Progress():
             Figure("Completion rate", f"{st.completion_rate}%", "progress-completion-rate"),
             Figure("Discipline score", f"{st.score}%", "progress-score"),
         ], wrap=True, spacing=10, run_spacing=10),
-        Section(f"Last {WEEKS} weeks", Heatmap(completed, today),
+        Section(f"Last {WEEKS} weeks", Heatmap(data.calendar, today),
                 Note("Each square is a day (Monday at the top); green days have a recorded reading.")),
         Section(
             "Discipline rating, last 30 days",
