@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -22,6 +21,7 @@ from chris_app.services.recordings import import_audio_file
 from chris_app.store import open_store
 from chris_app.sync.engine import SyncEngine, SyncState
 from chris_app.sync.payloads import snapshot
+from sql_sync import Crash, SqlTransport, signed_up
 
 pytestmark = pytest.mark.db
 
@@ -30,52 +30,10 @@ EVENING_UTC = MORNING_UTC + timedelta(hours=15)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 
 
-class Crash(BaseException):
-    pass
-
-
-class SqlTransport:
-    """The engine's Transport as the member's PostgREST requests: one committed transaction
-    per call. `crash_after_push` commits the push and then dies before the answer arrives."""
-
-    def __init__(self, pg, uid) -> None:
-        self.conn = pg.connect(options="-c statement_timeout=20000")
-        self.conn.execute("select set_config('role', 'authenticated', false),"
-                          " set_config('request.jwt.claims', %s, false)",
-                          (json.dumps({"sub": str(uid), "role": "authenticated"}),))
-        self.conn.commit()
-        self.crash_after_push = False
-        self.results: list[dict] = []
-
-    def push(self, changes, client_id, op_id):
-        result = self.conn.execute("select public.sync_push(%s::jsonb, %s::uuid, %s)",
-                                   (json.dumps(changes), client_id, op_id)).fetchone()[0]
-        self.conn.commit()
-        self.results.append(result)
-        if self.crash_after_push:
-            self.crash_after_push = False
-            raise Crash()
-        return result
-
-    def pull(self, since, client_id):
-        result = self.conn.execute("select public.sync_pull(%s, %s::uuid)", (since, client_id)).fetchone()[0]
-        self.conn.commit()
-        return result
-
-    def close(self):
-        self.conn.close()
-
-
 @pytest.fixture
 def member(pg):
-    with pg.connect(autocommit=True) as admin:
-        # the app signs up with the device's time zone (auth.sign_up's metadata)
-        uid = admin.execute("select tests.create_supabase_user(%s, null, %s::jsonb)",
-                            (f"client-sync-{uuid.uuid4()}", json.dumps({"timezone": "Europe/Berlin"}))).fetchone()[0]
-        try:
-            yield str(uid)
-        finally:
-            admin.execute("select public.delete_member(%s)", (uid,))
+    with signed_up(pg, "client-sync") as uid:
+        yield uid
 
 
 @pytest.fixture

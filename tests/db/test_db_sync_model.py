@@ -24,7 +24,6 @@ At the end every device syncs, round after round, until a whole round pushes not
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections import Counter
@@ -45,6 +44,7 @@ from chris_app.services.summary import day_records
 from chris_app.store import open_store
 from chris_app.sync.engine import SyncEngine, SyncState
 from chris_app.sync.payloads import image_object, snapshot
+from sql_sync import Crash, SqlTransport, sign_up
 
 pytestmark = pytest.mark.db
 
@@ -90,42 +90,6 @@ SYNCED_SETTINGS = tuple(SETTINGS_CHOICES)
 # ---------------------------------------------------------------------------------------------
 # The server, as PostgREST would call it
 # ---------------------------------------------------------------------------------------------
-class Crash(BaseException):
-    pass
-
-
-class SqlTransport:
-    """The engine's Transport as the member's PostgREST requests: one committed transaction
-    per call. `crash_after_push` commits the push and then dies before the answer arrives."""
-
-    def __init__(self, pg, uid) -> None:
-        self.conn = pg.connect(options="-c statement_timeout=20000")
-        self.conn.execute("select set_config('role', 'authenticated', false),"
-                          " set_config('request.jwt.claims', %s, false)",
-                          (json.dumps({"sub": str(uid), "role": "authenticated"}),))
-        self.conn.commit()
-        self.crash_after_push = False
-        self.results: list[dict] = []
-
-    def push(self, changes, client_id, op_id):
-        result = self.conn.execute("select public.sync_push(%s::jsonb, %s::uuid, %s)",
-                                   (json.dumps(changes), client_id, op_id)).fetchone()[0]
-        self.conn.commit()
-        self.results.append(result)
-        if self.crash_after_push:
-            self.crash_after_push = False
-            raise Crash()
-        return result
-
-    def pull(self, since, client_id):
-        result = self.conn.execute("select public.sync_pull(%s, %s::uuid)", (since, client_id)).fetchone()[0]
-        self.conn.commit()
-        return result
-
-    def close(self):
-        self.conn.close()
-
-
 class Device:
     """One install: its SQLite store (made by ensure_profile at install, as the app does on
     first start), its connection to the server, its engine (clock = the test's clock, no
@@ -202,9 +166,7 @@ class Devices(RuleBasedStateMachine):
         self.pg = pg
         self.busy = False  # a rule raised: the example failed, teardown only cleans up
         self.admin = pg.connect(autocommit=True)  # superuser: every table, the private functions
-        self.uid = str(self.admin.execute(
-            "select tests.create_supabase_user('sync-model-' || gen_random_uuid(), null, %s::jsonb)",
-            (json.dumps({"timezone": ZONE}),)).fetchone()[0])
+        self.uid = sign_up(self.admin, "sync-model", ZONE)
         [(self.signed_up,)] = self.server("select first_day from public.profiles where id = %(uid)s")
         self.dir = Path(tempfile.mkdtemp(prefix="chris-sync-model-"))
         self.t = START

@@ -17,8 +17,6 @@ The rules (docs/sync.md, docs/backend.md):
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -34,6 +32,7 @@ from chris_app.services.summary import day_records
 from chris_app.store import open_store
 from chris_app.sync.engine import SyncEngine, SyncState
 from chris_app.sync.payloads import image_object, snapshot
+from sql_sync import SqlTransport, signed_up
 
 pytestmark = pytest.mark.db
 
@@ -48,42 +47,6 @@ SYNCED_SETTINGS = ("on_device_reminders", "email_reminders", "sound_enabled", "a
 # ---------------------------------------------------------------------------------------------
 # The server, as PostgREST would call it
 # ---------------------------------------------------------------------------------------------
-class Crash(BaseException):
-    pass
-
-
-class SqlTransport:
-    """The engine's Transport as the member's PostgREST requests: one committed transaction
-    per call. `crash_after_push` commits the push and then dies before the answer arrives."""
-
-    def __init__(self, pg, uid) -> None:
-        self.conn = pg.connect(options="-c statement_timeout=20000")
-        self.conn.execute("select set_config('role', 'authenticated', false),"
-                          " set_config('request.jwt.claims', %s, false)",
-                          (json.dumps({"sub": str(uid), "role": "authenticated"}),))
-        self.conn.commit()
-        self.crash_after_push = False
-        self.results: list[dict] = []
-
-    def push(self, changes, client_id, op_id):
-        result = self.conn.execute("select public.sync_push(%s::jsonb, %s::uuid, %s)",
-                                   (json.dumps(changes), client_id, op_id)).fetchone()[0]
-        self.conn.commit()
-        self.results.append(result)
-        if self.crash_after_push:
-            self.crash_after_push = False
-            raise Crash()
-        return result
-
-    def pull(self, since, client_id):
-        result = self.conn.execute("select public.sync_pull(%s, %s::uuid)", (since, client_id)).fetchone()[0]
-        self.conn.commit()
-        return result
-
-    def close(self):
-        self.conn.close()
-
-
 class Device:
     """One install of the app: its own SQLite store (made by ensure_profile at `installed_at`,
     as the app does on first start), its own connection to the server, its own engine. The
@@ -127,13 +90,8 @@ class Device:
 @pytest.fixture
 def member(pg):
     """A member signed up as the app does it (the device's time zone in the metadata)."""
-    with pg.connect(autocommit=True) as admin:
-        uid = admin.execute("select tests.create_supabase_user(%s, null, %s::jsonb)",
-                            (f"sync-regression-{uuid.uuid4()}", json.dumps({"timezone": ZONE}))).fetchone()[0]
-        try:
-            yield str(uid)
-        finally:
-            admin.execute("select public.delete_member(%s)", (uid,))
+    with signed_up(pg, "sync-regression", ZONE) as uid:
+        yield uid
 
 
 @pytest.fixture
