@@ -1,5 +1,6 @@
 """A minimal Flet app for test_browser_stream: Start/Stop buttons around an AudioRecorder whose
-``on_stream`` chunks are appended to $CHUNK_DIR/chunks.bin (sequence numbers to chunks.jsonl).
+``on_stream`` chunks are appended to $CHUNK_DIR/chunks.bin (sequence numbers, sizes and arrival
+times to chunks.jsonl).
 Started as a child process; not a test module and not part of the product UI."""
 
 import json
@@ -20,7 +21,8 @@ def main(page: ft.Page):
         with open(OUT / "chunks.bin", "ab") as f:
             f.write(e.chunk)
         with open(OUT / "chunks.jsonl", "a") as f:
-            f.write(json.dumps({"sequence": e.sequence, "bytes_streamed": e.bytes_streamed}) + "\n")
+            f.write(json.dumps({"sequence": e.sequence, "bytes_streamed": e.bytes_streamed,
+                                "bytes": len(e.chunk), "at": time.monotonic()}) + "\n")
 
     # Configured as the desktop records; Chromium delivers its own format regardless.
     recorder = far.AudioRecorder(

@@ -24,6 +24,7 @@ from chris_app.audio.errors import StreamFormatError
 from chris_app.audio.quality import check_quality
 from chris_app.audio.resample import Resampler
 from chris_app.audio.stream import Pcm16Assembler
+from chris_app.audio.web_take import FormatClock
 
 from tests.browser.conftest import CHROMIUM, free_port, stop_process, wait_until_served
 
@@ -39,7 +40,7 @@ RECORD_MS = 6000
 
 @pytest.fixture(scope="module")
 def chromium_chunks(tmp_path_factory, playwright):
-    """Records RECORD_MS of the fake microphone; returns (bytes, sequences, elapsed_s, wav)."""
+    """Records RECORD_MS of the fake microphone; returns (bytes, chunk log lines, wav)."""
     if not os.path.exists(CHROMIUM) and not shutil.which("chromium"):
         pytest.fail("Debian chromium is not installed (scripts/test.sh installs it)")
     out = tmp_path_factory.mktemp("chromium-stream")
@@ -74,27 +75,34 @@ def chromium_chunks(tmp_path_factory, playwright):
         stop_process(app)
     if not (out / "chunks.bin").exists():
         pytest.fail("Chromium streamed no audio chunks to the Flet app")
-    sequences = [json.loads(line)["sequence"]
-                 for line in (out / "chunks.jsonl").read_text().splitlines()]
-    elapsed = json.loads((out / "stopped.json").read_text())["elapsed_s"]
-    return (out / "chunks.bin").read_bytes(), sequences, elapsed, wav
+    log = [json.loads(line) for line in (out / "chunks.jsonl").read_text().splitlines()]
+    return (out / "chunks.bin").read_bytes(), log, wav
 
 
 def test_chromium_streams_44_1_khz_stereo_whatever_was_configured(chromium_chunks):
-    payload, _, elapsed, _ = chromium_chunks
+    payload, log, _ = chromium_chunks
     pcm = np.frombuffer(payload, dtype="<i2").reshape(-1, 2)
     assert np.array_equal(pcm[:, 0], pcm[:, 1])  # a mono source duplicated into two channels
+    clock = FormatClock()  # what the app's stream path reads the format from
+    for entry in log:
+        clock.add(entry["bytes"], entry["at"])
+    assert clock.bytes == len(payload)
+    # From the first chunk to the last (the first arrives ~0.5 s after start, later on a
+    # loaded machine), the byte rate is 44.1 kHz stereo's; the configured format's is refused.
     told_the_truth = Pcm16Assembler(44100, 2)
-    told_the_truth.feed(payload)
-    told_the_truth.check_byte_rate(elapsed)
+    told_the_truth.feed(payload[log[0]["bytes"]:])
+    told_the_truth.check_byte_rate(clock.span_s)
     as_configured = Pcm16Assembler(48000, 1)
-    as_configured.feed(payload)
+    as_configured.feed(payload[log[0]["bytes"]:])
     with pytest.raises(StreamFormatError):
-        as_configured.check_byte_rate(elapsed)
+        as_configured.check_byte_rate(clock.span_s)
+    # The early decision, when the arrivals were steady enough for one, is the right format.
+    assert clock.confident() in (None, (44100, 2))
 
 
 def test_the_assembled_chunks_are_the_speech_sample_for_sample(chromium_chunks, tmp_path):
-    payload, sequences, _, wav = chromium_chunks
+    payload, log, wav = chromium_chunks
+    sequences = [entry["sequence"] for entry in log]
     assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))  # none lost
     assembler = Pcm16Assembler(44100, 2)
     for i in range(0, len(payload), 8192):

@@ -28,7 +28,7 @@ from chris_app.state import use_app
 from chris_app.views.common import ErrorText
 
 TICK_S = 0.25
-STREAM_STALL_S = 5.0  # no chunk for this long while recording: the stream is gone
+STREAM_STALL_S = 10.0  # no chunk for this long while recording: the stream is gone
 STOP_RECORDER_TIMEOUT_S = 10.0  # a recorder whose page went away never answers stop
 STOPPING_STATES = (RecorderState.LIMIT_REACHED, RecorderState.DEVICE_LOST)
 
