@@ -2,12 +2,10 @@
 
 The format is whatever the platform really delivers, which is not always what was configured:
 in Chromium a recorder configured for 48 kHz mono streamed 44.1 kHz *stereo* 16-bit. So the
-caller states the real sample rate and channel count (from the recorder's configuration or the
-platform's report), and ``check_byte_rate`` compares the bytes actually received against the
-wall-clock time they took; a mismatch raises ``StreamFormatError`` instead of saving a take
-that plays at the wrong speed. Inferring the format from the byte rate alone is unreliable
-(chunks arrive in bursts, and 44.1 kHz stereo differs from 48 kHz stereo by only 8 %), so it is
-only used as a check.
+caller states the real sample rate and channel count; the app's stream path
+(``web_take.WebTake``) decides them from the chunks' arrival times and checks them against the
+whole take. ``check_byte_rate`` compares the bytes received against the wall-clock time they
+took and raises ``StreamFormatError`` on a mismatch (±20 %).
 
 Chunks may split a frame anywhere; the leftover bytes wait for the next chunk. Channels are
 averaged into mono. Each mono block goes to ``sink`` when one is given (e.g. a
