@@ -1,13 +1,39 @@
-"""`chris-app` / `python -m chris_app`: start the app (desktop window, or the web build)."""
+"""`chris-app` / `python -m chris_app`: start the app (desktop window, or the web build).
+
+Start-up order (benchmarks/startup.py measures it against a bare Flet app): the store is
+opened first (a database that cannot open stops the start with its error), then Flet's
+server starts at once, while the app itself — every screen, the audio stack (numpy,
+soundfile), the input models (pydantic) — is imported in a background thread. In the web
+mode that thread starts when the server answers, so the browser downloads and boots the
+Flutter client in the meantime; in a window it starts with the client's launch. The first
+page waits for it only if it is not done yet."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import concurrent.futures
 import os
+import socket
 import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from chris_app import __version__
+
+# What the desktop-only bundle (build.spec with CHRIS_BUNDLE=desktop) says instead of serving.
+NO_BROWSER_MODE = (
+    "This build of Chris Disciplined opens a desktop window only: it has no browser mode (--web). "
+    "Use the full build, or the app installed with pip, to serve it to a browser."
+)
+NO_DISPLAY = (
+    "No display found. This build of Chris Disciplined opens a desktop window only, and has no "
+    "browser mode to fall back to: start it in a graphical session, or use the full build, which "
+    "serves the app to a browser here."
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,6 +64,128 @@ def clock_from_environment():
     return shifted_clock(start)
 
 
+def has_browser_mode() -> bool:
+    """False in the desktop-only bundle, which is built without Flet's web build."""
+    from importlib.util import find_spec
+
+    return find_spec("flet_web") is not None
+
+
+def window_possible() -> bool:
+    """Whether `ft.run` would open a window here: a display (chris_app.device) and none of the
+    cases where Flet serves the web build instead (no X11 DISPLAY on Linux, even under
+    Wayland; FLET_FORCE_WEB_SERVER)."""
+    from flet.utils import get_bool_env_var, is_linux_server
+
+    from chris_app.device import has_display
+
+    return has_display() and not is_linux_server() and not get_bool_env_var("FLET_FORCE_WEB_SERVER")
+
+
+# The shell and the default first screen: the Flet controls their code names are imported by
+# the loader too (below).
+FIRST_SCREEN_MODULES = ("chris_app.app", "chris_app.views.common", "chris_app.views.home")
+
+
+def flet_names_in(module_names: tuple[str, ...]) -> set[str]:
+    """The names of Flet's public API (`ft.Text`, `ft.Theme`, ...) that these modules' code
+    refers to, read from their compiled code (the bundle has no sources)."""
+    import importlib
+    import types
+
+    import flet as ft
+
+    names: set[str] = set()
+
+    def collect(code: types.CodeType) -> None:
+        names.update(code.co_names)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                collect(const)
+
+    for name in module_names:
+        module = importlib.import_module(name)
+        code = module.__spec__.loader.get_code(name) if module.__spec__ and module.__spec__.loader else None
+        if code is not None:
+            collect(code)
+    return names & set(ft.__all__)
+
+
+def warm_up(window: bool) -> None:
+    """Imports what the first page needs beyond the app's own imports, so that the page's
+    loop, which sends nothing while it imports, does not: Flet imports a control's module
+    the first time the control is named (ft.Theme alone is ~0.3 s), and a desktop's first
+    page starts the reminders' notifier (desktop_notifier, D-Bus). Best effort: a failure
+    here leaves the import to the page, as without it."""
+    try:
+        import flet as ft
+        import flet.components.component  # noqa: F401  (the renderer's; imported at the first render)
+
+        for name in sorted(flet_names_in(FIRST_SCREEN_MODULES)):
+            getattr(ft, name)
+        if window:
+            from desktop_notifier.main import get_backend_class
+
+            get_backend_class()  # imports this platform's backend (Linux: D-Bus), as the page would
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def deferred_entry(load: Callable[[], Callable]) -> tuple[Callable, Callable[[], None]]:
+    """The page handler for `ft.run`, and a function that starts `load()` (which returns the
+    real handler) in a background thread. A page that opens before the load has finished
+    waits for it; a page that opens before it was started starts it. A load that fails is
+    printed once and shown on every page (as Flet shows an error in main)."""
+    future: concurrent.futures.Future = concurrent.futures.Future()
+    started = threading.Lock()
+
+    def run() -> None:
+        # While this thread imports (pure Python, holding the interpreter lock), the server's
+        # thread waits for the lock at every file chunk it sends the browser: make it wait
+        # 0.5 ms instead of the default 5 ms.
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(min(previous, 0.0005))
+        try:
+            future.set_result(load())
+        except BaseException as exc:  # noqa: BLE001 (reported, then re-raised in every page)
+            print("Chris Disciplined could not load:", file=sys.stderr)
+            traceback.print_exc()
+            sys.stderr.flush()
+            future.set_exception(exc)
+        finally:
+            sys.setswitchinterval(previous)
+
+    def start() -> None:
+        if started.acquire(blocking=False):
+            threading.Thread(target=run, name="chris-app-load", daemon=True).start()
+
+    async def entry(page) -> None:
+        start()
+        # shield: a page closed while it waits must not cancel the load for the next one
+        main = await asyncio.shield(asyncio.wrap_future(future))
+        await main(page)
+
+    return entry, start
+
+
+def start_when_answering(host: str, port: int, start: Callable[[], None], timeout: float = 30) -> None:
+    """Calls `start` once the server at host:port accepts a connection (or after `timeout`),
+    from a watcher thread, so the app's imports do not compete with the server's start."""
+    probe = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "*": "127.0.0.1", "::": "::1"}.get(host, host)
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((probe, port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.02)
+        start()
+
+    threading.Thread(target=watch, name="chris-app-watch", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.data_dir:
@@ -50,23 +198,39 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(lines))
         raise SystemExit(0 if ok else 1)
 
-    import flet as ft
+    web = args.web or not window_possible()
+    if web and not has_browser_mode():
+        print(NO_BROWSER_MODE if args.web else NO_DISPLAY, file=sys.stderr)
+        raise SystemExit(2)
 
-    from chris_app.app import make_main
-    from chris_app.device import has_display
+    import flet as ft
+    import flet.app  # noqa: F401  (ft.run's module, imported here before the loader thread runs)
+
     from chris_app.paths import database_path
     from chris_app.store import open_store
 
     store = open_store(database_path())
-    entry = make_main(store, clock_from_environment())
-    if args.web or not has_display():
+    clock = clock_from_environment()
+
+    def load():
+        from chris_app.app import make_main
+
+        main = make_main(store, clock)
+        warm_up(window=not web)
+        return main
+
+    entry, start = deferred_entry(load)
+    if web:
         # No window possible (or asked for the browser): serve the web build, fully offline.
         print(f"Chris Disciplined is serving at http://{args.host}:{args.port}/", flush=True)
         if not args.web:
             print("(no display found, so the app runs in your browser)", flush=True)
         os.environ.setdefault("FLET_SERVER_PORT", str(args.port))
+        # (Flet's environment overrides the arguments: watch where it really listens.)
+        start_when_answering(os.environ.get("FLET_SERVER_IP") or args.host, int(os.environ["FLET_SERVER_PORT"]), start)
         ft.run(entry, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True)
     else:
+        start()  # the client window takes longer to start than the app's imports
         ft.run(entry)
 
 
