@@ -1,18 +1,36 @@
-"""The desktop bundle: its size on disk and the built binary's start-up, next to the source
-install (`python -m chris_app`) measured the same way in the same run.
+"""The desktop bundles: their size on disk against the goal, and the built binaries' start-up
+next to the source install's (`python -m chris_app`), measured the same way in the same run.
 
-    .venv/bin/python benchmarks/size.py [--dist DIR] [--runs 5]
+    .venv/bin/python benchmarks/size.py [--full DIR] [--desktop DIR] [--runs 5] [--only full|desktop]
 
-Without --dist it builds build.spec into a temporary directory first (about a minute) and
-prints how long that took. Start-up is measured from process start to `--version` printed
-and exited, and to the first screen served (HTTP 200 on /, web mode, a fresh data directory
-each run). The first run after a build reads the bundle from a cold page cache; the median
-is over all runs. Prints medians and the ratio bundle / source.
+Both variants of build.spec are measured: the full bundle (window and --web) and the
+window-only one (CHRIS_BUNDLE=desktop). A dist directory given with --full/--desktop is
+reused; otherwise that variant is built into a temporary directory first (one to three
+minutes each) and the build time printed.
+
+Size: MB (10^6 bytes) of every file in the bundle's folder, and its largest pieces. Goal:
+the window-only bundle ≤ 150 MB; its baseline is the full bundle of the same run (ratio
+window-only / full).
+
+Start-up, rounds alternating between the binaries and the source install so all see the same
+machine load; median [min–max] and the ratio to the source (median and spread of the
+per-round ratios):
+- --version: process start → version printed and exited;
+- serving: process start → HTTP 200 on / (web mode, full bundle only: the window-only one
+  has no web mode);
+- window: process start → the first screen's text received by the window, with
+  tests/build/fake_flet_client.py in the place of Flet's desktop client (which cannot be
+  downloaded here; Flutter's own start is not in the figure).
+A fresh data directory each run; the first run after a build reads the bundle from a cold
+page cache. The source install's bytecode is compiled first (as benchmarks/startup.py does;
+the bundles carry theirs). No goal is set for these (reported).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
+import json
 import os
 import statistics
 import subprocess
@@ -25,12 +43,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.browser.conftest import free_port, stop_process  # noqa: E402
+from tests.build.fake_flet_client import install as install_fake_client  # noqa: E402
 from tests.build.test_bundle import binary_in, build_bundle  # noqa: E402
+
+GOAL_DESKTOP_MB = 150
+MEASURED_BEFORE_MB = 232  # the one bundle before the window-only variant (issue 14)
+APP_TEXT = "Start the morning protocol"
 
 
 def bundle_size(folder: Path) -> tuple[float, int]:
     files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
     return sum(p.stat().st_size for p in files) / 1e6, len(files)
+
+
+def largest(folder: Path, count: int = 6) -> str:
+    internal = folder / "_internal" if (folder / "_internal").is_dir() else folder
+    pieces = sorted(((bundle_size(p)[0] if p.is_dir() else p.stat().st_size / 1e6), p.name)
+                    for p in internal.iterdir() if not p.is_symlink())[-count:]
+    return ", ".join(f"{name} {size:.1f}" for size, name in reversed(pieces))
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "FLET_SERVER_PORT", "FLET_SERVER_IP", "FLET_FORCE_WEB_SERVER",
+                        "FLET_VIEW_PATH", "SUPABASE_URL", "SUPABASE_ANON_KEY", "CHRIS_APP_NOW")}
+    return {**env, **extra}
 
 
 def time_version(cmd: list[str]) -> float:
@@ -41,9 +78,8 @@ def time_version(cmd: list[str]) -> float:
 
 def time_served(cmd: list[str], data: Path) -> float:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "FLET_SERVER_PORT")}
     start = time.perf_counter()
-    proc = subprocess.Popen([*cmd, "--web", "--port", str(port), "--data-dir", str(data)], env=env,
+    proc = subprocess.Popen([*cmd, "--web", "--port", str(port), "--data-dir", str(data)], env=clean_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = start + 120
@@ -57,52 +93,94 @@ def time_served(cmd: list[str], data: Path) -> float:
                     raise RuntimeError(f"{cmd} exited with {proc.returncode}") from None
                 if time.perf_counter() > deadline:
                     raise TimeoutError(f"{cmd} did not serve within 120 s") from None
-                time.sleep(0.02)
+                time.sleep(0.01)
     finally:
         stop_process(proc)
 
 
+def time_window(cmd: list[str], data: Path, tmp: Path) -> float:
+    out = tmp / f"window-{time.monotonic_ns()}.jsonl"
+    env = clean_env(DISPLAY=":99", **install_fake_client(tmp / "client", out, quiet=0.5))
+    start = time.time()
+    proc = subprocess.Popen([*cmd, "--data-dir", str(data)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if out.exists():
+                for line in out.read_text(encoding="utf-8").splitlines():
+                    frame = json.loads(line)
+                    if any(APP_TEXT in s for s in frame["strings"]):
+                        return frame["t"] - start
+            if proc.poll() is not None:
+                raise RuntimeError(f"{cmd} exited with {proc.returncode} before its first screen")
+            time.sleep(0.02)
+        raise TimeoutError(f"{cmd}: no first screen within 120 s")
+    finally:
+        stop_process(proc)
+
+
+def spread(values: list[float], unit: str = "s") -> str:
+    return f"{statistics.median(values):.2f}{unit} [{min(values):.2f}–{max(values):.2f}]"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dist", type=Path, help="a dist directory from `pyinstaller build.spec` to reuse")
+    parser.add_argument("--full", type=Path, metavar="DIST", help="a dist directory of the full bundle to reuse")
+    parser.add_argument("--desktop", type=Path, metavar="DIST",
+                        help="a dist directory of the window-only bundle (CHRIS_BUNDLE=desktop) to reuse")
+    parser.add_argument("--only", choices=["full", "desktop"], help="measure one variant")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    variants = [args.only] if args.only else ["full", "desktop"]
+    compileall.compile_dir(str(ROOT / "src" / "chris_app"), quiet=1)
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        if args.dist:
-            exe = binary_in(args.dist.resolve())
-            if not exe.is_file():
-                sys.exit(f"no bundle in {args.dist} (expected {exe})")
-        else:
-            start = time.perf_counter()
-            exe = build_bundle(tmp / "dist", tmp / "work")
-            print(f"build: {time.perf_counter() - start:.1f} s (pyinstaller build.spec)")
-        folder = exe.parent
-        mb, count = bundle_size(folder)
-        print(f"bundle: {folder}\n  {mb:.1f} MB in {count} files")
-        internal = folder / "_internal"
-        if internal.is_dir():
-            biggest = sorted(((bundle_size(p)[0] if p.is_dir() else p.stat().st_size / 1e6), p.name)
-                             for p in internal.iterdir() if not p.is_symlink())[-5:]
-            print("  largest: " + ", ".join(f"{name} {size:.1f} MB" for size, name in reversed(biggest)))
+        exes: dict[str, Path] = {}
+        for variant in variants:
+            given = getattr(args, variant)
+            if given:
+                exes[variant] = binary_in(given.resolve())
+                if not exes[variant].is_file():
+                    sys.exit(f"no bundle in {given} (expected {exes[variant]})")
+            else:
+                start = time.perf_counter()
+                exes[variant] = build_bundle(tmp / variant / "dist", tmp / variant / "work", variant)
+                print(f"build ({variant}): {time.perf_counter() - start:.0f} s")
 
-        commands = {"bundle": [str(exe)], "source": [sys.executable, "-m", "chris_app"]}
+        sizes = {variant: bundle_size(exe.parent) for variant, exe in exes.items()}
+        print("\nsize (MB = 10^6 bytes)")
+        for variant, (mb, count) in sizes.items():
+            if variant == "desktop":
+                goal = f"goal ≤ {GOAL_DESKTOP_MB} MB ({'met' if mb <= GOAL_DESKTOP_MB else 'NOT met'})"
+                if "full" in sizes:
+                    goal += f"; {mb / sizes['full'][0]:.2f}× the full bundle"
+            else:
+                goal = f"no goal (window and --web); one bundle measured {MEASURED_BEFORE_MB} MB before issue 14"
+            print(f"  {variant:8} {mb:7.1f} MB in {count} files   {goal}")
+            print(f"  {'':8} largest (MB): {largest(exes[variant].parent)}")
+
+        commands = {"source": [sys.executable, "-m", "chris_app"], **{v: [str(e)] for v, e in exes.items()}}
         version: dict[str, list[float]] = {k: [] for k in commands}
-        served: dict[str, list[float]] = {k: [] for k in commands}
-        for run in range(args.runs):  # interleaved, so both see the same machine state
+        served: dict[str, list[float]] = {k: [] for k in commands if k != "desktop"}
+        window: dict[str, list[float]] = {k: [] for k in commands}
+        for run in range(args.runs):  # interleaved, so all see the same machine state
             for name, cmd in commands.items():
                 version[name].append(time_version(cmd))
-                served[name].append(time_served(cmd, tmp / f"data-{name}-{run}"))
+                if name in served:
+                    served[name].append(time_served(cmd, tmp / f"web-{name}-{run}"))
+                window[name].append(time_window(cmd, tmp / f"window-{name}-{run}", tmp))
 
-    print(f"\nstart-up ({args.runs} runs; first run / median, seconds)")
-    print(f"{'':8} {'--version':>18} {'serving (HTTP 200)':>20}")
-    for name in commands:
-        print(f"{name:8} {version[name][0]:8.2f} / {statistics.median(version[name]):6.2f} "
-              f"{served[name][0]:10.2f} / {statistics.median(served[name]):6.2f}")
-    ratio_v = statistics.median(version["bundle"]) / statistics.median(version["source"])
-    ratio_s = statistics.median(served["bundle"]) / statistics.median(served["source"])
-    print(f"ratio bundle / source (medians): --version {ratio_v:.2f}x, serving {ratio_s:.2f}x")
+    print(f"\nstart-up ({args.runs} rounds, alternating; median [min–max]; ratio to the source install per round)")
+    for title, figures in (("--version", version), ("serving (HTTP 200 on /, web mode)", served),
+                           ("window: first screen received (fake client)", window)):
+        print(f"  {title}: no goal set (reported)")
+        for name, values in figures.items():
+            ratio = "" if name == "source" else \
+                f"   ratio {spread([b / s for b, s in zip(values, figures['source'])], '×')}"
+            label = {"source": "source install", "full": "full bundle", "desktop": "window-only bundle"}[name]
+            print(f"    {label:20} {spread(values):>22}{ratio}")
 
 
 if __name__ == "__main__":
