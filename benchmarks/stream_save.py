@@ -37,6 +37,7 @@ from pathlib import Path
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
+GOAL_STOP_S, GOAL_SAVE_MB = 0.5, 50.0  # whatever the take's length (docs/performance.md)
 RATE, CHANNELS = 44100, 2
 BYTE_RATE = RATE * CHANNELS * 2
 CHUNK = 8192
@@ -232,6 +233,9 @@ def main() -> None:
               f"({old['stop_to_saved_s'] / new['stop_to_saved_s']:.0f}× faster); save +RSS "
               f"{new['save_peak_rss_mb']:.1f} vs {old['save_peak_rss_mb']:.1f} MB "
               f"(×{new['save_peak_rss_mb'] / max(old['save_peak_rss_mb'], 1e-9):.3f})")
+        met = new["stop_to_saved_s"] < GOAL_STOP_S and new["save_peak_rss_mb"] < GOAL_SAVE_MB
+        print(f"  {minutes:>4g} min goal: stop→saved < {GOAL_STOP_S:g} s and save < +{GOAL_SAVE_MB:g} MB: "
+              f"{'met' if met else 'NOT met'}")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
