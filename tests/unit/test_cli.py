@@ -11,6 +11,24 @@ import pytest
 from chris_app import cli
 
 
+def run(coro) -> None:
+    """asyncio.run on a thread of its own: in the whole suite, a session-wide Playwright browser
+    keeps an event loop running on the main thread, where asyncio.run refuses to start."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # handed back to the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 def test_a_page_waits_for_the_background_load_and_then_runs_the_app():
     release = threading.Event()
     pages: list[str] = []
@@ -33,7 +51,7 @@ def test_a_page_waits_for_the_background_load_and_then_runs_the_app():
         release.set()
         await asyncio.wait_for(waiting, 5)
 
-    asyncio.run(scenario())
+    run(scenario())
     assert pages == ["page-1"]
 
 
@@ -61,7 +79,7 @@ def test_a_page_closed_while_it_waits_does_not_cancel_the_load_for_the_next_one(
         release.set()
         await asyncio.wait_for(entry("next"), 5)
 
-    asyncio.run(scenario())
+    run(scenario())
     assert loads == [1]  # loaded once, and not cancelled
 
 
@@ -77,7 +95,7 @@ def test_a_load_that_fails_is_printed_once_and_raised_in_every_page(capsys):
             with pytest.raises(ImportError, match="missing"):
                 await asyncio.wait_for(entry("page"), 5)
 
-    asyncio.run(scenario())
+    run(scenario())
     err = capsys.readouterr().err
     assert err.count("Chris Disciplined could not load") == 1 and "ImportError" in err
 
