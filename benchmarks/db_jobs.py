@@ -1,21 +1,44 @@
 """The reminder and day-boundary statistics jobs over many profiles (default 1,000,000).
 
 Members are bulk-loaded (triggers off, as a restore would) over the real IANA zones, with
-morning times 05:00-08:00 and evening times 19:00-22:30 in quarter hours; a tenth of them did
-yesterday's and the day before's morning. Then, with EXPLAIN ANALYZE of the statements inside
-(auto_explain, nested statements):
-  * queue_reminders at 05:00 UTC (morning slot for Europe/Africa) and a re-run (no duplicates);
-  * refresh_stale_stats when every member's day has just turned (worst case: all stale at once).
+morning times 05:00-08:00 and evening times 19:00-22:30 in quarter hours, day_start 3; a tenth
+of them did yesterday's and the day before's morning.
 
-Run: .venv/bin/python benchmarks/db_jobs.py [--members N]
+Each job is timed next to its goal and next to its baseline: the function body before
+migration 20261201000300_jobs_speed.sql, read from the older migration file and created by this
+script under the schema `bench_baseline`, in the same cluster and the same run. The two are run
+alternately (ABBA...), each figure is the median of the repetitions with their range, and the
+ratio is baseline / new. Runs that write are rolled back (and the table vacuumed) so both
+versions see the same data. pg_cron's own runs of the jobs are paused in this cluster.
+
+  * queue_reminders at 05:00 UTC (morning slot for Europe/Africa) and a re-run (no duplicates);
+  * refresh_stale_stats when every member's day has turned (worst case: all stale at once), when
+    nobody's day turned, and in a 15-minute run in which a few zones' day turns;
+  * the first call in a new connection, as pg_cron runs each job in a new backend.
+
+Then EXPLAIN (ANALYZE, BUFFERS) of the statements inside each job (auto_explain, nested
+statements), new and baseline.
+
+Run: .venv/bin/python benchmarks/db_jobs.py [--members N] [--repeat N]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import re
 import time
+from pathlib import Path
 
-from db_common import cluster
+from db_common import ROOT, cluster, median
+
+MIGRATIONS = ROOT / "supabase" / "migrations"
+# where each job's previous body lives (migrations are never edited, so this is the old code)
+BASELINE_SOURCES = {
+    "queue_reminders": MIGRATIONS / "20261126000900_notifications.sql",
+    "refresh_stale_stats": MIGRATIONS / "20261126000700_statistics.sql",
+}
+GOALS = {"queue_reminders": 1.0, "refresh_nothing_turned": 0.3}
 
 POPULATE = [
     # auth users (sign-up trigger off: it is exercised by the tests; here we want volume)
@@ -47,70 +70,198 @@ POPULATE = [
 ]
 
 
-def timed(conn, sql, params=None):
-    t0 = time.perf_counter()
-    row = conn.execute(sql, params).fetchone()
-    conn.commit()
-    return time.perf_counter() - t0, row
+def baseline_sql(name: str) -> str:
+    """The job's CREATE FUNCTION from its original migration, renamed into bench_baseline."""
+    text = BASELINE_SOURCES[name].read_text()
+    m = re.search(rf"create or replace function public\.{name}\(.*?\n\$\$;\n", text, re.S)
+    if m is None:
+        raise SystemExit(f"{name} not found in {BASELINE_SOURCES[name].name}")
+    return m.group(0).replace(f"function public.{name}(", f"function bench_baseline.{name}(", 1)
+
+
+class Clock:
+    """Wall time of a call, and the server backend's own CPU time and time spent waiting for a
+    CPU (/proc/<pid>/schedstat, ns): on a shared machine the wait says how much of the wall
+    time other processes took."""
+
+    def __init__(self, conn):
+        self.pid = conn.execute("select pg_backend_pid()").fetchone()[0]
+
+    def _sched(self) -> tuple[int, int]:
+        try:
+            cpu, wait, _ = Path(f"/proc/{self.pid}/schedstat").read_text().split()
+            return int(cpu), int(wait)
+        except OSError:  # another machine than the server's: wall time only
+            return 0, 0
+
+    def __enter__(self):
+        self.t, self.s = time.perf_counter(), self._sched()
+        return self
+
+    def __exit__(self, *exc):
+        cpu, wait = self._sched()
+        self.wall = time.perf_counter() - self.t
+        self.cpu, self.wait = (cpu - self.s[0]) / 1e9, (wait - self.s[1]) / 1e9
+
+
+def fmt(xs: list[Clock]) -> str:
+    walls = [x.wall for x in xs]
+    return (f"{median(walls):.3f} s ({min(walls):.3f}-{max(walls):.3f}, n={len(xs)}); backend CPU "
+            f"{median(x.cpu for x in xs):.3f} s, waiting for a CPU {median(x.wait for x in xs):.3f} s")
+
+
+def report(label: str, new: list[Clock], base: list[Clock], goal: float | None, rows: str) -> None:
+    m = median(x.wall for x in new)
+    verdict = "" if goal is None else f"\n           goal < {goal:g} s: {'met' if m < goal else 'NOT met'}"
+    print(f"{label}: {rows}\n  new      {fmt(new)}{verdict}\n  baseline {fmt(base)}"
+          f"\n  ratio baseline/new {median(x.wall for x in base) / m:.1f}x (CPU "
+          f"{median(x.cpu for x in base) / max(median(x.cpu for x in new), 1e-9):.1f}x)", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--members", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs of each version per figure")
     args = ap.parse_args()
     with cluster() as pg, pg.connect() as conn:
         t0 = time.perf_counter()
+        conn.execute("update cron.job set active = false")  # no pg_cron run of the jobs meanwhile
         conn.execute("set session_replication_role = replica")
         for sql in POPULATE:
             conn.execute(sql, {"n": args.members})
         conn.execute("set session_replication_role = origin")
+        conn.execute("create schema bench_baseline")
+        for name in BASELINE_SOURCES:
+            conn.execute(baseline_sql(name))
         conn.commit()
         conn.autocommit = True
         conn.execute("vacuum analyze")
-        conn.autocommit = False
-        print(f"loaded {args.members:,} members in {time.perf_counter() - t0:.1f} s")
+        print(f"loaded {args.members:,} members in {time.perf_counter() - t0:.1f} s", flush=True)
 
+        clock = Clock(conn)
+
+        def run(sql, params=None, rollback=False, vacuum=None):
+            """One timed call in its own transaction; returns (Clock, first column)."""
+            conn.execute("begin")
+            with clock as c:
+                value = conn.execute(sql, params).fetchone()[0]
+            conn.execute("rollback" if rollback else "commit")
+            if vacuum:
+                conn.execute(f"vacuum {vacuum}")
+            return copy.copy(c), value
+
+        def compare(call, params, n, **kw):
+            """Alternates new and baseline (ABBA...): {'new': [...], 'baseline': [...]}, value."""
+            times, values = {"new": [], "baseline": []}, {}
+            order = ["new", "baseline"]
+            for i in range(n):
+                for which in order if i % 2 == 0 else order[::-1]:
+                    schema = "public" if which == "new" else "bench_baseline"
+                    c, values[which] = run(call.format(schema=schema), params, **kw)
+                    times[which].append(c)
+            if values["new"] != values["baseline"]:
+                raise SystemExit(f"new and baseline disagree: {values}")
+            return times, values["new"]
+
+        def fresh_backend(call, params, n):
+            """The first call in a new connection (pg_cron starts a backend per run)."""
+            times = {"new": [], "baseline": []}
+            for i in range(n):
+                for which in ["new", "baseline"] if i % 2 == 0 else ["baseline", "new"]:
+                    schema = "public" if which == "new" else "bench_baseline"
+                    with pg.connect(autocommit=True) as other:
+                        with Clock(other) as c:
+                            other.execute(call.format(schema=schema), params).fetchone()
+                    times[which].append(c)
+            return times
+
+        # ---------- queue_reminders ----------
+        p_now = conn.execute("select (current_date + time '05:00') at time zone 'UTC'").fetchone()[0]
+        q = "select {schema}.queue_reminders(%s)"
+        times, queued = compare(q, (p_now,), args.repeat, rollback=True, vacuum="notification_queue")
+        print()
+        report(f"queue_reminders, slot {p_now:%H:%M} UTC", times["new"], times["baseline"],
+               GOALS["queue_reminders"], f"{queued:,} reminders queued")
+        run("select public.queue_reminders(%s)", (p_now,))  # keep them: the re-run finds them
+        times, again = compare(q, (p_now,), args.repeat)
+        report("queue_reminders, re-run of the same slot", times["new"], times["baseline"],
+               GOALS["queue_reminders"], f"{again} queued")
+
+        # ---------- refresh_stale_stats ----------
+        # A fixed instant, so "nobody turned" stays true however long the run takes; at 12:50 UTC
+        # the next quarter's turns (03:00 at 13:00 UTC) are the UTC-10 and UTC+14 zones.
+        p_turn = conn.execute("select (current_date + time '12:50') at time zone 'UTC'").fetchone()[0]
+        r = "select {schema}.refresh_stale_stats(%s)"
+        # (nearly) every member's day turned: stats_day is yesterday for all. Baseline rolled back first.
+        base_c, base_n = run(r.format(schema="bench_baseline"), (p_turn,), rollback=True)
+        conn.execute("vacuum analyze public.profiles")
+        new_c, refreshed = run(r.format(schema="public"), (p_turn,))
+        conn.execute("vacuum analyze public.profiles")
+        if base_n != refreshed:
+            raise SystemExit(f"new and baseline disagree: {refreshed} vs {base_n}")
+        print()
+        report(f"refresh_stale_stats at {p_turn:%H:%M} UTC with every stats_day yesterday (all but the zones"
+               " before 03:00 turned)", [new_c], [base_c],
+               None, f"{refreshed:,} members, {new_c.wall / max(refreshed, 1) * 1e6:.0f} us per member")
+
+        times, none = compare(r, (p_turn,), max(args.repeat, 5))
+        report("refresh_stale_stats, nobody's day turned (same instant again)", times["new"], times["baseline"],
+               GOALS["refresh_nothing_turned"], f"{none} members")
+
+        p_next = conn.execute("select %s::timestamptz + interval '15 minutes'", (p_turn,)).fetchone()[0]
+        times, few = compare(r, (p_next,), args.repeat, rollback=True, vacuum="public.profiles")
+        report(f"refresh_stale_stats, the next 15-minute run ({p_next:%H:%M} UTC: the zones where it is 03:00)",
+               times["new"], times["baseline"], None, f"{few:,} members")
+
+        # ---------- pg_cron's view: a new backend per run ----------
+        print()
+        times = fresh_backend(r, (p_turn,), args.repeat)
+        report("refresh_stale_stats, nobody's day turned, first call in a new connection",
+               times["new"], times["baseline"], GOALS["refresh_nothing_turned"], "0 members")
+        times = fresh_backend(q, (p_now,), args.repeat)
+        report("queue_reminders re-run, first call in a new connection", times["new"], times["baseline"],
+               GOALS["queue_reminders"], "0 queued")
+
+        # ---------- EXPLAIN (ANALYZE, BUFFERS) ----------
+        conn.autocommit = False
         plans: list[str] = []
         conn.add_notice_handler(lambda d: plans.append(d.message_primary))
         conn.execute("load 'auto_explain'")
-        for setting, value in [("auto_explain.log_min_duration", "-1"), ("auto_explain.log_analyze", "on"),
-                               ("auto_explain.log_nested_statements", "on"), ("client_min_messages", "log")]:
+        for setting, value in [("auto_explain.log_min_duration", "1"), ("auto_explain.log_analyze", "on"),
+                               ("auto_explain.log_buffers", "on"), ("auto_explain.log_nested_statements", "on"),
+                               ("client_min_messages", "log")]:
             conn.execute("select set_config(%s, %s, false)", (setting, value))
         conn.commit()
 
-        def explained(sql, params, marker, min_ms="200"):
-            """Runs once more with EXPLAIN ANALYZE of the statements inside (instrumented, slower)."""
+        def explained(title, sql, params, limit=8000):
+            """Runs once more (rolled back) with the plans of the statements inside, instrumented."""
             plans.clear()
-            conn.execute("select set_config('auto_explain.log_min_duration', %s, false)", (min_ms,))
-            secs, row = timed(conn, sql, params)
-            conn.execute("select set_config('auto_explain.log_min_duration', '-1', false)")
-            conn.commit()
-            text = "\n".join(marker + p.split(marker, 1)[-1] for p in plans if marker in p)
-            return secs, row, text
+            t = time.perf_counter()
+            value = conn.execute(sql, params).fetchone()[0]
+            secs = time.perf_counter() - t
+            conn.rollback()
+            print(f"\nEXPLAIN (ANALYZE, BUFFERS), {title}: {value:,} rows, {secs:.2f} s instrumented")
+            shown = []
+            for p in plans:
+                head, _, rest = p.partition("\nQuery Text:")
+                query, plan = rest, ""
+                m = re.search(r"^\S.*\(cost=", rest, re.M)  # the plan's top node
+                if m:
+                    query, plan = rest[:m.start()], rest[m.start():]
+                # the job's own statements: not the call itself, nor one-row helpers
+                if "profiles" not in plan or re.match(r"\s*select (public|bench_baseline)\.", query):
+                    continue
+                shown.append(f"-- {head.strip()} {' '.join(query.split())[:100]}...\n{plan.rstrip()}")
+            print("\n\n".join(shown)[:limit])
 
-        slot = "select (current_date + time '05:00') at time zone 'UTC'"
-        p_now = conn.execute(slot).fetchone()[0]
-        secs, (queued,) = timed(conn, "select public.queue_reminders(%s)", (p_now,))
-        print(f"queue_reminders at {p_now:%H:%M} UTC: {queued:,} reminders queued in {secs:.2f} s")
-        secs, (again,) = timed(conn, "select public.queue_reminders(%s)", (p_now,))
-        print(f"re-run of the same slot: {again} queued in {secs:.2f} s")
-        secs, (queued,), plan = explained("select public.queue_reminders(%s + interval '15 minutes')", (p_now,),
-                                          "Insert on notification_queue", "20")
-        print(f"\nEXPLAIN ANALYZE, queue_reminders of the next slot ({queued:,} queued, {secs:.2f} s instrumented):")
-        print(plan[:6000])
-
-        secs, (refreshed,) = timed(conn, "select public.refresh_stale_stats(now())")
-        print(f"\nrefresh_stale_stats with every member's day turned: {refreshed:,} members in {secs:.1f} s"
-              f" ({secs / max(refreshed, 1) * 1e6:.0f} us per member)")
-        secs, (none,) = timed(conn, "select public.refresh_stale_stats(now())")
-        print(f"re-run right after (only zones whose day turned meanwhile): {none} members in {secs:.2f} s")
-        conn.autocommit = True
-        conn.execute("vacuum analyze public.profiles")
-        conn.autocommit = False
-        secs, (refreshed,), plan = explained("select public.refresh_stale_stats(now() + interval '1 day')", None,
-                                             "Update on profiles")
-        print(f"\nEXPLAIN ANALYZE, refresh_stale_stats a day later ({refreshed:,} members, {secs:.1f} s instrumented):")
-        print(plan[:4000])
+        for schema in ["public", "bench_baseline"]:
+            label = "new" if schema == "public" else "baseline"
+            explained(f"queue_reminders ({label}), slot {p_now:%H:%M} UTC + 15 minutes",
+                      f"select {schema}.queue_reminders(%s::timestamptz + interval '15 minutes')", (p_now,))
+            explained(f"refresh_stale_stats ({label}), nobody's day turned",
+                      f"select {schema}.refresh_stale_stats(%s)", (p_turn,), limit=5000)
+        explained("refresh_stale_stats (new), the next 15-minute run",
+                  "select public.refresh_stale_stats(%s)", (p_next,), limit=5000)
 
 
 if __name__ == "__main__":

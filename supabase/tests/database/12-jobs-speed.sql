@@ -1,0 +1,265 @@
+-- The 15-minute jobs found through indexes (migration 20261201000300_jobs_speed.sql) give the
+-- same rows as their per-member definitions: across DST changes (spring forward, fall back,
+-- 30-minute and midnight transitions), zones of every offset, a zone or day_start changed.
+begin;
+select plan(26);
+
+-- Inside this transaction (rolled back at the end) only this file's members exist, so the
+-- counts the jobs return are about them, whatever else the database holds.
+delete from auth.users;
+
+select has_index('public', 'profiles', 'profiles_stats_day_idx', array['timezone', 'stats_day', 'day_start'],
+  'the day-boundary job has its index on (timezone, stats_day, day_start)');
+select ok((select indexdef ~ '\(id\) INCLUDE \(morning_reminder, evening_reminder, push_notifications, email_reminders\)'
+             from pg_indexes where schemaname = 'public' and indexname = 'user_settings_reminders_idx'),
+  'the reminder job reads the settings from a covering index');
+select is((select count(*)::int from pg_proc
+            where proname in ('queue_reminders', 'refresh_stale_stats', 'stale_members')
+              and 'jit=off' = any (proconfig) and 'search_path=""' = any (proconfig)), 3,
+  'both jobs and the stale-member lookup run with jit off and an empty search_path');
+select is((select count(*)::int from pg_proc where proname = 'stale_members'
+             and (has_function_privilege('anon', oid, 'execute') or has_function_privilege('authenticated', oid, 'execute')
+                  or has_function_privilege('service_role', oid, 'execute'))), 0,
+  'nobody but the jobs runs the stale-member lookup');
+
+-- ---------- members in zones of every kind of offset and DST rule ----------
+-- 14 zones x day_start 0, 1, 2, 3, 12, 23 x 5 stats_day variants = 420 members
+create temp table zone_list (zone text) on commit drop;
+insert into zone_list values ('UTC'), ('Europe/Paris'), ('America/New_York'), ('America/St_Johns'),
+  ('Australia/Lord_Howe'), ('Asia/Kathmandu'), ('Pacific/Chatham'), ('Pacific/Kiritimati'),
+  ('Pacific/Pago_Pago'), ('America/Santiago'), ('Africa/Casablanca'), ('Europe/Dublin'),
+  ('Asia/Tehran'), ('Australia/Adelaide');
+-- Loaded as a restore would (triggers off): each sign-up checks its zone against
+-- pg_timezone_names, ~0.1 s a member.
+set local session_replication_role = replica;
+insert into auth.users (id, aud, role, email, raw_user_meta_data, raw_app_meta_data)
+select gen_random_uuid(), 'authenticated', 'authenticated', 'j' || z.zone || ds || v || '@test.invalid',
+       jsonb_build_object('test_identifier', 'j|' || z.zone || '|' || ds || '|' || v), '{}'
+  from zone_list z, unnest(array[0, 1, 2, 3, 12, 23]) ds, generate_series(0, 4) v;
+insert into public.profiles (id, email, timezone, day_start, first_day)
+select u.id, u.email, split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 2),
+       split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 3)::smallint, '2026-01-01'
+  from auth.users u;
+insert into public.user_settings (id) select id from public.profiles;
+set local session_replication_role = origin;
+analyze public.profiles, public.user_settings;
+select is((select count(distinct timezone)::int from public.profiles), 14, 'the members live in 14 zones');
+
+-- DST windows: the 24 hours from 10:00 UTC the day before a change to 10:00 UTC on its day, which
+-- hold every change of that date in every zone: 8 March and 1 November (US, St John's),
+-- 22 March (Casablanca), 29 March and 25 October (EU, Dublin's "negative" rule), 5 April
+-- (Lord Howe's 30 minutes, Chatham, Adelaide, Santiago at midnight), 6 September (Santiago),
+-- 27 September (Chatham), 4 October (Lord Howe, Adelaide).
+create temp table windows (w date) on commit drop;
+insert into windows values ('2026-03-08'), ('2026-03-22'), ('2026-03-29'), ('2026-04-05'), ('2026-09-06'),
+  ('2026-09-27'), ('2026-10-04'), ('2026-10-25'), ('2026-11-01');
+-- each instant every 15 minutes through the windows, and the microsecond before it (day
+-- boundaries are instants); the protocol day there of every (zone, day_start), by
+-- public.protocol_day, the definition both jobs must agree with
+create temp table instants on commit drop as
+select w, g + e as t, e = interval '0' as on_slot
+  from windows, lateral (select w::timestamp at time zone 'UTC' as midnight) m,
+       generate_series(m.midnight - interval '14 hours', m.midnight + interval '10 hours', interval '15 minutes') g,
+       (values (interval '0'), (interval '-1 microsecond')) x (e);
+create temp table days on commit drop as
+select i.t, z.zone, ds::smallint as day_start, public.protocol_day(i.t, z.zone, ds) as today
+  from instants i, zone_list z, unnest(array[0, 1, 2, 3, 12, 23]) ds;
+create index on days (t, zone, day_start);
+analyze days;
+
+-- some history (the ten days before each window, most of them done), so that the recomputed
+-- statistics are not all zero; loaded without the trigger, then rebuilt
+set local session_replication_role = replica;
+insert into public.daily_sessions (user_id, date, morning_completed, discipline_rating)
+select distinct p.id, d, true, 7
+  from public.profiles p join auth.users u on u.id = p.id, windows, generate_series(1, 10) i,
+       lateral (select windows.w - i as d) x
+ where p.day_start in (0, 3) and split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 4) = '1'
+   and (hashtext(p.id::text || d::text) & 7) <> 0;
+set local session_replication_role = origin;
+select count(*) from (select private.rebuild_member_stats(s.user_id) from public.daily_sessions s group by s.user_id) r;
+analyze public.daily_sessions, private.completion_runs, private.member_stats_state;
+
+create temp table mismatches (what text, t timestamptz, id uuid) on commit drop;
+
+-- ---------- stale_members = stats_day is distinct from protocol_day, at every instant ----------
+do $$
+declare
+  win date;
+begin
+  for win in select windows.w from windows order by 1 loop
+    -- stats_day: null, or two days before the window's day to a day after
+    update public.profiles p set stats_day = case split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 4)::int
+        when 0 then null else win + split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 4)::int - 3 end
+      from auth.users u where u.id = p.id;
+    insert into mismatches
+    with got as materialized (
+      select i.t, s.id, s.today from instants i cross join lateral private.stale_members(i.t) s where i.w = win
+    ), expected as materialized (
+      select i.t, p.id, d.today from instants i cross join public.profiles p
+        join days d on d.t = i.t and d.zone = p.timezone and d.day_start = p.day_start
+       where i.w = win and p.stats_day is distinct from d.today
+    )
+    select 'stale_members', x.t, x.id
+      from ((select * from got except all select * from expected)
+            union all (select * from expected except all select * from got)) x;
+  end loop;
+end
+$$;
+select is((select count(*)::int from mismatches where what = 'stale_members'), 0,
+  'stale_members returns exactly the members whose protocol day is not their stats_day, with that day, at every instant of 9 DST windows in 14 zones');
+
+-- ---------- refresh_stale_stats, run every 15 minutes through the windows ----------
+do $$
+declare
+  win date;
+  instant timestamptz;
+  expected integer;
+  got integer;
+begin
+  -- three of the windows: spring forward in Europe, the southern fall back (four zones, one of
+  -- them by 30 minutes, one at midnight), fall back in the US
+  for win in select windows.w from windows where windows.w in ('2026-03-29', '2026-04-05', '2026-11-01') order by 1 loop
+    update public.profiles set stats_day = null;
+    for instant in select i.t from instants i where i.w = win and i.on_slot order by 1 loop
+      select count(*) into expected from public.profiles p
+        join days d on d.t = instant and d.zone = p.timezone and d.day_start = p.day_start
+       where p.stats_day is distinct from d.today;
+      got := public.refresh_stale_stats(instant);
+      if got <> expected then
+        insert into mismatches values ('refresh count', instant, null);
+      end if;
+      insert into mismatches select 'refresh left stale', instant, p.id from public.profiles p
+        join days d on d.t = instant and d.zone = p.timezone and d.day_start = p.day_start
+       where p.stats_day is distinct from d.today;
+    end loop;
+    insert into mismatches select 'refresh statistics', win, p.id
+      from public.profiles p cross join lateral private.compute_stats(p.id, p.stats_day) s
+     where (p.current_streak, p.longest_streak, p.total_days_completed, p.completion_rate,
+            p.average_discipline_rating, p.discipline_score)
+           is distinct from
+           (s.current_streak, s.longest_streak, s.total_days_completed, s.completion_rate,
+            s.average_discipline_rating, s.discipline_score);
+  end loop;
+end
+$$;
+select is((select count(*)::int from mismatches where what = 'refresh count'), 0,
+  'every 15-minute run through 3 DST windows refreshes exactly the members whose day turned since the last run');
+select is((select count(*)::int from mismatches where what = 'refresh left stale'), 0,
+  '...and leaves nobody stale');
+select is((select count(*)::int from mismatches where what = 'refresh statistics'), 0,
+  '...with the statistics of each member''s own protocol day');
+select cmp_ok((select count(*)::int from public.profiles where current_streak > 0), '>', 5,
+  'those statistics include real streaks, not only zeros');
+
+-- ---------- named cases ----------
+delete from auth.users;
+select tests.create_supabase_user(n) from unnest(array['paris', 'kiri', 'utc']) n;
+update public.profiles set timezone = 'Europe/Paris', day_start = 3 where id = tests.get_supabase_uid('paris');
+update public.profiles set timezone = 'Pacific/Kiritimati', day_start = 3 where id = tests.get_supabase_uid('kiri');
+update public.profiles set timezone = 'UTC', day_start = 0 where id = tests.get_supabase_uid('utc');
+
+-- fall back in Paris, 25 October 2026: 03:00 CEST becomes 02:00 CET at 01:00 UTC
+select public.refresh_stale_stats('2026-10-24 12:00+00');
+select public.refresh_stale_stats('2026-10-25 01:00+00');
+select is((select stats_day from public.profiles where id = tests.get_supabase_uid('paris')), date '2026-10-24',
+  'Paris, fall back: at 01:00 UTC the member''s clock says 02:00 again, the day has not turned');
+select public.refresh_stale_stats('2026-10-25 01:59:59+00');
+select is((select stats_day from public.profiles where id = tests.get_supabase_uid('paris')), date '2026-10-24',
+  '...nor at 02:59:59 CET');
+select public.refresh_stale_stats('2026-10-25 02:00+00');
+select is((select stats_day from public.profiles where id = tests.get_supabase_uid('paris')), date '2026-10-25',
+  '...it turns at 03:00 CET (02:00 UTC)');
+
+-- spring forward in Paris, 29 March 2026: 02:00 CET becomes 03:00 CEST at 01:00 UTC
+update public.profiles set day_start = 2 where id = tests.get_supabase_uid('paris');
+select public.refresh_stale_stats('2026-03-28 12:00+00');
+select public.refresh_stale_stats('2026-03-29 00:59:59+00');
+select is((select stats_day from public.profiles where id = tests.get_supabase_uid('paris')), date '2026-03-28',
+  'Paris, spring forward, day_start 2 (an hour that does not exist that night): not turned at 01:59:59 CET');
+select public.refresh_stale_stats('2026-03-29 01:00+00');
+select is((select stats_day from public.profiles where id = tests.get_supabase_uid('paris')), date '2026-03-29',
+  '...turned at once when the clock jumps to 03:00 CEST');
+
+-- a zone change moves the protocol day back: Kiritimati (UTC+14) to Pago Pago (UTC-11)
+select public.refresh_stale_stats('2026-06-10 14:00+00');
+select is((select stats_day from public.profiles where id = tests.get_supabase_uid('kiri')), date '2026-06-11',
+  'at 14:00 UTC it is 04:00 on 11 June in Kiritimati');
+update public.profiles set timezone = 'Pacific/Pago_Pago' where id = tests.get_supabase_uid('kiri');
+select is(public.refresh_stale_stats('2026-06-10 14:00+00'), 1, 'moving to Pago Pago makes the member stale at once');
+select is((select stats_day from public.profiles where id = tests.get_supabase_uid('kiri')), date '2026-06-10',
+  '...and their day goes back to 10 June (03:00 there)');
+
+-- a day_start change: UTC at 01:00
+select public.refresh_stale_stats('2026-06-10 01:00+00');
+update public.profiles set day_start = 3 where id = tests.get_supabase_uid('utc');
+select is(public.refresh_stale_stats('2026-06-10 01:00+00'), 1,
+  'day_start 0 -> 3 at 01:00: the member is back on 9 June and refreshed');
+update public.profiles set day_start = 1 where id = tests.get_supabase_uid('utc');
+select is(public.refresh_stale_stats('2026-06-10 01:00+00'), 1, 'day_start 3 -> 1 at 01:00: on 10 June again');
+update public.profiles set day_start = 0 where id = tests.get_supabase_uid('utc');
+select is(public.refresh_stale_stats('2026-06-10 01:00+00'), 0, 'day_start 1 -> 0 at 01:00: still 10 June, nothing to do');
+
+-- ---------- queue_reminders = the per-member definition, every slot through the windows ----------
+delete from auth.users;
+-- 14 zones x 3 day_starts x 10 morning times (evening: 12 hours later); email too for a quarter
+set local session_replication_role = replica;
+insert into auth.users (id, aud, role, email, raw_user_meta_data, raw_app_meta_data)
+select gen_random_uuid(), 'authenticated', 'authenticated', 'r' || z.zone || ds || tm || '@test.invalid',
+       jsonb_build_object('test_identifier', 'r|' || z.zone || '|' || ds || '|' || tm), '{}'
+  from zone_list z, unnest(array[0, 3, 23]) ds,
+       unnest(array['00:00', '00:10', '01:59', '02:00', '02:30', '03:00', '05:30', '11:50', '23:45', '23:50']) tm;
+insert into public.profiles (id, email, timezone, day_start, morning_protocol_time, evening_review_time,
+                             subscription_status, first_day)
+select u.id, u.email, split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 2),
+       split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 3)::smallint,
+       split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 4)::time,
+       split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 4)::time + interval '12 hours',
+       'active', '2026-01-01'
+  from auth.users u;
+insert into public.user_settings (id) select id from public.profiles;
+set local session_replication_role = origin;
+update public.user_settings set email_reminders = true where (hashtext(id::text) & 3) = 0;
+analyze public.profiles, public.user_settings, public.daily_sessions, public.notification_queue;
+
+do $$
+declare
+  instant timestamptz;
+begin
+  for instant in select i.t from instants i where i.on_slot order by 1 loop
+    perform public.queue_reminders(instant + interval '3 minutes');
+  end loop;
+end
+$$;
+-- per member: the reminder time lies in [local slot start, +15 minutes) on the member's clock;
+-- the first such slot of each protocol day queues it (the unique key keeps the others out)
+select bag_eq(
+  $$select user_id, kind, channel, protocol_day, scheduled_for from public.notification_queue$$,
+  $$select distinct on (p.id, k.kind, c.channel, public.protocol_day(s.t + interval '3 minutes', p.timezone, p.day_start))
+           p.id, k.kind, c.channel, public.protocol_day(s.t + interval '3 minutes', p.timezone, p.day_start),
+           s.t + interval '3 minutes'
+      from instants s cross join public.profiles p join public.user_settings st on st.id = p.id
+     cross join lateral (values ('morning_reminder', p.morning_protocol_time),
+                                ('evening_reminder', p.evening_review_time)) k (kind, at)
+     cross join lateral (values ('push', st.push_notifications), ('email', st.email_reminders)) c (channel, enabled)
+     where s.on_slot and c.enabled
+       and k.at >= (s.t at time zone p.timezone)::time
+       and (k.at < (s.t at time zone p.timezone)::time + interval '15 minutes'
+            or (s.t at time zone p.timezone)::time >= time '23:45')
+     order by 1, 2, 3, 4, 5$$,
+  'queue_reminders queues the same reminders as the per-member definition, in every slot of 9 DST windows in 14 zones');
+select cmp_ok((select count(*)::int from public.notification_queue), '>', 1000, '...which are many');
+
+-- the repeated hour of a fall back reminds once; a zone change moves the reminder
+delete from auth.users;
+select tests.create_supabase_user('twice');
+update public.profiles set timezone = 'Europe/Paris', morning_protocol_time = '02:30', subscription_status = 'active'
+ where id = tests.get_supabase_uid('twice');
+select is(public.queue_reminders('2026-10-25 00:30+00') + public.queue_reminders('2026-10-25 01:30+00'), 1,
+  'a 02:30 reminder on the fall-back night (02:30 comes twice) is queued once');
+update public.profiles set timezone = 'America/New_York' where id = tests.get_supabase_uid('twice');
+select is(public.queue_reminders('2026-10-26 01:30+00'), 0, 'after moving to New York, not at 02:30 Paris time');
+select is(public.queue_reminders('2026-10-26 06:30+00'), 1, '...but at 02:30 New York time');
+
+select * from finish();
+rollback;
