@@ -35,19 +35,25 @@ TEXT = (
 )
 
 
-def speech(minutes: float) -> np.ndarray:
+def speech_file(minutes: float, rate: int, channels: int) -> Path:
+    """espeak-ng speech, at least ``minutes`` long, as PCM16 WAV at ``rate`` / ``channels``
+    (made once with sox, then cached in the temp folder)."""
     text = TEXT * (int(minutes * 60 // 15) + 1)
-    key = hashlib.sha256(f"{text}|bench|v1".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{text}|{rate}|{channels}|bench|v2".encode()).hexdigest()[:16]
     cache = Path(tempfile.gettempdir()) / "chris-app-audio-bench" / f"speech-{key}.wav"
     if not cache.exists():
         cache.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache.parent) as tmp:
             raw, part = Path(tmp) / "raw.wav", Path(tmp) / "part.wav"
             subprocess.run(["espeak-ng", "-w", str(raw), text], check=True, capture_output=True)
-            subprocess.run(["sox", str(raw), "-r", str(SR), "-c", "1", "-b", "16", str(part)],
+            subprocess.run(["sox", str(raw), "-r", str(rate), "-c", str(channels), "-b", "16", str(part)],
                            check=True, capture_output=True)
             part.replace(cache)
-    data, sr = sf.read(str(cache), dtype="float32")
+    return cache
+
+
+def speech(minutes: float) -> np.ndarray:
+    data, sr = sf.read(str(speech_file(minutes, SR, 1)), dtype="float32")
     assert sr == SR
     return data[: int(minutes * 60 * SR)]
 

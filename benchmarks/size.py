@@ -30,9 +30,6 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import json
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,8 +40,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.browser.conftest import free_port, stop_process  # noqa: E402
-from tests.build.fake_flet_client import install as install_fake_client  # noqa: E402
 from tests.build.test_bundle import binary_in, build_bundle  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from startup import clean_env, measure_window, spread  # noqa: E402  (one copy of each)
 
 GOAL_DESKTOP_MB = 150
 MEASURED_BEFORE_MB = 232  # the one bundle before the window-only variant (issue 14)
@@ -61,13 +60,6 @@ def largest(folder: Path, count: int = 6) -> str:
     pieces = sorted(((bundle_size(p)[0] if p.is_dir() else p.stat().st_size / 1e6), p.name)
                     for p in internal.iterdir() if not p.is_symlink())[-count:]
     return ", ".join(f"{name} {size:.1f}" for size, name in reversed(pieces))
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "FLET_SERVER_PORT", "FLET_SERVER_IP", "FLET_FORCE_WEB_SERVER",
-                        "FLET_VIEW_PATH", "SUPABASE_URL", "SUPABASE_ANON_KEY", "CHRIS_APP_NOW")}
-    return {**env, **extra}
 
 
 def time_version(cmd: list[str]) -> float:
@@ -96,32 +88,6 @@ def time_served(cmd: list[str], data: Path) -> float:
                 time.sleep(0.01)
     finally:
         stop_process(proc)
-
-
-def time_window(cmd: list[str], data: Path, tmp: Path) -> float:
-    out = tmp / f"window-{time.monotonic_ns()}.jsonl"
-    env = clean_env(DISPLAY=":99", **install_fake_client(tmp / "client", out, quiet=0.5))
-    start = time.time()
-    proc = subprocess.Popen([*cmd, "--data-dir", str(data)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if out.exists():
-                for line in out.read_text(encoding="utf-8").splitlines():
-                    frame = json.loads(line)
-                    if any(APP_TEXT in s for s in frame["strings"]):
-                        return frame["t"] - start
-            if proc.poll() is not None:
-                raise RuntimeError(f"{cmd} exited with {proc.returncode} before its first screen")
-            time.sleep(0.02)
-        raise TimeoutError(f"{cmd}: no first screen within 120 s")
-    finally:
-        stop_process(proc)
-
-
-def spread(values: list[float], unit: str = "s") -> str:
-    return f"{statistics.median(values):.2f}{unit} [{min(values):.2f}–{max(values):.2f}]"
 
 
 def main() -> None:
@@ -170,7 +136,8 @@ def main() -> None:
                 version[name].append(time_version(cmd))
                 if name in served:
                     served[name].append(time_served(cmd, tmp / f"web-{name}-{run}"))
-                window[name].append(time_window(cmd, tmp / f"window-{name}-{run}", tmp))
+                window[name].append(measure_window([*cmd, "--data-dir", str(tmp / f"window-{name}-{run}")],
+                                                    APP_TEXT, clean_env(), tmp, 0)[0])
 
     print(f"\nstart-up ({args.runs} rounds, alternating; median [min–max]; ratio to the source install per round)")
     for title, figures in (("--version", version), ("serving (HTTP 200 on /, web mode)", served),

@@ -24,7 +24,6 @@ load (printed).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -36,34 +35,19 @@ from pathlib import Path
 
 import soundfile as sf
 
+from audio import speech_file  # benchmarks/audio.py: one speech sample maker
+
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_STOP_S, GOAL_SAVE_MB = 0.5, 50.0  # whatever the take's length (docs/performance.md)
 RATE, CHANNELS = 44100, 2
 BYTE_RATE = RATE * CHANNELS * 2
 CHUNK = 8192
 TAIL_S = 0.5
-TEXT = (
-    "I am disciplined. I keep the promises I make to myself. Every morning I read my "
-    "affirmations aloud, and every evening I review my day honestly. I choose the hard thing "
-    "first. My actions today build the person I become tomorrow. I am grateful, focused and "
-    "calm under pressure. "
-)
 
 
 def speech_wav(minutes: float) -> Path:
     """espeak-ng speech, at least ``minutes`` long, as 44.1 kHz stereo PCM16 (cached)."""
-    text = TEXT * (int(minutes * 60 // 15) + 1)
-    key = hashlib.sha256(f"{text}|{RATE}|{CHANNELS}|stream-bench|v1".encode()).hexdigest()[:16]
-    cache = Path(tempfile.gettempdir()) / "chris-app-audio-bench" / f"speech-{key}.wav"
-    if not cache.exists():
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache.parent) as tmp:
-            raw, part = Path(tmp) / "raw.wav", Path(tmp) / "part.wav"
-            subprocess.run(["espeak-ng", "-w", str(raw), text], check=True, capture_output=True)
-            subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", str(CHANNELS), "-b", "16",
-                            str(part)], check=True, capture_output=True)
-            part.replace(cache)
-    return cache
+    return speech_file(minutes, RATE, CHANNELS)
 
 
 def chunks(wav: Path, seconds: float):
