@@ -227,3 +227,18 @@ def test_a_profile_taken_back_after_a_refused_field_keeps_the_first_day_the_same
 
     assert [r.field for r in sync.rejections()] == ["display_name"]
     assert profile.get_profile(store).first_day == first_day
+
+
+def test_a_refused_day_the_account_has_nothing_of_stays_on_the_device_and_says_so(store, member, rpc, pg):
+    # A two-letter action (the app asks for three letters or more; an older version did not).
+    day.set_action(store, MORNING_UTC, "Call the bank")
+    with store.transaction() as conn:
+        conn.execute("update daily_sessions set violent_action = 'Go'")
+
+    status = engine(store, rpc(), member).run()
+
+    [rejection] = status.rejections
+    assert (rejection.entity, rejection.code, rejection.kept_here) == ("daily_sessions", "23514", True)
+    assert rejection.message.endswith("It stays on this device only.")
+    assert [d.violent_action for d in day.all_days(store)] == ["Go"]  # never thrown away
+    assert server_rows(pg, member, "select count(*) from public.daily_sessions where user_id = %s") == [(0,)]

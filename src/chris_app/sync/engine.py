@@ -379,20 +379,21 @@ class SyncEngine:
         self._remember(conn, [(r.get("table"), r.get("id"), r.get("code"), r.get("reason"), r.get("field"),
                                "current" in r and not r["current"]) for r in result.get("rejected") or []])
         kept_off = apply_push_result(conn, result, self.user_id)
-        self._remember(conn, [(s.table, s.id, "local", s.reason, s.field) for s in kept_off])
+        self._remember(conn, [(s.table, s.id, "local", s.reason, s.field, False) for s in kept_off])
         _set(conn, "pending_op", None)
 
     def _remember(self, conn: sqlite3.Connection, problems: list[tuple]) -> None:
-        """Keep (server table, id, code, reason) of refused rows for the member (newest 50)."""
+        """Keep (server table, id, code, reason, field, kept here) of refused rows for the member
+        (newest 50)."""
         if not problems:
             return
         kept = [_as_dict(r) for r in self.rejections_in(conn)]
         at = stamp(self.clock())
-        for table, row_id, code, reason, field_name, *kept_here in problems:
+        for table, row_id, code, reason, field_name, kept_here in problems:
             entity = LOCAL_ENTITY.get(table, table or "")
             kept.append({"entity": entity, "row_id": row_id or ("1" if entity in ("profile", "settings") else None),
                          "code": code or "", "reason": reason or "", "at": at, "field": field_name,
-                         "kept_here": bool(kept_here and kept_here[0])})
+                         "kept_here": kept_here})
         _set(conn, "rejections", json.dumps(kept[-50:]))
 
     @staticmethod
@@ -413,7 +414,7 @@ class SyncEngine:
                 return None  # edited while pulling: push those first, pull again next round
             skipped = apply_pull(conn, response.get("changes") or {}, self.user_id)
             # a row this device cannot hold is reported, not retried forever (the cursor moves on)
-            self._remember(conn, [(s.table, s.id, "local", s.reason, s.field) for s in skipped])
+            self._remember(conn, [(s.table, s.id, "local", s.reason, s.field, False) for s in skipped])
             _set(conn, "cursor", str(int(response["cursor"])))
         return skipped
 
