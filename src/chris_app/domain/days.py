@@ -45,3 +45,23 @@ def protocol_day(instant: datetime, timezone: str, day_start_hour: int = DEFAULT
     # the day always starts at day_start o'clock on the member's clock.
     local = instant.astimezone(zone(timezone)).replace(tzinfo=None)
     return (local - timedelta(hours=day_start_hour)).date()
+
+
+# The morning's steps in the order the member takes them; "done" once all three are.
+MORNING_STEPS = ("record", "board", "action")
+
+
+def first_unfinished_step(recorded: bool, board_viewed: bool, board_empty: bool, action_set: bool) -> str:
+    """The morning step to open at: "record" | "board" | "action" | "done".
+
+    The board step counts as done when it was viewed or there is nothing on it to view, so an
+    empty board never holds the morning up. This drives the morning screen and Home's next step
+    only; the statistics count the recorded reading alone (completed day)."""
+    done = {"record": recorded, "board": board_viewed or board_empty, "action": action_set}
+    return next((step for step in MORNING_STEPS if not done[step]), "done")
+
+
+def morning_finished(recorded: bool, board_viewed: bool, board_empty: bool, action_set: bool) -> bool:
+    """Morning finished = the reading is recorded, the board was viewed (or is empty) and the
+    day's action is set."""
+    return first_unfinished_step(recorded, board_viewed, board_empty, action_set) == "done"

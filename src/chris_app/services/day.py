@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from chris_app.domain.days import first_unfinished_step, morning_finished
+from chris_app.domain.suggestions import RecentAction, suggest
+from chris_app.library import LibraryAction, library
 from chris_app.library import find as find_library_action
 from chris_app.models import ActionInput, EveningInput, parse
 from chris_app.services._rows import enqueue, new_id, stamp
@@ -42,6 +45,42 @@ def parts_done(store: Store, now: datetime) -> tuple[bool, bool]:
     falls in: what decides whether today's reminders are still due."""
     session = get_day(store, today(store, now))
     return bool(session and session.morning_completed), bool(session and session.evening_completed)
+
+
+def board_is_empty(store: Store) -> bool:
+    """No tile on the vision board: the morning's board step has nothing to show."""
+    return not store.query("select 1 from vision_board_tiles limit 1")
+
+
+def morning_step(session: DaySession | None, board_empty: bool) -> str:
+    """The first unfinished morning step of a day: "record" | "board" | "action" | "done"."""
+    s = session
+    return first_unfinished_step(bool(s and s.morning_completed), bool(s and s.vision_board_viewed),
+                                 board_empty, bool(s and s.violent_action))
+
+
+def morning_finished_today(session: DaySession | None, board_empty: bool) -> bool:
+    s = session
+    return morning_finished(bool(s and s.morning_completed), bool(s and s.vision_board_viewed),
+                            board_empty, bool(s and s.violent_action))
+
+
+RECENT_DAYS = 14  # how far back the suggestions look at the member's actions
+
+
+def action_suggestions(store: Store, now: datetime) -> list[LibraryAction]:
+    """Three library actions for today, matched to the member's recent actions and evenings."""
+    day = today(store, now)
+    rows = store.query(
+        "select violent_action_id, action_completed from daily_sessions"
+        " where date >= ? and date < ? and violent_action is not null order by date desc",
+        ((day - timedelta(days=RECENT_DAYS)).isoformat(), day.isoformat()))
+    recent = []
+    for r in rows:
+        picked = find_library_action(r["violent_action_id"]) if r["violent_action_id"] else None
+        done = None if r["action_completed"] is None else bool(r["action_completed"])
+        recent.append(RecentAction(r["violent_action_id"], picked.difficulty if picked else None, done))
+    return suggest(library(), recent, day)
 
 
 def all_days(store: Store) -> list[DaySession]:

@@ -35,7 +35,7 @@ from chris_app.domain.stats import (
     weekly_summary,
     window,
 )
-from chris_app.services.day import DaySession, get_day
+from chris_app.services.day import DaySession, board_is_empty, get_day, morning_finished_today
 from chris_app.services.profile import get_profile, today
 from chris_app.store import Store
 
@@ -63,14 +63,15 @@ class Home:
     today: date
     session: DaySession | None
     stats: Stats
+    board_empty: bool = False  # no vision board tiles: the board step never holds the morning up
 
     @property
     def next_step(self) -> str:
-        """The route of the next thing to do today."""
-        s = self.session
-        if s is None or not s.morning_completed or not s.violent_action:
+        """The route of the next thing to do today: the morning (which opens at its first
+        unfinished step) until the morning is finished, then the evening, then /progress."""
+        if not morning_finished_today(self.session, self.board_empty):
             return "/morning"
-        if not s.evening_completed:
+        if not self.session.evening_completed:
             return "/evening"
         return "/progress"
 
@@ -116,7 +117,8 @@ def today_session(store: Store, now: datetime) -> Today:
 def home(store: Store, now: datetime) -> Home:
     with store.reading() as conn:
         first_day, day = _first_day_and_today(store, now)
-        return Home(today=day, session=get_day(store, day), stats=_figures(conn, first_day, day)[0])
+        return Home(today=day, session=get_day(store, day), stats=_figures(conn, first_day, day)[0],
+                    board_empty=board_is_empty(store))
 
 
 def progress(store: Store, now: datetime) -> Progress:
