@@ -49,7 +49,7 @@ def StreakHero(current_streak: int, animate: bool = False, identifier: str = "st
                         vertical_alignment=ft.CrossAxisAlignment.CENTER,
                         spacing=4,
                     ),
-                    ft.Text("day streak" if current_streak == 1 else "days streak",
+                    ft.Text("day streak",
                             theme_style=ft.TextThemeStyle.TITLE_MEDIUM, color=ft.Colors.ON_SURFACE_VARIANT),
                 ],
                 spacing=0,
