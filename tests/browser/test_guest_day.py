@@ -40,10 +40,10 @@ def test_a_guest_completes_the_morning_and_the_evening_and_home_shows_a_streak_o
     page.get_by_role("tab", name="Today").click()
     assert re.search(r"Current streak: 1\b", label_of(page, "stat-current-streak"))
     assert re.search(r"Longest streak: 1\b", label_of(page, "stat-longest-streak"))
-    assert "Completion rate: 100.00%" in label_of(page, "stat-completion-rate")
+    assert "Completion rate: 100%" in label_of(page, "stat-completion-rate")
     assert "Average rating: 8.0" in label_of(page, "stat-average-rating")
     assert "Discipline score: 5.2%" in label_of(page, "stat-score")
-    assert "Evening review done" in label_of(page, "today-state")
+    assert "Evening review saved: done" in label_of(page, "today-state")
     screenshot(page, "guest-day-home")
 
 
