@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     import flet as ft
     import flet.app  # noqa: F401  (ft.run's module, imported here before the loader thread runs)
 
+    from chris_app.assets import assets_dir
     from chris_app.paths import database_path
     from chris_app.store import open_store
 
@@ -220,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         return main
 
     entry, start = deferred_entry(load)
+    assets = str(assets_dir())  # the icon, fonts and sounds the client loads by path
     if web:
         # No window possible (or asked for the browser): serve the web build, fully offline.
         print(f"Chris Disciplined is serving at http://{args.host}:{args.port}/", flush=True)
@@ -228,10 +230,11 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("FLET_SERVER_PORT", str(args.port))
         # (Flet's environment overrides the arguments: watch where it really listens.)
         start_when_answering(os.environ.get("FLET_SERVER_IP") or args.host, int(os.environ["FLET_SERVER_PORT"]), start)
-        ft.run(entry, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True)
+        ft.run(entry, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True,
+               assets_dir=assets)
     else:
         start()  # the client window takes longer to start than the app's imports
-        ft.run(entry)
+        ft.run(entry, assets_dir=assets)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, label_of, screenshot, type_into, wait_for_text
+from tests.browser.conftest import DESKTOP, label_of, poll, screenshot, type_into, wait_for_text
 from tests.conftest import wav_bytes
 
 pytestmark = pytest.mark.browser
@@ -101,7 +101,7 @@ def test_a_new_day_start_shows_on_the_evening_screen(open_app):
     page.get_by_role("button", name="Later day start").click()
     wait_for_text(page, "Day starts at 04:00")
     page.get_by_role("button", name="Save", exact=True).click()
-    wait_for_text(page, "Saved ✓")
+    wait_for_text(page, "Saved")
     page.get_by_role("tab", name="Evening").click()
     wait_for_text(page, "editable until 04:00 tomorrow")
 
@@ -115,3 +115,33 @@ def test_a_longer_minimum_reading_shows_on_the_morning_and_is_enforced(open_app,
     attach_reading(page, tmp_path, seconds=25)
     wait_for_text(page, "at least 30 seconds")
     assert "Not recorded yet" in label_of(page, "recording")
+
+
+def test_the_app_serves_its_sounds_from_the_assets_folder(app_url):
+    import urllib.request
+
+    for name in ("morning-done", "day-complete"):
+        with urllib.request.urlopen(f"{app_url}/sounds/{name}.ogg", timeout=10) as response:
+            assert response.status == 200
+            assert response.read(4) == b"OggS", name
+
+
+PLAYS = """() => { window.__played = [];
+    const play = HTMLMediaElement.prototype.play;
+    HTMLMediaElement.prototype.play = function () { window.__played.push(this.src); return play.call(this); }; }"""
+
+
+def test_turning_sound_on_plays_the_chime_and_with_sound_off_nothing_plays(open_app):
+    """Every media element's play() is recorded in the page (Chromium here has no speakers
+    to listen to): the chime's element plays its file from the assets folder."""
+    page = open_app("/settings", viewport=DESKTOP)
+    page.evaluate(PLAYS)
+    wait_for_text(page, "Preferences")
+    page.get_by_role("switch", name="Sound").click()  # on (the default) -> off: no sound
+    poll(page, """() => [...document.querySelectorAll('flt-semantics[role="switch"]')].some(
+        e => (e.getAttribute('aria-label') || '').includes('Sound') && e.getAttribute('aria-checked') === 'false')""",
+         "the Sound switch turning off")
+    page.get_by_role("switch", name="Sound").click()  # off -> on: the morning's chime
+    poll(page, "() => window.__played.some(src => src.endsWith('/sounds/morning-done.ogg'))",
+         "the chime playing", timeout=20)
+    assert page.evaluate("() => window.__played.length") == 1  # turning it off played nothing

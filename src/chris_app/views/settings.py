@@ -12,6 +12,7 @@ from chris_app.services.profile import get_profile, get_settings, update_profile
 from chris_app.state import use_app
 from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, Toggle, go
 from chris_app.views.data_rights import YourData
+from chris_app.views.feedback import cue
 from chris_app.views.reading_recorder import uses_stream
 
 
@@ -55,6 +56,12 @@ def RecordingSettings(prefs):
     elif not uses_stream(page):
         controls.append(Note("No microphone was found on this computer."))
     return Section("Recording", *controls, ErrorText(error))
+
+
+def Saved(visible: bool) -> ft.Control:
+    """The confirmation after a save: an icon, not a glyph the offline font may lack."""
+    return ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.PRIMARY, size=20), ft.Text("Saved")],
+                  spacing=6, visible=visible)
 
 
 def list_input_devices_quietly():
@@ -109,6 +116,11 @@ def Settings():
     def toggle(name: str):  # (the phone's reminders follow on their own, see app.py)
         return lambda e: app.act(update_settings, **{name: bool(e.control.value)})
 
+    def sound_changed(e):
+        # Turning Sound on plays the chime the morning ends with: the member hears what it does.
+        if app.act(update_settings, sound_enabled=bool(e.control.value)).ok and e.control.value:
+            cue(app, page, "morning-done")
+
     return Frame("/settings", "Settings", [
         Section(
             "Your day",
@@ -131,7 +143,7 @@ def Settings():
             Note("Changing the time zone or day start never moves days you already recorded."),
             ErrorText(error),
             ft.FilledButton("Save", icon=ft.Icons.SAVE, on_click=save_profile),
-            ft.Text("Saved ✓", color=ft.Colors.GREEN, visible=saved),
+            Saved(saved),
             identifier="settings-day",
         ),
         Section(
@@ -148,7 +160,7 @@ def Settings():
             *([ft.TextButton("Open the phone's notification settings",
                              on_click=lambda _: page.run_task(phone.open_phone_settings))]
               if phone is not None and phone.status == "denied" else []),
-            Toggle("Sound", prefs.sound_enabled, toggle("sound_enabled")),
+            Toggle("Sound", prefs.sound_enabled, sound_changed),
             Toggle("Play my recording back after saving", prefs.auto_play_recording,
                    toggle("auto_play_recording")),
         ),
