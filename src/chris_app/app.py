@@ -47,6 +47,11 @@ ROUTES = [
 if TYPE_CHECKING:
     from chris_app.account import Account
 
+# The app's own font, from assets/fonts/ (served with the app, so offline builds render text the
+# same everywhere instead of falling back to whatever the device or the web build has).
+FONT_FAMILY = "Inter"
+FONTS = {FONT_FAMILY: "/fonts/Inter.ttf"}
+
 THEMES = {"light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK, "system": ft.ThemeMode.SYSTEM}
 
 
@@ -132,8 +137,9 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
             # the session ended (web: expired after the tab closed): stop its sync and socket
             page.on_close = lambda _: threading.Thread(target=page_account.close, daemon=True).start()
         page.title = "Chris Disciplined"
-        page.theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE)
-        page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE)
+        page.fonts = FONTS
+        page.theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE, font_family=FONT_FAMILY)
+        page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE, font_family=FONT_FAMILY)
         # Set before the first render too: a page property changed only inside the first
         # render does not reach a freshly connected client.
         page.theme_mode = THEMES[get_settings(store).theme]

@@ -117,13 +117,14 @@ def test_a_longer_minimum_reading_shows_on_the_morning_and_is_enforced(open_app,
     assert "Not recorded yet" in label_of(page, "recording")
 
 
-def test_the_app_serves_its_sounds_from_the_assets_folder(app_url):
+def test_the_app_serves_its_sounds_and_font_from_the_assets_folder(app_url):
     import urllib.request
 
-    for name in ("morning-done", "day-complete"):
-        with urllib.request.urlopen(f"{app_url}/sounds/{name}.ogg", timeout=10) as response:
+    for path, magic in (("sounds/morning-done.ogg", b"OggS"), ("sounds/day-complete.ogg", b"OggS"),
+                        ("fonts/Inter.ttf", b"\x00\x01\x00\x00")):
+        with urllib.request.urlopen(f"{app_url}/{path}", timeout=10) as response:
             assert response.status == 200
-            assert response.read(4) == b"OggS", name
+            assert response.read(4) == magic, path
 
 
 PLAYS = """() => { window.__played = [];
