@@ -55,8 +55,9 @@ def DraftAffirmations():
 
 
 @ft.component
-def SuggestActions():
-    """Three bold actions suggested from recent actions and evening outcomes."""
+def SuggestActions(on_chosen=None):
+    """Three bold actions suggested from recent actions and evening outcomes; `on_chosen()`
+    after one was set (the morning moves on)."""
     app = use_app()
     suggestions, set_suggestions = ft.use_state([])
     busy, set_busy = ft.use_state(False)
@@ -76,6 +77,8 @@ def SuggestActions():
     def choose(text: str):
         outcome = app.act(day.set_action, text)
         set_error(outcome.error.message if outcome.error else "")
+        if outcome.ok and on_chosen:
+            on_chosen()
 
     if not signed_in(app):
         return ft.Container()

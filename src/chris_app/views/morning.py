@@ -1,174 +1,120 @@
-"""Morning `/morning`: read the affirmations aloud and save the recording, look at the vision
-board, set the day's violent action."""
+"""Morning `/morning`: a guided ritual of four steps, Read & record → Board → Action → Done.
+
+It opens at the first unfinished step (chris_app.domain.days.first_unfinished_step), or at
+the one a link asks for (`/morning?step=board`); the step indicator shows where the member is
+and takes them back to any step they have reached."""
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import flet as ft
 
-from chris_app.library import CATEGORIES, by_category
-from chris_app.services import affirmations, day, recordings, summary, vision_board
-from chris_app.services.profile import get_settings
+from chris_app.services import day, summary, vision_board
 from chris_app.state import use_app
-from chris_app.views.common import Check, ErrorText, Frame, Note, OwnNode, Section, go
-from chris_app.views.ai import SuggestActions
-from chris_app.views.playback import Playback
-from chris_app.views.reading_recorder import ReadingRecorder
+from chris_app.views.common import Frame, Note
+from chris_app.views.morning_action import ActionStep
+from chris_app.views.morning_board import BoardStep
+from chris_app.views.morning_done import DoneStep
+from chris_app.views.morning_record import RecordStep
 from chris_app.views.subscribe import Paywall
-from chris_app.views.vision_board import TileGrid
+
+STEPS = {"record": "Read & record", "board": "Board", "action": "Action", "done": "Done"}
+SHORT = {"record": "Record", "board": "Board", "action": "Action", "done": "Done"}  # under the segments
+ORDER = list(STEPS)
 
 
-@ft.component
-def AffirmationsCard():
-    app = use_app()
-    current = app.read(affirmations.active)
-    return Section(
-        f"Read aloud (version {current.version})",
-        *[ft.Text(line, size=22, weight=ft.FontWeight.W_500) for line in current.lines],
-        ft.TextButton("Edit affirmations", icon=ft.Icons.EDIT, on_click=go("/affirmations")),
-        identifier="affirmations",
-    )
+def asked_step(route: str | None) -> str | None:
+    """The step a link asks for: /morning?step=board."""
+    wanted = parse_qs(urlparse(route or "").query).get("step", [None])[0]
+    return wanted if wanted in STEPS else None
 
 
-@ft.component
-def RecordingCard(session):
-    app = use_app()
-    error, set_error = ft.use_state("")
-    busy, set_busy = ft.use_state(False)
-    picker = ft.use_ref(None)
-    just_saved, set_just_saved = ft.use_state("")  # id of a take saved on this screen
+def StepIndicator(step: str, finished: dict[str, bool], on_go, day_text: str) -> ft.Control:
+    """Where the member is: "Step 2 of 4 · Board" (announced when it changes) and four
+    segments. A segment leads back to its step (the Done step once the morning is finished)."""
+    number = ORDER.index(step) + 1
 
-    async def attach(_):
-        if picker.current is None:
-            picker.current = ft.FilePicker()
-        files = await picker.current.pick_files(
-            dialog_title="Choose your reading",
-            allowed_extensions=["ogg", "opus", "wav", "flac", "mp3"],
-            with_data=True,
-        )
-        if not files:
-            return
-        picked = files[0]
-        set_busy(True)
-        try:
-            data = picked.bytes if picked.bytes is not None else Path(picked.path).read_bytes()
-            # Decoding and encoding take a while for a long file: off the event loop.
-            outcome = await asyncio.to_thread(app.act, recordings.import_audio_file, picked.name, data)
-        finally:
-            set_busy(False)
-        set_error(outcome.error.message if outcome.error else "")
-        if outcome.ok:
-            set_just_saved(outcome.value.id)
-
-    done = bool(session and session.morning_completed)
-    saved = app.read(recordings.get_recording, session.recording_id) if done else None
-    prefs = app.read(get_settings)
-    minimum = prefs.min_recording_seconds
-    return Section(
-        "Record your reading",
-        Check(done, f"Reading saved ({saved.duration_ms / 1000:.0f} s)" if saved else "Not recorded yet"),
-        Playback(saved, autoplay=prefs.auto_play_recording and saved.id == just_saved, key=saved.id)
-        if saved else ft.Container(),
-        Note(f"Read your affirmations aloud for at least {minimum} seconds. "
-             + ("Recording again replaces today's reading once the new one is saved." if done else "")),
-        ReadingRecorder(on_saved=lambda rec: set_just_saved(rec.id)),
-        Note("Or attach a reading you recorded elsewhere (OGG, Opus, WAV, FLAC or MP3)."),
-        ft.Row([
-            ft.OutlinedButton("Attach a file", icon=ft.Icons.AUDIO_FILE, on_click=attach, disabled=busy),
-            ft.ProgressRing(visible=busy, width=20, height=20),
-        ]),
-        ErrorText(error),
-        identifier="recording",
-    )
-
-
-@ft.component
-def VisionCard(session):
-    app = use_app()
-    tiles = app.read(vision_board.tiles)
-    viewed = bool(session and session.vision_board_viewed)
-    return Section(
-        "Look at your vision board",
-        TileGrid(tiles, size=96) if tiles else Note("Your board is empty: add up to 8 images of the life you are building."),
-        ft.Row([
-            ft.OutlinedButton(
-                "Viewed ✓" if viewed else "I looked at my vision board",
-                icon=ft.Icons.VISIBILITY,
-                disabled=viewed,
-                on_click=lambda _: app.act(day.mark_vision_board_viewed),
+    def segment(i: int, key: str) -> ft.Control:
+        here, done = key == step, finished.get(key, False)
+        reachable = key != "done" or finished["done"]
+        state = "current step" if here else ("done" if done else "not done")
+        go_there = (lambda _, k=key: on_go(k)) if reachable and not here else None
+        return ft.Container(expand=True, content=ft.Semantics(
+            label=f"Step {i} of {len(ORDER)}: {STEPS[key]}, {state}",
+            button=go_there is not None,
+            container=True,
+            exclude_semantics=True,
+            on_tap=go_there,
+            content=ft.Container(
+                on_click=go_there,
+                padding=ft.Padding.only(top=4, bottom=4),
+                content=ft.Column([
+                    ft.Container(height=6, border_radius=3,
+                                 bgcolor=ft.Colors.PRIMARY if done or here else ft.Colors.SURFACE_CONTAINER_HIGHEST),
+                    ft.Row([
+                        ft.Icon(ft.Icons.CHECK_CIRCLE if done else ft.Icons.CIRCLE_OUTLINED, size=14,
+                                color=ft.Colors.PRIMARY if done else ft.Colors.ON_SURFACE_VARIANT),
+                        ft.Text(SHORT[key], size=12, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS, expand=True,
+                                weight=ft.FontWeight.BOLD if here else ft.FontWeight.NORMAL,
+                                color=ft.Colors.ON_SURFACE if here else ft.Colors.ON_SURFACE_VARIANT),
+                    ], spacing=4),
+                ], spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
             ),
-            ft.TextButton("Edit board", on_click=go("/vision-board")),
-        ], wrap=True),
-        identifier="vision",
-    )
+        ))
 
-
-@ft.component
-def ActionCard(session):
-    app = use_app()
-    category, set_category = ft.use_state(CATEGORIES[0])
-    own = ft.use_ref("")  # uncontrolled text field, see evening.py
-    error, set_error = ft.use_state("")
-
-    def choose(library_id: str):
-        outcome = app.act(day.set_action, "", library_id=library_id)
-        set_error(outcome.error.message if outcome.error else "")
-
-    def set_own_action(_):
-        outcome = app.act(day.set_action, own.current)
-        set_error(outcome.error.message if outcome.error else "")
-
-    current = session.violent_action if session else None
-    return Section(
-        "Today's violent action",
-        Check(bool(current), current or "Choose one bold move outside your comfort zone."),
-        SuggestActions(),
-        ft.Row(
-            [
-                ft.Chip(
-                    label=ft.Text(c.capitalize()),
-                    selected=c == category,
-                    on_select=lambda e, c=c: set_category(c),
-                )
-                for c in CATEGORIES
-            ],
-            wrap=True,
-        ),
-        ft.Column([
-            ft.ListTile(
-                title=ft.Text(a.action),
-                subtitle=ft.Text(f"{a.description}  ·  difficulty {a.difficulty}/10"),
-                trailing=ft.TextButton("Choose", on_click=lambda _, i=a.id: choose(i),
-                                       tooltip=f"Choose: {a.action}"),
-                content_padding=0,
-            )
-            for a in by_category(category)
-        ], spacing=0),
-        OwnNode(ft.TextField(label="Or write your own action", max_length=280,
-                             on_change=lambda e: setattr(own, "current", e.control.value),
-                             on_submit=set_own_action)),
-        ft.FilledTonalButton("Set my own action", on_click=set_own_action),
-        ErrorText(error),
-        identifier="action",
-    )
+    return ft.Column([
+        ft.Row([
+            ft.Semantics(identifier="morning-step", label=f"Step {number} of {len(ORDER)}: {STEPS[step]}",
+                         container=True, live_region=True, exclude_semantics=True, expand=True,
+                         content=ft.Text(f"Step {number} of {len(ORDER)} · {STEPS[step]}", size=14,
+                                         weight=ft.FontWeight.BOLD, color=ft.Colors.PRIMARY)),
+            Note(day_text),
+        ]),
+        ft.Row([segment(i, key) for i, key in enumerate(ORDER, start=1)], spacing=6),
+    ], spacing=4)
 
 
 @ft.component
 def Morning():
     app = use_app()
-    if app.paywalled():
-        return Paywall("/morning", "Morning protocol")
+    page = ft.context.page
+    paywalled = app.paywalled()
     current = app.read(summary.today_session, app.now())
+    tiles = app.read(vision_board.tiles)
     s = current.session
-    all_done = bool(s and s.morning_completed and s.vision_board_viewed and s.violent_action)
-    return Frame("/morning", "Morning protocol", [
-        Note(current.today.strftime("Protocol day %A, %d %B")),
-        AffirmationsCard(),
-        RecordingCard(s),
-        VisionCard(s),
-        ActionCard(s),
-        ft.FilledButton("Morning done — back to today", icon=ft.Icons.CHECK, on_click=go("/"),
-                        visible=all_done),
-    ])
+    first = day.morning_step(s, not tiles)
+    step, set_step = ft.use_state(lambda: asked_step(page.route) or first)
+    just_finished, set_just_finished = ft.use_state(False)
+    if paywalled:
+        return Paywall("/morning", "Morning protocol")
+
+    finished = {
+        "record": bool(s and s.morning_completed),
+        "board": bool(s and s.vision_board_viewed) or not tiles,
+        "action": bool(s and s.violent_action),
+        "done": first == "done",
+    }
+
+    def onward(_=None) -> None:
+        """After a step: the first one still open, in order (the celebration when none is)."""
+        s_now = app.read(summary.today_session, app.now()).session
+        nxt = day.morning_step(s_now, not app.read(vision_board.tiles))
+        if nxt == "done":
+            set_just_finished(True)
+        set_step(nxt)
+
+    shown = step if step != "done" or finished["done"] else first
+    on_board = [t for t in tiles if t.image_path.exists()]  # images synced but not downloaded yet are left out
+    body = {
+        "record": lambda: RecordStep(s, on_next=lambda _: set_step("board")),
+        # An empty board (or one whose images are not on this device yet) moves straight on.
+        "board": lambda: BoardStep(on_board, bool(s and s.vision_board_viewed),
+                                   on_next=onward if on_board else (lambda _=None: set_step("action"))),
+        "action": lambda: ActionStep(s, on_set=onward),
+        "done": lambda: DoneStep(just_finished, s.violent_action if s else None),
+    }[shown]()
+    return Frame("/morning", "Morning protocol", [ft.Column([
+        StepIndicator(shown, finished, set_step, current.today.strftime("Protocol day %a %d %b")),
+        ft.Container(body, key=f"step-{shown}"),
+    ], spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)])

@@ -42,7 +42,11 @@ def clock(seconds: float) -> str:
 
 
 @ft.component
-def ReadingRecorder(on_saved=None):
+def ReadingRecorder(on_saved=None, on_phase=None, prompter: ft.Control | None = None, again: bool = False):
+    """The recorder. While recording it shows `prompter` (the teleprompter) above a bar that
+    holds the stop control, the elapsed time against the minimum and the level meter, so they
+    stay in view; `on_phase(phase)` tells the screen when to make room for it. `again`: the day
+    has a reading already, so starting is a secondary "Record again"."""
     app = use_app()
     page = ft.context.page
     phase, set_phase = ft.use_state("idle")
@@ -53,7 +57,9 @@ def ReadingRecorder(on_saved=None):
     web_recorder = ft.use_ref(None)  # services stay registered only while referenced
     take = ft.use_ref(None)  # WebTake (stream) or Recorder (desktop)
     started = ft.use_ref(0.0)
-    limit_s = app.read(get_settings).max_recording_minutes * 60
+    settings = app.read(get_settings)
+    limit_s = settings.max_recording_minutes * 60
+    minimum_s = settings.min_recording_seconds
 
     def on_stream(e: far.AudioRecorderStreamEvent):
         if isinstance(take.current, WebTake):
@@ -72,7 +78,10 @@ def ReadingRecorder(on_saved=None):
             elif isinstance(current, WebTake):
                 now = time.monotonic()
                 seconds = now - started.current
-                set_elapsed(seconds)
+                # Shown from the first chunk's arrival: the audio really received, so
+                # "minimum reached" never comes before the take is long enough to be kept.
+                first = current.clock.first_at
+                set_elapsed(now - first if first is not None else 0.0)
                 set_level(current.level_dbfs)
                 if now - (current.last_chunk_at or started.current) > STREAM_STALL_S:
                     await stop(None, fault=DeviceLost(detail="the recorder stream stalled"))
@@ -87,6 +96,8 @@ def ReadingRecorder(on_saved=None):
     def go_to(value: str) -> None:
         phase_ref.current = value
         set_phase(value)
+        if on_phase:
+            on_phase(value)
 
     async def start(_):
         set_message("")
@@ -174,29 +185,60 @@ def ReadingRecorder(on_saved=None):
                 go_to("recording")
 
     recording = phase in ("recording", "paused")
-    meter = min(1.0, max(0.0, (level + 60) / 60))
+    start_button = (ft.OutlinedButton("Record again", icon=ft.Icons.REPLAY, on_click=start) if again else
+                    ft.FilledButton("Start recording", icon=ft.Icons.MIC, on_click=start, height=56,
+                                    style=ft.ButtonStyle(text_style=ft.TextStyle(size=18))))
     return ft.Column([
-        ft.Row([
-            ft.FilledButton("Start recording", icon=ft.Icons.MIC, on_click=start, visible=phase == "idle"),
-            ft.FilledButton("Stop and save", icon=ft.Icons.STOP, on_click=stop, visible=recording),
-            ft.OutlinedButton("Resume" if phase == "paused" else "Pause", on_click=pause_resume,
-                              visible=recording and not uses_stream(page)),
-            ft.TextButton("Cancel", on_click=cancel, visible=recording),
-        ], wrap=True),
-        ft.Semantics(
-            identifier="recorder-status",
-            label=f"{phase.capitalize()} {clock(elapsed)} of {clock(limit_s)}, level {level:.0f} dBFS",
-            container=True,
-            content=ft.Column([
-                ft.Text(f"{'Paused' if phase == 'paused' else 'Recording'} {clock(elapsed)} / {clock(limit_s)}",
-                        size=18, weight=ft.FontWeight.BOLD),
-                ft.ProgressBar(value=meter, height=10, border_radius=5,
-                               color=ft.Colors.RED if level > -3 else ft.Colors.GREEN),
-            ], spacing=6),
-            visible=recording,
-        ),
+        ft.Container(start_button, visible=phase == "idle"),
+        ft.Container(prompter, visible=recording and prompter is not None),
+        RecordingBar(phase, elapsed, level, minimum_s, limit_s, stop, cancel, pause_resume,
+                     can_pause=not uses_stream(page), visible=recording),
         ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Checking and saving your reading…")],
                visible=phase == "saving"),
         ErrorText(message),
         ft.Text(warnings, color=ft.Colors.AMBER_900, visible=bool(warnings)),
-    ], spacing=8)
+    ], spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+
+
+def RecordingBar(phase: str, elapsed: float, level: float, minimum_s: int, limit_s: float,
+                 stop, cancel, pause_resume, can_pause: bool, visible: bool) -> ft.Control:
+    """Stop, the elapsed time against the minimum, and the level meter, in one card."""
+    reached = elapsed >= minimum_s
+    meter = min(1.0, max(0.0, (level + 60) / 60))
+    status = ft.Semantics(
+        identifier="recorder-status",
+        label=(f"{phase.capitalize()} {clock(elapsed)} of at least {clock(minimum_s)}"
+               f" (at most {clock(limit_s)}), level {level:.0f} dBFS"),
+        container=True,
+        content=ft.Column([
+            ft.Row([
+                ft.Icon(ft.Icons.PAUSE_CIRCLE if phase == "paused" else ft.Icons.FIBER_MANUAL_RECORD,
+                        color=ft.Colors.ERROR, size=20),
+                ft.Text(f"{'Paused' if phase == 'paused' else 'Recording'} {clock(elapsed)}",
+                        size=20, weight=ft.FontWeight.BOLD, expand=True),
+                ft.Icon(ft.Icons.CHECK_CIRCLE if reached else ft.Icons.TIMER_OUTLINED, size=18,
+                        color=ft.Colors.PRIMARY if reached else ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text("Minimum reached" if reached else f"at least {clock(minimum_s)}",
+                        color=ft.Colors.ON_SURFACE_VARIANT),
+            ], vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            ft.ProgressBar(value=min(1.0, elapsed / minimum_s) if minimum_s else 1.0, height=6, border_radius=3),
+            ft.Row([ft.Icon(ft.Icons.GRAPHIC_EQ, size=18, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.ProgressBar(value=meter, height=10, border_radius=5, expand=True,
+                                   color=ft.Colors.RED if level > -3 else ft.Colors.GREEN)]),
+        ], spacing=8),
+    )
+    return ft.Container(
+        visible=visible,
+        padding=14,
+        border_radius=16,
+        bgcolor=ft.Colors.SURFACE_CONTAINER_HIGH,
+        content=ft.Column([
+            status,
+            ft.Row([
+                ft.FilledButton("Stop and save", icon=ft.Icons.STOP, on_click=stop, height=52, expand=True),
+                ft.OutlinedButton("Resume" if phase == "paused" else "Pause", on_click=pause_resume,
+                                  visible=can_pause),
+                ft.TextButton("Cancel", on_click=cancel),
+            ]),
+        ], spacing=12),
+    )

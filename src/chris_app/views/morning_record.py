@@ -1,0 +1,147 @@
+"""The morning's first step, Read & record: start the recorder, read with the teleprompter,
+and after stopping hear the take, see its metrics, record again or move on."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import flet as ft
+
+from chris_app.audio.metrics import ReadingMetrics
+from chris_app.services import affirmations, recordings
+from chris_app.services.day import DaySession
+from chris_app.services.profile import get_settings
+from chris_app.services.reading_metrics import metrics_of
+from chris_app.state import use_app
+from chris_app.views.common import Check, ErrorText, Note, go
+from chris_app.views.morning_teleprompter import Teleprompter
+from chris_app.views.playback import Playback
+from chris_app.views.reading_recorder import ReadingRecorder, clock
+
+IMPORT_TYPES = ["ogg", "opus", "wav", "flac", "mp3"]
+
+
+def metrics_label(m: ReadingMetrics) -> str:
+    return (f"Duration {clock(m.duration_s)}, speaking time {clock(m.speaking_s)},"
+            f" loudness {m.loudness_dbfs:.0f} dBFS")
+
+
+def _metric(icon: ft.IconData, value: str, label: str) -> ft.Control:
+    return ft.Container(
+        expand=True,
+        padding=10,
+        border_radius=12,
+        bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+        content=ft.Column([
+            ft.Icon(icon, size=18, color=ft.Colors.PRIMARY),
+            ft.Text(value, size=20, weight=ft.FontWeight.BOLD),
+            ft.Text(label, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+        ], spacing=2),
+    )
+
+
+@ft.component
+def ReadingMetricsRow(recording_id: str):
+    """Measured from the saved take off the event loop (a long Opus file takes a moment)."""
+    app = use_app()
+    measured, set_measured = ft.use_state(None)
+
+    async def measure():
+        set_measured(await asyncio.to_thread(metrics_of, app.store, recording_id))
+
+    ft.on_mounted(lambda: asyncio.create_task(measure()))
+    if measured is None:
+        return Note("Measuring your reading…")
+    m: ReadingMetrics = measured
+    return ft.Semantics(
+        identifier="reading-metrics",
+        label=metrics_label(m),
+        container=True,
+        exclude_semantics=True,
+        content=ft.Row([
+            _metric(ft.Icons.TIMER_OUTLINED, clock(m.duration_s), "Duration"),
+            _metric(ft.Icons.RECORD_VOICE_OVER_OUTLINED, clock(m.speaking_s), "Speaking"),
+            _metric(ft.Icons.VOLUME_UP_OUTLINED, f"{m.loudness_dbfs:.0f} dB", "Loudness"),
+        ], spacing=8),
+    )
+
+
+@ft.component
+def AttachFile(on_saved):
+    """A reading recorded elsewhere: secondary, a text button."""
+    app = use_app()
+    picker = ft.use_ref(None)
+    busy, set_busy = ft.use_state(False)
+    error, set_error = ft.use_state("")
+
+    async def attach(_):
+        if picker.current is None:
+            picker.current = ft.FilePicker()
+        files = await picker.current.pick_files(dialog_title="Choose your reading",
+                                                allowed_extensions=IMPORT_TYPES, with_data=True)
+        if not files:
+            return
+        picked = files[0]
+        set_busy(True)
+        try:
+            data = picked.bytes if picked.bytes is not None else Path(picked.path).read_bytes()
+            # Decoding and encoding take a while for a long file: off the event loop.
+            outcome = await asyncio.to_thread(app.act, recordings.import_audio_file, picked.name, data)
+        finally:
+            set_busy(False)
+        set_error(outcome.error.message if outcome.error else "")
+        if outcome.ok:
+            on_saved(outcome.value)
+
+    return ft.Column([
+        ft.Row([
+            ft.TextButton("Attach a file", icon=ft.Icons.AUDIO_FILE_OUTLINED, on_click=attach, disabled=busy),
+            ft.ProgressRing(visible=busy, width=20, height=20),
+        ], wrap=True),
+        ErrorText(error),
+    ], spacing=0)
+
+
+@ft.component
+def RecordStep(session: DaySession | None, on_next):
+    app = use_app()
+    phase, set_phase = ft.use_state("idle")
+    just_saved, set_just_saved = ft.use_state("")  # id of a take saved on this screen
+    current = app.read(affirmations.active)
+    prefs = app.read(get_settings)
+    done = bool(session and session.morning_completed)
+    saved = app.read(recordings.get_recording, session.recording_id) if done else None
+    recording = phase in ("recording", "paused")
+
+    recorder = ReadingRecorder(on_saved=lambda rec: set_just_saved(rec.id), on_phase=set_phase,
+                               prompter=Teleprompter(current.lines) if recording else None, again=done)
+    # Every part keeps its place in the tree whatever the phase (hidden, not removed): a
+    # component that moved would be a new one, and the recorder would lose its take.
+    calm = not recording
+    return ft.Semantics(identifier="recording", container=True, content=ft.Column([
+        ft.Text(f"Read aloud (version {current.version})", theme_style=ft.TextThemeStyle.TITLE_LARGE,
+                weight=ft.FontWeight.BOLD, visible=calm),
+        ft.Container(Check(done, f"Reading saved ({saved.duration_ms / 1000:.0f} s)" if saved else "Not recorded yet"),
+                     visible=calm),
+        ft.Column([
+            Playback(saved, autoplay=prefs.auto_play_recording and saved.id == just_saved, key=saved.id),
+            ReadingMetricsRow(saved.id, key=f"metrics-{saved.id}"),
+            ft.FilledButton("Next: your board", icon=ft.Icons.ARROW_FORWARD, on_click=on_next, height=52),
+        ], spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, visible=calm) if saved else ft.Container(),
+        Note(f"Read your affirmations aloud for at least {prefs.min_recording_seconds} seconds. "
+             + ("Recording again replaces today's reading once the new one is saved." if done else
+                "While you record they appear one at a time: tap to move on.")) if calm else ft.Container(),
+        recorder,
+        ft.Container(
+            visible=calm and not done,
+            padding=14,
+            border_radius=16,
+            bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+            content=ft.Column([ft.Text(line, size=17) for line in current.lines], spacing=8),
+        ),
+        ft.Row([
+            AttachFile(lambda rec: set_just_saved(rec.id)),
+            ft.TextButton("Edit affirmations", icon=ft.Icons.EDIT_OUTLINED, on_click=go("/affirmations")),
+        ], wrap=True, vertical_alignment=ft.CrossAxisAlignment.START, visible=calm),
+    ], spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
