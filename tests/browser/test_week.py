@@ -29,7 +29,7 @@ def evening(page, rating: int, win: str):
     page.get_by_role("button", name=f"Rating {rating}").click()
     type_into(page, "Biggest win", win)
     page.get_by_role("button", name="Save evening review").click()
-    wait_for_text(page, "Saved ✓")
+    wait_for_text(page, "Day complete")
 
 
 def figures(page) -> str:
