@@ -20,6 +20,7 @@ from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
 from chris_app.sync.config import load_config
 from chris_app.views.affirmations import Affirmations
+from chris_app.views.common import Layout, LayoutContext
 from chris_app.views.evening import Evening
 from chris_app.views.home import Home
 from chris_app.views.leaderboard import Leaderboard
@@ -67,6 +68,16 @@ def NotFoundView():
 def App(store: Store, clock: Callable[[], datetime], account: Account | None):
     app, _ = ft.use_state(lambda: AppState(store=store, clock=clock, account=account))
     page = ft.context.page
+    layout, _ = ft.use_state(lambda: Layout(width=page.width or 0))
+
+    def follow_the_window():
+        def resized(e: ft.PageResizeEvent):
+            if e.width != layout.width:
+                layout.width = e.width
+
+        page.on_resize = resized
+
+    ft.use_effect(follow_the_window, [])
     page.theme_mode = THEMES[app.read(get_settings).theme]
 
     def follow_the_account():
@@ -96,7 +107,8 @@ def App(store: Store, clock: Callable[[], datetime], account: Account | None):
     on_phone = page.platform.is_mobile() and not page.web
     ft.use_effect(lambda: kick_phone_reminders(page),
                   [app.read(reminder_inputs, app.now()) if on_phone else None])
-    return AppContext(app, lambda: ft.Router(ROUTES, not_found=NotFoundView, manage_views=True))
+    return AppContext(app, lambda: LayoutContext(
+        layout, lambda: ft.Router(ROUTES, not_found=NotFoundView, manage_views=True)))
 
 
 def reminder_inputs(store: Store, now: datetime) -> tuple:

@@ -6,6 +6,7 @@ test-artifacts/ in the project root."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -175,6 +176,13 @@ def label_of(page: Page, identifier: str) -> str:
     return node.evaluate(
         "e => [e, ...e.querySelectorAll('*')].map(n => n.getAttribute('aria-label') || '').join(' ')"
         " + ' ' + e.textContent")
+
+
+def nav(page: Page, name: str):
+    """The navigation destination `name` ("Today", "Morning", ...): a tab of the bottom bar on
+    narrow windows, a button of the navigation rail ("Evening, Tab 3 of 5") on wide ones."""
+    return page.get_by_role("tab", name=name, exact=True).or_(
+        page.get_by_role("button", name=re.compile(rf"^{re.escape(name)}\s+Tab \d+ of \d+$")))
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -16,7 +16,7 @@ import pytest
 from chris_app.services import vision_board
 from chris_app.services.profile import ensure_profile, update_settings
 from chris_app.store import open_store
-from tests.browser.conftest import DESKTOP, PHONE, has_text, poll, screenshot, type_into, wait_for_text
+from tests.browser.conftest import DESKTOP, PHONE, has_text, nav, poll, screenshot, type_into, wait_for_text
 from tests.conftest import MORNING
 
 pytestmark = pytest.mark.browser
@@ -189,7 +189,7 @@ def test_the_board_is_two_columns_by_four_rows_on_a_phone_and_all_of_it_in_view(
     for p, b in found.items():  # reading order: left to right, then down
         assert (round(b["x"]), round(b["y"])) == (xs[(p - 1) % 2], ys[(p - 1) // 2])
         assert b["width"] > 150 and b["width"] / b["height"] == pytest.approx(4 / 3, rel=0.02)
-    nav_top = page.get_by_role("tab", name="Today").bounding_box()["y"]
+    nav_top = nav(page, "Today").bounding_box()["y"]
     assert max(b["y"] + b["height"] for b in found.values()) <= nav_top  # all eight at a glance
     screenshot(page, "board-phone-full")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, screenshot, type_into, wait_for_text
+from tests.browser.conftest import DESKTOP, nav, screenshot, type_into, wait_for_text
 
 pytestmark = pytest.mark.browser
 
@@ -41,13 +41,13 @@ def test_affirmations_are_saved_as_a_new_version_and_an_old_one_restored(open_ap
     type_into(page, "Your affirmations", "I finish what I start.")
     page.get_by_role("button", name="Save as new version").click()
     wait_for_text(page, "Active: version 2")
-    page.get_by_role("tab", name="Morning").click()
+    nav(page, "Morning").click()
     wait_for_text(page, "Read aloud (version 2)")
     wait_for_text(page, "I finish what I start.")
 
     page.get_by_role("button", name="Edit affirmations").click()
     page.get_by_role("button", name="Restore version 1").click()
     wait_for_text(page, "Active: version 3")
-    page.get_by_role("tab", name="Morning").click()
+    nav(page, "Morning").click()
     wait_for_text(page, "Read aloud (version 3)")
     wait_for_text(page, "I keep the promises I make to myself.")

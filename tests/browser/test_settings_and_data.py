@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, label_of, poll, screenshot, type_into, wait_for_text
+from tests.browser.conftest import DESKTOP, label_of, nav, poll, screenshot, type_into, wait_for_text
 from tests.conftest import wav_bytes
 
 pytestmark = pytest.mark.browser
@@ -49,14 +49,14 @@ def test_wiping_the_device_asks_first_and_then_starts_fresh(open_app, tmp_path):
     page.get_by_role("button", name="Wipe this device…").click()
     wait_for_text(page, "It cannot be undone")
     page.get_by_role("button", name="Keep my data").click()
-    page.get_by_role("tab", name="Today").click()
+    nav(page, "Today").click()
     assert "Current streak: 1" in label_of(page, "stat-current-streak")
 
     page.get_by_role("button", name="Settings").click()
     page.get_by_role("button", name="Wipe this device…").click()
     page.get_by_role("button", name="Wipe everything").click()
     wait_for_text(page, "Everything was deleted from this device")
-    page.get_by_role("tab", name="Today").click()
+    nav(page, "Today").click()
     assert "Current streak: 0" in label_of(page, "stat-current-streak")
     screenshot(page, "after-wipe")
 
@@ -102,7 +102,7 @@ def test_a_new_day_start_shows_on_the_evening_screen(open_app):
     wait_for_text(page, "Day starts at 04:00")
     page.get_by_role("button", name="Save", exact=True).click()
     wait_for_text(page, "Saved")
-    page.get_by_role("tab", name="Evening").click()
+    nav(page, "Evening").click()
     wait_for_text(page, "editable until 04:00 tomorrow")
 
 
@@ -110,7 +110,7 @@ def test_a_longer_minimum_reading_shows_on_the_morning_and_is_enforced(open_app,
     page = open_app("/settings", viewport=DESKTOP)
     type_into(page, "Shortest (seconds)", "30")
     page.keyboard.press("Enter")
-    page.get_by_role("tab", name="Morning").click()
+    nav(page, "Morning").click()
     wait_for_text(page, "Read your affirmations aloud for at least 30 seconds.")
     attach_reading(page, tmp_path, seconds=25)
     wait_for_text(page, "at least 30 seconds")

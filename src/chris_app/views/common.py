@@ -1,11 +1,21 @@
-"""Building blocks every screen uses: the frame (app bar + bottom navigation), headings,
-figures, and messages. Every interactive control gets a semantics label or visible text."""
+"""Building blocks every screen uses: the frame (app bar + navigation), headings, figures,
+and messages. Every interactive control gets a semantics label or visible text.
+
+The frame follows the window: below WIDE px (phones, narrow windows) a bottom navigation bar
+and the content full width; from WIDE px on (desktops) a navigation rail on the left and the
+content in a centred column of at most COLUMN_MAX px, as long lines and stretched cards are
+harder to read. The width comes from `Layout`, which app.py keeps up to date on resizes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import flet as ft
+
+WIDE = 900
+COLUMN_MAX = 720
+RAIL_WIDTH = 81  # Flutter's rail with labels (80) and the divider next to it (1)
 
 # Bottom navigation: (route, label, icon).
 DESTINATIONS = [
@@ -43,27 +53,82 @@ def go(route: str) -> Callable:
     return handler
 
 
-def Frame(route: str, title: str, controls: list[ft.Control]) -> ft.View:
+@ft.observable
+@dataclass
+class Layout:
+    """The window's width, shared with every screen (app.py provides it and follows resizes):
+    a change re-renders the screens that read it."""
+
+    width: float = 0
+
+
+LayoutContext = ft.create_context(None)
+
+
+def use_width() -> float:
+    """The window's width in logical pixels (0 when not known yet: the phone layout)."""
+    layout = ft.use_context(LayoutContext)
+    if layout is not None and layout.width:
+        return layout.width
+    return ft.context.page.width or 0
+
+
+def column_width(window_width: float) -> float:
+    """The content column's width on a wide window: at most COLUMN_MAX, else what is left
+    beside the rail with a margin of 24 px each side."""
+    return min(COLUMN_MAX, window_width - RAIL_WIDTH - 2 * 24)
+
+
+def Frame(route: str, title: str, controls: list[ft.Control], **view_options) -> ft.View:
     nav_routes = [d[0] for d in DESTINATIONS]
     selected = nav_routes.index(route) if route in nav_routes else None
+    width = use_width()
+    appbar = ft.AppBar(
+        title=ft.Text(title),
+        automatically_imply_leading=False,
+        actions=[
+            IconAction(ft.Icons.LIBRARY_MUSIC_OUTLINED, "Recordings", go("/recordings")),
+            IconAction(ft.Icons.SETTINGS_OUTLINED, "Settings", go("/settings")),
+        ],
+    )
+    content = ft.Column(controls, spacing=16, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+
+    def navigate(e):
+        ft.context.page.navigate(nav_routes[int(e.control.selected_index)])
+
+    if width < WIDE:
+        return ft.View(
+            route=route,
+            scroll=ft.ScrollMode.AUTO,
+            padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+            appbar=appbar,
+            navigation_bar=NavigationBar(
+                selected_index=selected if selected is not None else NO_DESTINATION,
+                destinations=[ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in DESTINATIONS],
+                on_change=navigate,
+            ),
+            controls=[content],
+            **view_options,
+        )
+    rail = ft.NavigationRail(
+        selected_index=selected,
+        label_type=ft.NavigationRailLabelType.ALL,
+        destinations=[ft.NavigationRailDestination(icon=icon, label=label) for _, label, icon in DESTINATIONS],
+        on_change=navigate,
+    )
+    # Only the column scrolls: the rail stays where it is.
+    column = ft.Column(
+        [ft.Row([ft.Container(content, width=column_width(width))], alignment=ft.MainAxisAlignment.CENTER)],
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+    )
     return ft.View(
         route=route,
-        scroll=ft.ScrollMode.AUTO,
-        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
-        appbar=ft.AppBar(
-            title=ft.Text(title),
-            automatically_imply_leading=False,
-            actions=[
-                IconAction(ft.Icons.LIBRARY_MUSIC_OUTLINED, "Recordings", go("/recordings")),
-                IconAction(ft.Icons.SETTINGS_OUTLINED, "Settings", go("/settings")),
-            ],
-        ),
-        navigation_bar=NavigationBar(
-            selected_index=selected if selected is not None else NO_DESTINATION,
-            destinations=[ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in DESTINATIONS],
-            on_change=lambda e: ft.context.page.navigate(nav_routes[int(e.control.selected_index)]),
-        ),
-        controls=[ft.Column(controls, spacing=16, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)],
+        padding=ft.Padding.only(top=12, bottom=12),
+        appbar=appbar,
+        controls=[ft.Row([rail, ft.VerticalDivider(width=1), column], expand=True, spacing=0,
+                         vertical_alignment=ft.CrossAxisAlignment.START)],
+        **view_options,
     )
 
 
@@ -105,12 +170,19 @@ def Figure(label: str, value: str, identifier: str) -> ft.Control:
 
 
 def Check(done: bool, text: str) -> ft.Control:
-    return ft.Row(
-        [
+    """One item of a checklist. Screen readers hear the state with the text ("Vision board
+    viewed: done" / "...: not done yet"): the icon alone says nothing to them. Done is the
+    theme's primary colour, which keeps at least 3:1 against the surface in both themes (a
+    fixed green did not in the light one)."""
+    return ft.Semantics(
+        label=f"{text}: {'done' if done else 'not done yet'}",
+        container=True,
+        exclude_semantics=True,
+        content=ft.Row([
             ft.Icon(ft.Icons.CHECK_CIRCLE if done else ft.Icons.RADIO_BUTTON_UNCHECKED,
-                    color=ft.Colors.GREEN if done else ft.Colors.OUTLINE),
+                    color=ft.Colors.PRIMARY if done else ft.Colors.OUTLINE),
             ft.Text(text, expand=True),
-        ]
+        ]),
     )
 
 
