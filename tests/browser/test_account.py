@@ -12,7 +12,7 @@ import httpx
 import pyotp
 import pytest
 
-from tests.browser.conftest import DESKTOP, has_text, label_of, screenshot, type_into, wait_for_text
+from tests.browser.conftest import DESKTOP, has_text, label_of, nav, screenshot, type_into, wait_for_text
 from tests.browser.test_editors import PNG
 from tests.conftest import wav_bytes
 from tests.sync.fake_gotrue import GoTrue
@@ -229,9 +229,9 @@ def test_after_the_trial_the_protocol_is_paywalled_until_checkout_and_the_webhoo
     server.profile.update(trial_ends_at="2026-06-09T10:00:00+00:00", change_xid=server_change(server))
     page.get_by_role("button", name="Check my status").click()
     wait_for_text(page, "Your free trial has ended.")
-    page.get_by_role("tab", name="Morning").click()
+    nav(page, "Morning").click()
     wait_for_text(page, "Subscribe to keep doing your morning protocol")
-    page.get_by_role("tab", name="Progress").click()
+    nav(page, "Progress").click()
     wait_for_text(page, "Weekly summary")  # history stays open
 
     go(page, base, "/subscribe")
@@ -248,7 +248,7 @@ def test_after_the_trial_the_protocol_is_paywalled_until_checkout_and_the_webhoo
     go(page, base, "/subscribe")
     page.get_by_role("button", name="Check my status").click()
     wait_for_text(page, "Your subscription is active.")
-    page.get_by_role("tab", name="Morning").click()
+    nav(page, "Morning").click()
     wait_for_text(page, "Read aloud (version")
 
 
@@ -277,17 +277,17 @@ def test_ai_drafts_affirmations_and_suggests_actions_for_a_signed_in_member(supa
     type_into(page, "Your goals", "Run a marathon and start my company")
     page.get_by_role("button", name="Draft with AI").click()
     wait_for_text(page, "was drafted from your goals and is now active", timeout=30)
-    page.get_by_role("tab", name="Morning").click()
+    nav(page, "Morning").click()
     wait_for_text(page, "I do the hard thing first.")
 
     page.get_by_role("button", name="Suggest with AI").click()
     page.get_by_role("button", name="Choose suggestion 1").click()
-    page.get_by_role("tab", name="Today").click()
+    nav(page, "Today").click()
     wait_for_text(page, "Violent action: Pitch one investor today")
 
     functions["suggest-actions"] = lambda body: (429, {"error": {"code": "quota_exceeded",
                                                                  "message": "You have used today's AI suggestions. Try again tomorrow."}})
-    page.get_by_role("tab", name="Morning").click()
+    nav(page, "Morning").click()
     page.get_by_role("button", name="Suggest with AI").click()
     wait_for_text(page, "You have used today's AI suggestions. Try again tomorrow.")
 
@@ -347,7 +347,7 @@ def test_a_reading_and_a_board_image_made_on_another_device_come_to_this_one(sup
     assert len(saved) == 1 and saved[0].read_bytes() == audio
 
     go(page, base, "/vision-board")  # the board image came with the sync: shown, not a placeholder
-    page.get_by_role("img", name="Cabin by the lake").wait_for(timeout=20_000)
+    page.get_by_role("button", name="Tile 3: Cabin by the lake").wait_for(timeout=20_000)
     assert (tmp_path / "data" / "files" / "vision" / "3-0a1b2c3d.png").read_bytes() == PNG
 
 
@@ -380,7 +380,7 @@ def test_deleting_the_account_asks_first_calls_the_server_and_leaves_a_fresh_gue
     wait_for_text(page, "Your account and all its data were deleted")
     assert requests == [{"confirm": "DELETE"}]
     assert any(p == "/auth/v1/logout" for p, _, _ in calls)
-    page.get_by_role("tab", name="Today").click()
+    nav(page, "Today").click()
     assert "Current streak: 0" in label_of(page, "stat-current-streak")
     assert not list((tmp_path / "data" / "files").rglob("*.ogg"))
 
