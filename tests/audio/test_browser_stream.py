@@ -79,6 +79,38 @@ def chromium_chunks(tmp_path_factory, playwright):
     return (out / "chunks.bin").read_bytes(), log, wav
 
 
+def locate(probe: np.ndarray, source: np.ndarray, around: int | None = None, reach: int = 2400):
+    """Where `probe` is in `source` (near `around` when given): (offset, correlation there)."""
+    if around is None:
+        n = source.shape[0] + probe.shape[0]
+        xcorr = np.fft.irfft(np.fft.rfft(source, n) * np.conj(np.fft.rfft(probe, n)), n)
+        offset = int(np.argmax(xcorr[: source.shape[0] - probe.shape[0]]))
+    else:
+        low = max(0, around - reach)
+        segment = source[low : around + reach + probe.shape[0]]
+        offset = low + int(np.argmax(np.correlate(segment, probe, mode="valid")))
+    return offset, float(np.corrcoef(probe, source[offset : offset + probe.shape[0]])[0, 1])
+
+
+def quarters_found_in_order(take: np.ndarray, source: np.ndarray) -> list[bool]:
+    """For each quarter second of the take, whether it is in the source sample for sample
+    (correlation > 0.99) where the previous quarters say it should be. The speech file repeats
+    phrases, so a quarter is looked for only within 50 ms of where the take's timeline puts it;
+    the timeline is anchored by the best-matching whole second among three."""
+    quarter = SR // 4
+    anchors = [(locate(take[start : start + SR], source), start) for start in (SR // 2, 3 * SR // 2, 5 * SR // 2)]
+    (anchor_offset, _), anchor = max(anchors, key=lambda a: a[0][1])
+    found = {}
+    for direction in (range(anchor, take.shape[0] - quarter, quarter), range(anchor - quarter, SR // 4, -quarter)):
+        shift = anchor_offset - anchor  # source offset minus take position, as tracked so far
+        for start in direction:
+            offset, correlation = locate(take[start : start + quarter], source, around=start + shift)
+            found[start] = correlation > 0.99
+            if found[start]:
+                shift = offset - start  # a glitch (a skipped or repeated block) moves the timeline
+    return [found[start] for start in sorted(found)]
+
+
 def test_chromium_streams_44_1_khz_stereo_whatever_was_configured(chromium_chunks):
     payload, log, _ = chromium_chunks
     pcm = np.frombuffer(payload, dtype="<i2").reshape(-1, 2)
@@ -111,13 +143,12 @@ def test_the_assembled_chunks_are_the_speech_sample_for_sample(chromium_chunks, 
     resampler = Resampler(44100, SR)
     at_48k = np.concatenate((resampler.process(samples), resampler.flush()))
     source, _ = sf.read(str(wav), dtype="float32")
-    # Find where in the file Chromium's fake microphone was when recording began, then compare
-    # one second of the take with the same second of the file.
-    probe = at_48k[SR : 2 * SR]
-    n = source.shape[0] + probe.shape[0]
-    xcorr = np.fft.irfft(np.fft.rfft(source, n) * np.conj(np.fft.rfft(probe, n)), n)
-    lag = int(np.argmax(xcorr[: source.shape[0] - probe.shape[0]]))
-    assert np.corrcoef(probe, source[lag : lag + SR])[0, 1] > 0.99
+    # Wrong channels, byte order or rate match nowhere; on a loaded machine Chromium's capture
+    # itself may glitch (a skipped or repeated 10 ms block), which breaks the quarter seconds
+    # that span the glitch, never most of them.
+    matched = quarters_found_in_order(at_48k, source)
+    assert len(matched) >= 16
+    assert sum(matched) >= 0.75 * len(matched), matched
 
     report = check_quality(samples, 44100, min_seconds=3)
     assert report.ok, report.reason

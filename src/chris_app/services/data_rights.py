@@ -18,7 +18,7 @@ from chris_app import __version__
 from chris_app.services import summary
 from chris_app.services._rows import stamp
 from chris_app.services.files import storage_error
-from chris_app.services.profile import ensure_profile, get_profile
+from chris_app.services.profile import create_guest, get_profile
 from chris_app.store import Store
 
 TABLES = ("profile", "settings", "affirmations", "daily_sessions", "recordings", "vision_board_tiles")
@@ -79,11 +79,12 @@ def write_export(store: Store, now: datetime, target: Path) -> Path:
 
 def wipe_device(store: Store, now: datetime, device_timezone: str) -> None:
     """Delete everything made on this device (and its link to an account, with the sync
-    cursor) and start again as a new guest."""
+    cursor) and start again as a new guest. One transaction: a screen rendering meanwhile
+    sees the old member or the new guest, never a store without a profile."""
     with store.transaction() as conn:
         for table in ("daily_sessions", "recordings", "vision_board_tiles", "affirmations",
                       "settings", "profile", "outbox", "sync_state"):
             conn.execute(f"delete from {table}")
+        create_guest(conn, now, device_timezone)
     shutil.rmtree(store.files_dir, ignore_errors=True)
     store.files_dir.mkdir(parents=True, exist_ok=True)
-    ensure_profile(store, now, device_timezone)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -26,19 +27,24 @@ class Profile:
 def ensure_profile(store: Store, now: datetime, device_timezone: str) -> Profile:
     """Create the guest profile on first start (time zone from the device), with default
     settings and the starter affirmations. Idempotent."""
-    tz = device_timezone if is_valid_timezone(device_timezone) else "UTC"
     with store.transaction() as conn:
         if conn.execute("select 1 from profile").fetchone() is None:
-            ts = stamp(now)
-            first = protocol_day(now, tz, DEFAULT_DAY_START_HOUR).isoformat()
-            conn.execute(
-                "insert into profile (id, timezone, first_day, created_at, updated_at)"
-                " values (1, ?, ?, ?, ?)",
-                (tz, first, ts, ts),
-            )
-            conn.execute("insert into settings (id, updated_at) values (1, ?)", (ts,))
-            seed_starter_affirmations(conn, now)
+            create_guest(conn, now, device_timezone)
     return get_profile(store)
+
+
+def create_guest(conn: sqlite3.Connection, now: datetime, device_timezone: str) -> None:
+    """The rows of a new guest, inside the caller's transaction."""
+    tz = device_timezone if is_valid_timezone(device_timezone) else "UTC"
+    ts = stamp(now)
+    first = protocol_day(now, tz, DEFAULT_DAY_START_HOUR).isoformat()
+    conn.execute(
+        "insert into profile (id, timezone, first_day, created_at, updated_at)"
+        " values (1, ?, ?, ?, ?)",
+        (tz, first, ts, ts),
+    )
+    conn.execute("insert into settings (id, updated_at) values (1, ?)", (ts,))
+    seed_starter_affirmations(conn, now)
 
 
 def get_profile(store: Store) -> Profile:
