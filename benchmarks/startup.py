@@ -46,7 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, has_text, stop_process  # noqa: E402
+from tests.browser.conftest import (  # noqa: E402
+    CHROMIUM, CHROMIUM_ARGS, free_port, has_text, mark_device_introduced, stop_process)
 from tests.build.fake_flet_client import install as install_fake_client  # noqa: E402
 
 GOAL_SERVED = 1.2  # the app, served, at most this many times the bare Flet app
@@ -195,6 +196,7 @@ def main() -> None:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 for run in range(args.runs):
                     for who, extra in contestants.items():
+                        mark_device_introduced(tmp / f"web-{who}-{run}")  # a returning member's start
                         env = clean_env(CHRIS_APP_DATA_DIR=str(tmp / f"web-{who}-{run}"), **extra)
                         port = free_port()
                         if who == "bare":
@@ -223,6 +225,7 @@ def main() -> None:
             cpu_shown: dict[str, list[float]] = {who: [] for who in contestants}
             for run in range(args.runs):
                 for who, extra in contestants.items():
+                    mark_device_introduced(tmp / f"window-{who}-{run}")  # a returning member's start
                     env = clean_env(CHRIS_APP_DATA_DIR=str(tmp / f"window-{who}-{run}"), **extra)
                     if who == "bare":
                         t, c = measure_window([sys.executable, str(hello), "window"], HELLO_TEXT, env, tmp,

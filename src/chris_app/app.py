@@ -15,6 +15,7 @@ from chris_app.device import device_timezone
 from chris_app.notifications.runner import ReminderRunner, desktop_notify
 from chris_app.services import recordings
 from chris_app.services.day import get_day
+from chris_app.services.introduction import needs_introduction
 from chris_app.services.profile import ensure_profile, get_profile, get_settings, today
 from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
@@ -25,6 +26,7 @@ from chris_app.views.evening import Evening
 from chris_app.views.home import Home
 from chris_app.views.leaderboard import Leaderboard
 from chris_app.views.morning import Morning
+from chris_app.views.onboarding import Onboarding
 from chris_app.views.progress import Progress
 from chris_app.views.recordings import Recordings
 from chris_app.views.settings import Settings
@@ -44,6 +46,7 @@ ROUTES = [
     ft.Route(path="sign-in", component=SignIn),
     ft.Route(path="subscribe", component=Subscribe),
     ft.Route(path="leaderboard", component=Leaderboard),
+    ft.Route(path="welcome", component=Onboarding),
 ]
 if TYPE_CHECKING:
     from chris_app.account import Account
@@ -78,6 +81,14 @@ def App(store: Store, clock: Callable[[], datetime], account: Account | None):
         page.on_resize = resized
 
     ft.use_effect(follow_the_window, [])
+
+    def introduce_a_new_member():
+        """A fresh install opening on Today gets the introduction first (once: finishing or
+        skipping it marks the device). A link to another screen (a reminder's tap) is obeyed."""
+        if (page.route or "/") == "/" and needs_introduction(store):
+            page.navigate("/welcome")
+
+    ft.use_effect(introduce_a_new_member, [])
     page.theme_mode = THEMES[app.read(get_settings).theme]
 
     def follow_the_account():

@@ -57,6 +57,20 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
         proc.wait()
 
 
+def mark_device_introduced(data_dir: Path) -> None:
+    from datetime import datetime, timezone
+
+    from chris_app.services.introduction import mark_introduced
+    from chris_app.store import open_store
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(data_dir / "chris.sqlite3")
+    try:
+        mark_introduced(store, datetime.now(timezone.utc))
+    finally:
+        store.close()
+
+
 class AppProcess:
     """The app served as the web build from a data directory; restartable with another clock."""
 
@@ -64,10 +78,16 @@ class AppProcess:
         self.data_dir = data_dir
         self.proc: subprocess.Popen | None = None
         self.url = ""
+        self.log = data_dir.parent / f"{data_dir.name}-app-output.log"
 
-    def start(self, now: str | None = None, env: dict | None = None, port: int | None = None) -> str:
-        """Start (again); `port` keeps the address, and so the browser's storage for it."""
+    def start(self, now: str | None = None, env: dict | None = None, port: int | None = None,
+              introduced: bool = True) -> str:
+        """Start (again); `port` keeps the address, and so the browser's storage for it.
+        Unless `introduced` is False the device has had its first-run introduction, as every
+        test but those of the introduction wants the screens themselves."""
         self.stop()
+        if introduced:
+            mark_device_introduced(self.data_dir)
         port = port or free_port()
         extra_env = env or {}
         env = {**os.environ, "CHRIS_APP_DATA_DIR": str(self.data_dir), "TZ": "Europe/Berlin",
@@ -79,13 +99,23 @@ class AppProcess:
         if now:
             env["CHRIS_APP_NOW"] = now
         env.update(extra_env)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "chris_app", "--web", "--port", str(port)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+        # The app's output goes to a file (a pipe nobody reads would block a chatty app) and
+        # is printed when the test fails (app_process fixture).
+        with open(self.log, "a") as output:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "chris_app", "--web", "--port", str(port)],
+                env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
+            )
         self.url = f"http://127.0.0.1:{port}"
-        wait_until_served(self.url + "/", self.proc)
+        try:
+            wait_until_served(self.url + "/", self.proc)
+        except (RuntimeError, TimeoutError) as e:
+            raise RuntimeError(f"{e}\n{self.output()}") from None
         return self.url
+
+    def output(self) -> str:
+        """What the app printed (all its starts), for a failed test's report."""
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def stop(self) -> None:
         if self.proc is None:
@@ -95,10 +125,13 @@ class AppProcess:
 
 
 @pytest.fixture
-def app_process(tmp_path):
+def app_process(request, tmp_path):
     app = AppProcess(tmp_path / "data")
     yield app
     app.stop()
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        print(f"--- the app's output ---\n{app.output()[-20000:]}")  # shown with the failure
 
 
 @pytest.fixture

@@ -212,7 +212,8 @@ def test_the_built_binary_serves_the_flet_web_build_offline(served):
         index = r.read().decode()
     assert r.status == 200 and "flutter_bootstrap.js" in index, index[:500]
     # no_cdn: the renderer comes from the bundle, not from a CDN.
-    for asset in ("/flutter_bootstrap.js", "/main.dart.js", "/canvaskit/canvaskit.wasm"):
+    for asset in ("/flutter_bootstrap.js", "/main.dart.js", "/canvaskit/canvaskit.wasm",
+                  "/sounds/morning-done.ogg", "/fonts/Inter.ttf"):  # and the app's own assets
         with urllib.request.urlopen(url + asset, timeout=10) as r:
             assert r.status == 200 and len(r.read()) > 1000, asset
 
@@ -236,8 +237,8 @@ def test_the_built_app_shows_home_morning_and_settings_in_chromium(served, playw
             page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
             page.wait_for_selector("flt-semantics-host flt-semantics", timeout=30_000)
 
-        open_screen("/")
-        wait_for_text(page, "Start the morning protocol", timeout=60)
+        open_screen("/")  # a fresh install: the introduction first
+        wait_for_text(page, "Welcome to your daily discipline", timeout=60)
         open_screen("/morning")
         wait_for_text(page, "Read aloud (version 1)", timeout=30)
         wait_for_text(page, first_action, timeout=30)  # from the bundled library JSON

@@ -151,3 +151,15 @@ def test_0005_on_an_empty_store(tmp_path):
     migrate(conn, target=5)
     assert conn.execute("select count(*) from stats_runs").fetchone()[0] == 0
     assert tuple(conn.execute("select id, completed_count from stats_state").fetchone()) == (1, 0)
+
+
+def test_0006_adds_device_flags_and_keeps_every_row(tmp_path):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn, target=5)
+    for statement in SAMPLES[1]:
+        conn.execute(statement)
+    migrate(conn, target=6)
+    assert conn.execute("select count(*) from device_flags").fetchone()[0] == 0  # nothing assumed
+    conn.execute("insert into device_flags (name, value, updated_at) values ('introduced', '1', 't')")
+    assert [tuple(r) for r in conn.execute("select name, value from device_flags")] == [("introduced", "1")]
+    assert conn.execute("select count(*) from daily_sessions").fetchone()[0] == 1

@@ -173,5 +173,6 @@ def Settings():
                     ft.TextButton("Subscription", on_click=go("/subscribe"))], wrap=True),
         ),
         YourData(),
+        ft.TextButton("Replay the introduction", icon=ft.Icons.REPLAY, on_click=go("/welcome")),
         Note(f"Chris Disciplined {__version__}"),
     ])
