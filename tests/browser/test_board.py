@@ -159,7 +159,7 @@ def test_a_tile_moved_onto_another_image_swaps_the_two(app_process, open_app):
     assert after[1][1:] == (BLUE, "Marathon") and after[2][1:] == (ORANGE, "Cabin")
 
 
-def test_an_image_removed_leaves_an_empty_place_and_its_file_is_deleted(app_process, open_app):
+def test_an_image_removed_leaves_an_empty_place_and_undo_brings_it_back(app_process, open_app):
     page = open_board(app_process, open_app, {4: (ORANGE, "Cabin")})
     files = list((app_process.data_dir / "files" / "vision").iterdir())
     assert len(files) == 1
@@ -167,7 +167,13 @@ def test_an_image_removed_leaves_an_empty_place_and_its_file_is_deleted(app_proc
     page.get_by_role("button", name="Remove image").click()
     wait_for_text(page, "Tile 4: empty")
     wait_for_text(page, "Your board is empty")
+    wait_for_text(page, "Image removed from tile 4.")
     assert board(app_process.data_dir) == {} and not files[0].exists()
+
+    page.get_by_role("button", name="Undo").click()
+    wait_for_text(page, "Tile 4: Cabin")
+    assert not has_text(page, "Image removed from tile 4.")
+    assert {p: v[1:] for p, v in board(app_process.data_dir).items()} == {4: (ORANGE, "Cabin")}
 
 
 FULL = {p: (ORANGE if p % 2 else BLUE, f"Dream {p}") for p in range(1, 9)}

@@ -26,6 +26,7 @@ TILE_RATIO = 4 / 3
 # 360 px wide, a desktop's centred column up to ~720.
 WIDE = 600
 RADIUS = 14
+EDGE = "#1F000000"
 # The caption sits on a dark scrim that is at least 65 % black behind the text, so white text
 # keeps >= 7:1 contrast even over a white image, in either theme.
 SCRIM = ft.LinearGradient(
@@ -76,6 +77,7 @@ def _filled(tile: Tile, numbered: bool) -> ft.Control:
         border_radius=RADIUS,
         clip_behavior=ft.ClipBehavior.ANTI_ALIAS,
         bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+        border=ft.Border.all(1, EDGE),  # a white image would melt into a light page without it
         image=ft.DecorationImage(src=data, fit=ft.BoxFit.COVER) if data else None,
         content=ft.Column(
             [ft.Container(top, padding=6), _caption(tile.caption) if tile.caption else ft.Container()],
@@ -221,6 +223,17 @@ async def pick_image(picker, title: str) -> bytes | None:
     return f.bytes if f.bytes is not None else Path(f.path).read_bytes()
 
 
+def UndoBar(text: str, on_undo) -> ft.Control:
+    return ft.Container(
+        visible=bool(text), padding=ft.Padding.only(left=12, right=4, top=2, bottom=2), border_radius=10,
+        bgcolor=ft.Colors.INVERSE_SURFACE,
+        content=ft.Row([
+            ft.Text(text, color=ft.Colors.ON_INVERSE_SURFACE, expand=True),
+            ft.TextButton("Undo", on_click=on_undo, style=ft.ButtonStyle(color=ft.Colors.INVERSE_PRIMARY)),
+        ]),
+    )
+
+
 @ft.component
 def VisionBoard():
     app = use_app()
@@ -229,11 +242,17 @@ def VisionBoard():
     editing, set_editing = ft.use_state(0)  # the position whose dialog is open; 0: none
     board_error, set_board_error = ft.use_state("")
     dialog_error, set_dialog_error = ft.use_state("")
+    removed_note, set_removed_note = ft.use_state("")
     caption = ft.use_ref("")  # what the member typed, kept while the dialog re-renders
+    removed = ft.use_ref(None)  # (position, image, caption) of the image just removed, for Undo
     picker = ft.use_ref(None)
 
-    async def add(position: int):
+    def quiet():
         set_board_error("")
+        set_removed_note("")
+
+    async def add(position: int):
+        quiet()
         data = await pick_image(picker, f"Image for tile {position}")
         if data is not None:
             outcome = app.act(vision_board.set_tile, position, data)
@@ -241,9 +260,9 @@ def VisionBoard():
                 set_board_error(f"Tile {position}: {outcome.error.message}")
 
     def open_tile(tile: Tile):
+        quiet()
         caption.current = tile.caption or ""
         set_dialog_error("")
-        set_board_error("")
         set_editing(tile.position)
 
     def close():
@@ -273,18 +292,39 @@ def VisionBoard():
         else:
             done(app.act(vision_board.set_caption, editing, caption.current))
 
+    def remove(_):
+        kept = (tile.position, image_bytes(tile), tile.caption)
+        outcome = app.act(vision_board.remove_tile, editing)
+        if outcome.error:
+            set_dialog_error(outcome.error.message)
+            return
+        removed.current = kept if kept[1] else None
+        set_removed_note(f"Image removed from tile {kept[0]}." if kept[1] else "")
+        close()
+
+    def undo(_):
+        position, image, old_caption = removed.current
+        set_removed_note("")
+        removed.current = None
+        if position in by_position:  # the place was filled again meanwhile: keep that image
+            set_board_error(f"Tile {position} holds another image now; add the old one again to another place.")
+            return
+        outcome = app.act(vision_board.set_tile, position, image, old_caption)
+        if outcome.error:
+            set_board_error(f"Tile {position}: {outcome.error.message}")
+
     ft.use_dialog(TileDialog(
         tile, set(by_position), caption, dialog_error,
-        on_save=save, on_replace=replace, on_move=move,
-        on_remove=lambda _: done(app.act(vision_board.remove_tile, editing)), on_close=close,
+        on_save=save, on_replace=replace, on_move=move, on_remove=remove, on_close=close,
     ) if tile is not None else None)
 
     count = len(tiles)
     return Frame("/vision-board", "Vision board", [
-        Note("Eight images of the life you are building. Tap an empty place to add one; tap an image to "
-             "caption, replace, move or remove it. PNG, JPEG, GIF or WebP, up to 10 MB each."),
+        Note("Eight images of the life you are building. Tap an empty place to add one, an image to caption, "
+             "replace, move or remove it. PNG, JPEG, GIF or WebP, up to 10 MB each."),
         ft.Text(f"{count} of 8 images" if count else "Your board is empty: start with one image.",
                 weight=ft.FontWeight.W_600),
         ErrorText(board_error),
+        UndoBar(removed_note, undo),
         TileGrid(tiles, on_tap=open_tile, on_add=add),
     ])
