@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, has_text, label_of, wait_for_text
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, has_text, label_of, nav, type_into, wait_for_text
 from tests.browser.seed import seed
 
 pytestmark = pytest.mark.browser
@@ -57,6 +57,7 @@ def test_a_first_day_shows_a_streak_of_zero_dashes_for_missing_figures_and_one_b
     assert "Wednesday 10 June, today: morning not done, evening not done" in label_of(page, "week-strip")
     today = label_of(page, "today-state")
     assert "Morning reading recorded: not done yet" in today and "Evening review saved: not done yet" in today
+    assert "Vision board viewed: not needed, the board is empty" in today  # never an open task
     picture(page, f"home-first-day-{theme}-{'phone' if viewport is PHONE else 'desktop'}")
 
     page.get_by_role("button", name="Start the morning protocol: read aloud").click()
@@ -88,8 +89,8 @@ def test_after_ten_days_home_shows_the_exact_figures_with_at_most_one_decimal(ap
     picture(page, f"home-ten-days-{theme}-{'phone' if viewport is PHONE else 'desktop'}")
 
 
-def test_the_one_button_follows_the_day_to_the_evening_and_then_to_progress(app_process, open_app):
-    # Day 10's reading recorded (no board, so nothing to view) and its action set; evening open.
+def test_the_one_button_follows_the_day_to_the_action_the_evening_and_then_progress(app_process, open_app):
+    # Day 10's reading recorded, no board (nothing to view), no action yet.
     seed(app_process.data_dir, FIRST_MORNING, {**TEN_DAYS, 10: None})
     page = open_app("/", base_url=app_process.start(now="2026-06-10T20:00:00+02:00"))
     wait_for_text(page, "Your discipline")
@@ -97,3 +98,16 @@ def test_the_one_button_follows_the_day_to_the_evening_and_then_to_progress(app_
     assert "Current streak: 6 days" in label_of(page, "stat-current-streak")
     assert "Morning reading recorded: done" in label_of(page, "today-state")
     assert "Wednesday 10 June, today: morning done, evening not done" in label_of(page, "week-strip")
+
+    seed(app_process.data_dir, FIRST_MORNING, {}, action_on=10)  # the action set: the morning is finished
+    page = open_app("/", base_url=app_process.start(now="2026-06-10T20:05:00+02:00"))
+    page.get_by_role("button", name="Do the evening review").click()
+    page.get_by_role("button", name="Rating 9").click()
+    page.get_by_role("radio", name="Yes, I did it").click()
+    type_into(page, "Biggest win", "Made the call")
+    page.get_by_role("button", name="Save evening review").click()
+    wait_for_text(page, "Day complete")
+    nav(page, "Today").click()
+    page.get_by_role("button", name="Day complete — see your progress").wait_for()
+    assert "Wednesday 10 June, today: morning done, evening done" in label_of(page, "week-strip")
+    assert "Evening review saved: done" in label_of(page, "today-state")

@@ -41,7 +41,7 @@ def Evening():
         outcome = app.act(
             day.save_evening,
             # a day without an action has nothing to have done
-            action_completed=CHOICES.get(done) if has_action else False,
+            action_completed=CHOICES.get(done) if has_action else None,
             discipline_rating=rating,
             biggest_win=win.current,
         )
@@ -70,16 +70,15 @@ def Evening():
                 value=done,
                 on_change=lambda e: set_done(e.control.value),
                 content=ft.Row([ft.Radio(value="yes", label="Yes, I did it"),
-                                ft.Radio(value="no", label="No, not today")], wrap=True),
+                                ft.Radio(value="no", label="No, not today")], wrap=True, spacing=0),
             ),
             ErrorText(problems.get("action_completed")),
             identifier="evening-action",
         )] if has_action else []),
         Section(
             "Discipline rating",
-            Note("How disciplined were you today, from 1 to 10?"),
             ft.Row([RatingButton(n, rating == n, set_rating) for n in range(1, 11)],
-                   wrap=True, spacing=10, run_spacing=10),
+                   wrap=True, spacing=8, run_spacing=8),
             ErrorText(problems.get("discipline_rating")),
             identifier="evening-rating",
         ),
@@ -98,13 +97,13 @@ def Evening():
 
 
 def RatingButton(n: int, selected: bool, choose) -> ft.Control:
-    """52 px circles: five fit a phone's row (two even rows), all ten a desktop's."""
+    """48 px circles: five fit a phone's row (two even rows), all ten a desktop's."""
     return ft.Semantics(
         label=f"Rating {n}",
         selected=selected,
         button=True,
         content=ft.Container(
-            width=52, height=52, border_radius=26, alignment=ft.Alignment.CENTER,
+            width=48, height=48, border_radius=24, alignment=ft.Alignment.CENTER,
             bgcolor=ft.Colors.PRIMARY if selected else ft.Colors.SURFACE_CONTAINER_HIGHEST,
             content=ft.Text(str(n), color=ft.Colors.ON_PRIMARY if selected else None,
                             weight=ft.FontWeight.BOLD, size=16),

@@ -84,7 +84,7 @@ def Home():
         )] if unfinished else []),
         Heading(home.today.strftime("%A, %d %B")),
         Hero(st.current_streak, days, next_step_label(home), home.next_step),
-        TodayList(s),
+        TodayList(s, home.board_empty),
         Section(
             "Your discipline",
             *[FigureRow(*row) for row in figure_rows(st, has_window)],
@@ -123,11 +123,12 @@ def Hero(streak: int, days, label: str, route: str) -> ft.Control:
     )
 
 
-def TodayList(s) -> ft.Control:
+def TodayList(s, board_empty: bool) -> ft.Control:
     action = s.violent_action if s and s.violent_action else None
     return Section(
         "Today",
         Item(bool(s and s.morning_completed), "Morning reading recorded"),
+        EmptyBoard() if board_empty and not (s and s.vision_board_viewed) else
         Item(bool(s and s.vision_board_viewed), "Vision board viewed"),
         Item(bool(action), "Violent action set", detail=action),
         Item(bool(s and s.evening_completed), "Evening review saved"),
@@ -146,6 +147,17 @@ def Item(done: bool, text: str, detail: str | None = None) -> ft.Control:
         content=ft.Column([Check(done, text),
                            *([ft.Container(Note(detail), padding=ft.Padding.only(left=34))] if detail else [])],
                           spacing=0),
+    )
+
+
+def EmptyBoard() -> ft.Control:
+    """An empty board has nothing to view and never holds the morning up: not an open task."""
+    return ft.Semantics(
+        label="Vision board viewed: not needed, the board is empty",
+        container=True,
+        exclude_semantics=True,
+        content=ft.Row([ft.Icon(ft.Icons.REMOVE_CIRCLE_OUTLINE, color=ft.Colors.OUTLINE),
+                        ft.Text("Vision board empty: nothing to view yet", expand=True)]),
     )
 
 
