@@ -189,7 +189,7 @@ def test_a_returning_member_with_a_board_finishes_the_morning_in_five_taps(mic_b
     assert todays_row(data_dir)["vision_board_viewed"] == 1
 
     suggestion = page.get_by_role("button", name="Choose:").first
-    assert_in_view(page, suggestion, "the first suggestion")
+    assert_in_view(page, suggestion, "the first suggestion")  # (waits for it)
     assert page.get_by_role("button", name="Choose:").count() == 3
     picture(page, f"morning-3-action-{name}")
     chosen = suggestion.evaluate("e => (e.getAttribute('aria-label') || '') + e.textContent")

@@ -47,9 +47,31 @@ def record(page, seconds: float) -> str:
     return status
 
 
+def affirmation_number(page) -> int:
+    return int(re.search(r"Affirmation (\d+) of", label_of(page, "teleprompter")).group(1))
+
+
 def test_a_reading_recorded_from_the_browser_microphone_completes_the_morning(mic_browser, app_url, tmp_path):
     page = open_morning(mic_browser, app_url)
-    status = record(page, 23)
+    page.get_by_role("button", name="Start recording").click()
+    wait_for_text(page, "Recording 0:0")
+    # The teleprompter: one affirmation at a time; a tap on the text or on "Next" moves on.
+    first = affirmation_number(page)
+    page.locator('[flt-semantics-identifier="teleprompter"]').click()
+    deadline = time.monotonic() + 5
+    while affirmation_number(page) == first:
+        assert time.monotonic() < deadline, "a tap on the affirmation did not move on"
+        time.sleep(0.1)
+    second = affirmation_number(page)
+    page.get_by_role("button", name="Next affirmation").click()
+    while affirmation_number(page) == second:
+        assert time.monotonic() < deadline + 5, "the Next button did not move on"
+        time.sleep(0.1)
+    wait_for_text(page, "Minimum reached", timeout=40)
+    time.sleep(1)  # a little past the minimum, as a member would
+    status = label_of(page, "recorder-status")
+    page.get_by_role("button", name="Stop and save").click()
+    assert "of at least 0:20" in status
     level = float(re.search(r"level (-?\d+) dBFS", status).group(1))
     assert level > -50, f"the level meter showed {level} dBFS while speech was playing"
     wait_for_text(page, "Reading saved (", timeout=60)
@@ -61,9 +83,19 @@ def test_a_reading_recorded_from_the_browser_microphone_completes_the_morning(mi
     assert 20 <= info.duration <= 26
     seconds = int(re.search(r"Reading saved \((\d+) s\)", label_of(page, "recording")).group(1))
     assert abs(seconds - info.duration) <= 1
+    # The reading's metrics, measured from the saved take: espeak's speech has pauses between
+    # sentences, so the speaking time is shorter than the duration but most of it.
+    wait_for_text(page, "speaking time", timeout=30)
+    metrics = re.search(r"Duration (\d+):(\d\d), speaking time (\d+):(\d\d), loudness (-?\d+) dBFS",
+                        label_of(page, "reading-metrics"))
+    duration, speaking = int(metrics[1]) * 60 + int(metrics[2]), int(metrics[3]) * 60 + int(metrics[4])
+    assert abs(duration - info.duration) <= 1
+    assert 0.5 * duration <= speaking < duration
+    assert -45 < int(metrics[5]) < 0
+    page.get_by_role("button", name="Record again").wait_for()  # re-record stays one tap away
 
     # ...and hears it back from /recordings.
-    page.goto(app_url + "/recordings")
+    page.goto(app_url + "/recordings")  # a new page load: the morning's player is gone
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
     play = page.get_by_role("button", name=re.compile("^Play reading of"))

@@ -13,6 +13,7 @@ from chris_app.services.day import DaySession
 from chris_app.state import use_app
 from chris_app.views.ai import SuggestActions
 from chris_app.views.common import Check, ErrorText, OwnNode
+from chris_app.views.morning_step_body import StepBody
 
 
 def SuggestionCard(action: LibraryAction, chosen: bool, on_choose) -> ft.Control:
@@ -82,12 +83,11 @@ def ActionStep(session: DaySession | None, on_set):
     def set_own_action(_):
         done(app.act(day.set_action, own.current))
 
-    return ft.Semantics(identifier="action", container=True, content=ft.Column([
+    return StepBody("action", [ft.Column([
         ft.Text("Today's violent action", theme_style=ft.TextThemeStyle.TITLE_LARGE, weight=ft.FontWeight.BOLD),
         Check(bool(current), current or "Choose one bold move outside your comfort zone."),
         *[SuggestionCard(a, a.id == current_id, choose) for a in suggestions],
         SuggestActions(on_chosen=lambda: on_set()),
-        ft.Text("Or write your own", weight=ft.FontWeight.W_600),
         OwnNode(ft.TextField(label="Or write your own action", max_length=limits.ACTION_MAX,
                              on_change=lambda e: setattr(own, "current", e.control.value),
                              on_submit=set_own_action)),
@@ -97,4 +97,4 @@ def ActionStep(session: DaySession | None, on_set):
                       icon=ft.Icons.EXPAND_LESS if browsing else ft.Icons.MENU_BOOK_OUTLINED,
                       on_click=lambda _: set_browsing(not browsing)),
         WholeLibrary(choose) if browsing else ft.Container(),
-    ], spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+    ], spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)])

@@ -14,6 +14,7 @@ from chris_app.services import day
 from chris_app.services.vision_board import Tile
 from chris_app.state import use_app
 from chris_app.views.common import Check, Note, go
+from chris_app.views.morning_step_body import StepBody
 from chris_app.views.vision_board import TileGrid, image_bytes
 
 VIEW_SECONDS = 8.0
@@ -28,14 +29,14 @@ def BoardStep(tiles: list[Tile], viewed: bool, on_next):
 
 
 def EmptyBoard(on_next) -> ft.Control:
-    return ft.Semantics(identifier="vision", container=True, content=ft.Column([
+    return StepBody("vision", [ft.Column([
         ft.Icon(ft.Icons.COLLECTIONS_OUTLINED, size=56, color=ft.Colors.PRIMARY),
         ft.Text("Your board is empty", theme_style=ft.TextThemeStyle.TITLE_LARGE, weight=ft.FontWeight.BOLD),
         Note("Add up to 8 images of the life you are building: they will greet you here every morning."),
         ft.FilledButton("Next: your action", icon=ft.Icons.ARROW_FORWARD, on_click=on_next, height=52),
         ft.OutlinedButton("Add images to your board", icon=ft.Icons.ADD_PHOTO_ALTERNATE_OUTLINED,
                           on_click=go("/vision-board")),
-    ], spacing=14, horizontal_alignment=ft.CrossAxisAlignment.CENTER))
+    ], spacing=14, horizontal_alignment=ft.CrossAxisAlignment.CENTER)])
 
 
 @ft.component
@@ -90,7 +91,7 @@ def FullBoard(tiles: list[Tile], viewed: bool, on_next):
 
     if slide is not None:
         return Slideshow(tiles, *slide, next_slide, close_slideshow)
-    return ft.Semantics(identifier="vision", container=True, content=ft.Column([
+    return StepBody("vision", [ft.Column([
         # One line above the board, so all eight images fit on a phone's screen under it.
         Check(True, "Board viewed") if viewed else
         Note("Take a slow look at the life you are building. Tap an image to see it up close."),
@@ -105,14 +106,14 @@ def FullBoard(tiles: list[Tile], viewed: bool, on_next):
         ft.FilledButton("Next: your action", icon=ft.Icons.ARROW_FORWARD, on_click=on_next, height=52,
                         visible=viewed),
         ft.TextButton("Edit board", icon=ft.Icons.EDIT_OUTLINED, on_click=go("/vision-board")),
-    ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+    ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)])
 
 
 def Slideshow(tiles: list[Tile], index: int, seen: int, on_next, on_close) -> ft.Control:
     tile = tiles[index]
     data = image_bytes(tile)
     last = seen >= len(tiles)
-    return ft.Semantics(identifier="slideshow", container=True, content=ft.Column([
+    return StepBody("slideshow", [ft.Column([
         ft.Row([
             ft.Text(f"{seen} of {len(tiles)}", weight=ft.FontWeight.W_600, expand=True),
             ft.TextButton("Close", icon=ft.Icons.CLOSE, on_click=on_close),
@@ -143,4 +144,4 @@ def Slideshow(tiles: list[Tile], index: int, seen: int, on_next, on_close) -> ft
         ),
         ft.FilledButton("Done looking" if last else "Next image", icon=ft.Icons.ARROW_FORWARD,
                         on_click=on_next, height=52),
-    ], spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+    ], spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)])

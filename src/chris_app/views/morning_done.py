@@ -11,6 +11,7 @@ from chris_app.services.profile import get_profile
 from chris_app.services.week import week_strip
 from chris_app.state import use_app
 from chris_app.views.common import Note, go
+from chris_app.views.morning_step_body import StepBody
 from chris_app.views.feedback import cue
 from chris_app.views.streak import StreakHero, WeekStrip
 
@@ -28,7 +29,7 @@ def DoneStep(just_finished: bool, action: str | None):
             cue(app, page, "morning-done")
 
     ft.on_mounted(celebrate)
-    return ft.Semantics(identifier="morning-done", container=True, content=ft.Column([
+    return StepBody("morning-done", [ft.Column([
         ft.Text("Morning done", theme_style=ft.TextThemeStyle.HEADLINE_MEDIUM, weight=ft.FontWeight.BOLD,
                 text_align=ft.TextAlign.CENTER),
         StreakHero(stats.current_streak, animate=True),
@@ -46,4 +47,4 @@ def DoneStep(just_finished: bool, action: str | None):
         ),
         ft.FilledButton("Back to Today", icon=ft.Icons.HOME_OUTLINED, on_click=go("/"), height=52),
         Note("Your reading counts for today's streak; the board and the action make the morning whole."),
-    ], spacing=16, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+    ], spacing=16, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)])

@@ -15,6 +15,7 @@ from chris_app.services.profile import get_settings
 from chris_app.services.reading_metrics import metrics_of
 from chris_app.state import use_app
 from chris_app.views.common import Check, ErrorText, Note, go
+from chris_app.views.morning_step_body import StepBody
 from chris_app.views.morning_teleprompter import Teleprompter
 from chris_app.views.playback import Playback
 from chris_app.views.reading_recorder import ReadingRecorder, clock
@@ -68,12 +69,14 @@ def ReadingMetricsRow(recording_id: str):
 
 
 @ft.component
-def AttachFile(on_saved):
-    """A reading recorded elsewhere: secondary, a text button."""
+def AttachFile(on_saved, on_error, beside: list[ft.Control] | None = None):
+    """A reading recorded elsewhere: secondary, a text button (with `beside` in its row). The
+    screen shows the error: a change inside this small component alone left the screen reader's
+    view of the whole step stale in Flutter web (its buttons gone)."""
     app = use_app()
     picker = ft.use_ref(None)
     busy, set_busy = ft.use_state(False)
-    error, set_error = ft.use_state("")
+    set_error = on_error
 
     async def attach(_):
         if picker.current is None:
@@ -94,13 +97,11 @@ def AttachFile(on_saved):
         if outcome.ok:
             on_saved(outcome.value)
 
-    return ft.Column([
-        ft.Row([
-            ft.TextButton("Attach a file", icon=ft.Icons.AUDIO_FILE_OUTLINED, on_click=attach, disabled=busy),
-            ft.ProgressRing(visible=busy, width=20, height=20),
-        ], wrap=True),
-        ErrorText(error),
-    ], spacing=0)
+    return ft.Row([
+        ft.TextButton("Attach a file", icon=ft.Icons.AUDIO_FILE_OUTLINED, on_click=attach, disabled=busy),
+        ft.ProgressRing(visible=busy, width=20, height=20),
+        *(beside or []),
+    ], wrap=True)
 
 
 @ft.component
@@ -108,6 +109,7 @@ def RecordStep(session: DaySession | None, on_next):
     app = use_app()
     phase, set_phase = ft.use_state("idle")
     just_saved, set_just_saved = ft.use_state("")  # id of a take saved on this screen
+    attach_error, set_attach_error = ft.use_state("")
     current = app.read(affirmations.active)
     prefs = app.read(get_settings)
     done = bool(session and session.morning_completed)
@@ -119,7 +121,7 @@ def RecordStep(session: DaySession | None, on_next):
     # Every part keeps its place in the tree whatever the phase (hidden, not removed): a
     # component that moved would be a new one, and the recorder would lose its take.
     calm = not recording
-    return ft.Semantics(identifier="recording", container=True, content=ft.Column([
+    return StepBody("recording", [
         ft.Text(f"Read aloud (version {current.version})", theme_style=ft.TextThemeStyle.TITLE_LARGE,
                 weight=ft.FontWeight.BOLD, visible=calm),
         ft.Container(Check(done, f"Reading saved ({saved.duration_ms / 1000:.0f} s)" if saved else "Not recorded yet"),
@@ -133,6 +135,10 @@ def RecordStep(session: DaySession | None, on_next):
              + ("Recording again replaces today's reading once the new one is saved." if done else
                 "While you record they appear one at a time: tap to move on.")) if calm else ft.Container(),
         recorder,
+        ft.Container(AttachFile(lambda rec: set_just_saved(rec.id), set_attach_error, beside=[
+            ft.TextButton("Edit affirmations", icon=ft.Icons.EDIT_OUTLINED, on_click=go("/affirmations"))]),
+            visible=calm),
+        ErrorText(attach_error if calm else ""),
         ft.Container(
             visible=calm and not done,
             padding=14,
@@ -140,8 +146,4 @@ def RecordStep(session: DaySession | None, on_next):
             bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
             content=ft.Column([ft.Text(line, size=17) for line in current.lines], spacing=8),
         ),
-        ft.Row([
-            AttachFile(lambda rec: set_just_saved(rec.id)),
-            ft.TextButton("Edit affirmations", icon=ft.Icons.EDIT_OUTLINED, on_click=go("/affirmations")),
-        ], wrap=True, vertical_alignment=ft.CrossAxisAlignment.START, visible=calm),
-    ], spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+    ])
