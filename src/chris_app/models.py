@@ -27,15 +27,24 @@ class _Input(BaseModel):
 
 
 class EveningInput(_Input):
-    action_completed: bool = Field(json_schema_extra={"ask": "Say whether you did today's action."})
+    """The evening review. The "did you do it?" answer exists only on a day with an action
+    (save_evening checks which); the biggest win is optional (blank = none)."""
+
+    action_completed: bool | None = Field(default=None,
+                                          json_schema_extra={"ask": "Say whether you did today's action."})
     discipline_rating: int = Field(
         ge=limits.RATING_MIN, le=limits.RATING_MAX,
         json_schema_extra={"ask": f"Choose a discipline rating from {limits.RATING_MIN} to {limits.RATING_MAX}."},
     )
-    biggest_win: str = Field(
-        min_length=limits.BIGGEST_WIN_MIN, max_length=limits.BIGGEST_WIN_MAX,
-        json_schema_extra={"ask": f"Write your biggest win of the day (up to {limits.BIGGEST_WIN_MAX} characters)."},
+    biggest_win: str | None = Field(
+        default=None, max_length=limits.BIGGEST_WIN_MAX,
+        json_schema_extra={"ask": f"Keep your biggest win to {limits.BIGGEST_WIN_MAX} characters."},
     )
+
+    @field_validator("biggest_win")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
 
 
 class ActionInput(_Input):

@@ -229,7 +229,7 @@ TEXTS = [
                             biggest_win=v).biggest_win,
         server=lambda s, v: _session(s, "evening", biggest_win=v),
         device=lambda store, v: _device_session(store, "biggest_win", v),
-        high=limits.BIGGEST_WIN_MAX,  # the app's own minimum is not the server's: see below
+        high=limits.BIGGEST_WIN_MAX,  # blank is "no win": see below
     ),
 ]
 
@@ -359,14 +359,14 @@ def test_a_blank_affirmation_is_refused_by_the_app_the_server_and_the_device_sto
         affirmations.device(store, PAD)
 
 
-def test_an_empty_biggest_win_is_asked_for_by_the_app_yet_kept_by_the_server_and_the_device(server, store):
-    # the app asks for a win (limits.BIGGEST_WIN_MIN); the server keeps an empty one another
-    # client wrote, and the device can hold it when it pulls the day
+def test_a_blank_biggest_win_is_none_in_the_app_and_an_empty_one_is_kept_by_the_server_and_the_device(
+        server, store):
+    # the win is optional: the app saves a blank one as none (null); an empty string another
+    # client wrote is kept by the server, and the device can hold it when it pulls the day
     biggest_win = next(f for f in TEXTS if f.name == "biggest_win")
-    empty = "x" * (limits.BIGGEST_WIN_MIN - 1)
-    assert not app_accepts(biggest_win, empty)
-    outcome = biggest_win.server(server, empty)
-    assert outcome.accepted and outcome.stored == empty, outcome
+    assert biggest_win.app(PAD) is None
+    outcome = biggest_win.server(server, "")
+    assert outcome.accepted and outcome.stored == "", outcome
     biggest_win.device(store, outcome.stored)
 
 

@@ -29,6 +29,7 @@ def rpc_outbox(store):
 
 def test_a_guest_day_is_pushed_and_the_device_ends_synced(device, transport, server):
     record_morning(device, MORNING)
+    day.set_action(device, MORNING, "Ship the landing page")
     day.save_evening(device, EVENING, action_completed=True, discipline_rating=8, biggest_win="Shipped it")
 
     status = engine_for(device, transport).run()

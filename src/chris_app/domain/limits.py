@@ -13,7 +13,6 @@ AFFIRMATIONS_MIN = 1         # an affirmations version is never blank
 AFFIRMATIONS_MAX = 5000      # characters of one affirmations version (at least 1 non-blank)
 CAPTION_MAX = 140            # characters of a vision board caption
 ACTION_MIN, ACTION_MAX = 3, 280   # the day's violent action, trimmed
-BIGGEST_WIN_MIN = 1          # the app asks for a win; the server also keeps an empty one
 BIGGEST_WIN_MAX = 1000       # the evening's biggest win
 RATING_MIN, RATING_MAX = 1, 10    # discipline rating
 DAY_START_MIN, DAY_START_MAX = 0, 23  # hour the protocol day starts

@@ -13,6 +13,7 @@ from chris_app.domain.days import first_unfinished_step, morning_finished
 from chris_app.domain.suggestions import RecentAction, suggest
 from chris_app.library import LibraryAction, library
 from chris_app.library import find as find_library_action
+from chris_app.errors import InvalidInput
 from chris_app.models import ActionInput, EveningInput, parse
 from chris_app.services._rows import enqueue, new_id, stamp
 from chris_app.services.profile import today
@@ -147,9 +148,11 @@ def set_action(store: Store, now: datetime, text: str, library_id: str | None = 
     return get_day(store, day)
 
 
-def save_evening(store: Store, now: datetime, *, action_completed, discipline_rating, biggest_win) -> DaySession:
+def save_evening(store: Store, now: datetime, *, action_completed=None, discipline_rating,
+                 biggest_win=None) -> DaySession:
     """Save (or correct) today's evening review. Validated first: nothing is saved when any
-    field is wrong."""
+    field is wrong. The "did you do it?" answer is asked for only on a day with an action and
+    kept only there (a day without one saves none)."""
     values = parse(
         EveningInput,
         action_completed=action_completed,
@@ -158,13 +161,19 @@ def save_evening(store: Store, now: datetime, *, action_completed, discipline_ra
     )
     day = today(store, now)
     with store.transaction() as conn:
+        row = conn.execute("select violent_action from daily_sessions where date = ?", (day.isoformat(),)).fetchone()
+        has_action = bool(row and row["violent_action"])
+        if has_action and values.action_completed is None:
+            raise InvalidInput({"action_completed": EveningInput.model_fields["action_completed"]
+                                .json_schema_extra["ask"]})
+        done = int(values.action_completed) if has_action else None
         session_id = ensure_session(conn, day, now)
         ts = stamp(now)
         conn.execute(
             "update daily_sessions set action_completed = ?, discipline_rating = ?, biggest_win = ?,"
             " evening_completed = 1, evening_completed_at = coalesce(evening_completed_at, ?),"
             " evening_updated_at = ?, updated_at = ? where id = ?",
-            (int(values.action_completed), values.discipline_rating, values.biggest_win, ts, ts, ts, session_id),
+            (done, values.discipline_rating, values.biggest_win, ts, ts, ts, session_id),
         )
         enqueue(conn, "daily_sessions", session_id, now)
     return get_day(store, day)
