@@ -34,14 +34,15 @@ pytestmark = pytest.mark.browser
 # Controls: (role, part of the accessible name).
 SCREENS = {
     "/": ("Your discipline", r"/^\w+day, \d\d \w+$/",  # the heading: today's date
-          [("button", "Start the morning protocol"), ("button", "Affirmations"), ("button", "Leaderboard")]),
+          [("button", "Next: choose today's violent action"),  # the reading is recorded, no board
+           ("button", "Affirmations"), ("button", "Leaderboard")]),
     "/morning": ("Read aloud", "Protocol day",
                  [("button", "Edit affirmations"), ("button", "Play reading of"), ("button", "Start recording"),
                   ("button", "Attach a file"), ("button", "I looked at my vision board"), ("button", "Edit board"),
                   ("checkbox", "Health"), ("button", "Choose"), ("textbox", "Or write your own action"),
                   ("button", "Set my own action")]),
     "/evening": ("Discipline rating", "Protocol day",
-                 [("radio", "Yes, I did it"), ("radio", "No, not today"), ("button", "Rating 10"),
+                 [("button", "Rating 10"),
                   ("textbox", "Biggest win"), ("button", "Save evening review")]),
     "/affirmations": ("History", "Draft with AI",
                       [("textbox", "Your affirmations"), ("button", "Save as new version")]),
