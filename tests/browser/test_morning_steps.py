@@ -17,7 +17,7 @@ from chris_app.services import day, recordings, vision_board
 from chris_app.services.profile import ensure_profile, update_settings
 from chris_app.store import open_store
 from tests.audio.conftest import synthesize_speech
-from tests.browser.conftest import (CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, has_text, label_of, screenshot,
+from tests.browser.conftest import (CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, has_text, label_of, nav, screenshot,
                                     wait_for_text)
 from tests.conftest import wav_bytes
 
@@ -42,8 +42,10 @@ def image(i: int) -> bytes:
     return out.getvalue()
 
 
-def seed_returning_member(data_dir: Path, *, tiles: int = 8, theme: str | None = None) -> None:
-    """A member who joined on Monday, did Tuesday completely, and has a board."""
+def seed_returning_member(data_dir: Path, *, tiles: int = 8, theme: str | None = None,
+                          read_today: bool = False) -> None:
+    """A member who joined on Monday, did Tuesday completely, and has a board; with
+    `read_today`, today's reading is recorded already."""
     data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(data_dir / "chris.sqlite3")
     try:
@@ -58,6 +60,8 @@ def seed_returning_member(data_dir: Path, *, tiles: int = 8, theme: str | None =
         day.set_action(store, tuesday, "Call the client I was avoiding")
         day.save_evening(store, tuesday + timedelta(hours=14), action_completed=True, discipline_rating=8,
                          biggest_win="Called them")
+        if read_today:
+            recordings.import_audio_file(store, datetime.fromisoformat(TODAY), "reading.wav", wav_bytes(21))
     finally:
         store.close()
 
@@ -183,6 +187,7 @@ def test_a_returning_member_with_a_board_finishes_the_morning_in_five_taps(mic_b
     wait_for_step(page, "Step 2 of 4: Board")
     assert_in_view(page, page.get_by_role("button", name="Tile 1: Cabin by the lake"), "the board's first tile")
     assert_in_view(page, page.get_by_role("button", name="Tile 8: Quiet mornings"), "the board's last tile")
+    time.sleep(2)  # the images arrive after the grid: let them paint (well within the 8 s)
     picture(page, f"morning-2-board-{name}")
     assert not todays_row(data_dir)["vision_board_viewed"]
     wait_for_step(page, "Step 3 of 4: Action", timeout=25)  # after 8 s on the board, by itself
@@ -208,3 +213,75 @@ def test_a_returning_member_with_a_board_finishes_the_morning_in_five_taps(mic_b
 
     assert tap.count <= 5, f"the morning took {tap.count} taps"
     assert "Duration 0:2" in metrics and "dBFS" in metrics, metrics
+
+
+def test_the_board_counts_as_viewed_after_a_slideshow_and_not_when_the_member_leaves_early(browser, app_process):
+    data_dir = app_process.data_dir
+    seed_returning_member(data_dir, read_today=True)
+    base = app_process.start(now=TODAY)
+
+    page = open_page(browser, base + "/morning?step=action", PHONE)  # a link can name the step
+    wait_for_step(page, "Step 3 of 4: Action")
+    nav(page, "Today").click()
+    nav(page, "Morning").click()  # without one, the first unfinished step: the reading is in
+    wait_for_step(page, "Step 2 of 4: Board")
+    page.get_by_role("button", name="Tile 1: Cabin by the lake").wait_for()
+
+    # Leaving before 8 s stops the timer: nothing is recorded, however long the member stays away.
+    page.get_by_role("button", name="Step 1 of 4: Read & record, done").click()
+    wait_for_step(page, "Step 1 of 4: Read & record")
+    left = time.monotonic()
+    while time.monotonic() - left < 10:
+        assert not todays_row(data_dir)["vision_board_viewed"], "the board was recorded as viewed after leaving"
+        time.sleep(0.5)
+    assert "Step 1 of 4" in step_label(page)  # and the morning did not move on by itself
+
+    # Back on the board, a tap opens the slideshow; tapping through every image records it.
+    page.get_by_role("button", name="Step 2 of 4: Board, not done").click()
+    page.get_by_role("button", name="Tile 3: Family dinners").click()
+    wait_for_text(page, "Image 1 of 8: Family dinners")
+    picture(page, "morning-2-slideshow-phone-light")
+    for shown in range(2, 9):
+        page.get_by_role("button", name="Next image").click()
+        wait_for_text(page, f"Image {shown} of 8: {CAPTIONS[(shown + 1) % 8]}")
+    assert not todays_row(data_dir)["vision_board_viewed"]
+    page.get_by_role("button", name="Done looking").click()
+    wait_for_step(page, "Step 3 of 4: Action")
+    assert todays_row(data_dir)["vision_board_viewed"] == 1
+
+
+@pytest.mark.parametrize(("viewport", "theme"), [(PHONE, "dark"), (DESKTOP, "light")], ids=["phone-dark", "desktop-light"])
+def test_every_step_and_the_celebration_in_the_other_theme(mic_browser, app_process, tmp_path, viewport, theme):
+    """The pictures the budget test does not take (the other theme at each size), each step's
+    main control in view, and an attached file as the reading."""
+    name = f"{'phone' if viewport is PHONE else 'desktop'}-{theme}"
+    reading = tmp_path / "reading.wav"
+    reading.write_bytes(wav_bytes(21))
+    seed_returning_member(app_process.data_dir, theme=theme)
+    page = open_page(mic_browser, app_process.start(now=TODAY) + "/morning", viewport, microphone=True)
+    wait_for_step(page, "Step 1 of 4: Read & record")
+    assert_in_view(page, page.get_by_role("button", name="Start recording"), "Start recording")
+    picture(page, f"morning-1-record-{name}")
+    page.get_by_role("button", name="Start recording").click()
+    assert_in_view(page, page.get_by_role("button", name="Stop and save"), "Stop and save")
+    picture(page, f"morning-1-teleprompter-{name}")
+    page.get_by_role("button", name="Cancel").click()
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Attach a file").click()
+    chooser.value.set_files(reading)
+    wait_for_text(page, "Reading saved (21 s)")
+    wait_for_text(page, "speaking time")
+    assert_in_view(page, page.get_by_role("button", name="Next: your board"), "Next: your board")
+    picture(page, f"morning-1-recorded-{name}")
+    page.get_by_role("button", name="Next: your board").click()
+    wait_for_step(page, "Step 2 of 4: Board")
+    assert_in_view(page, page.get_by_role("button", name="Tile 8: Quiet mornings"), "the board's last tile")
+    time.sleep(2)  # the images arrive after the grid: let them paint
+    picture(page, f"morning-2-board-{name}")
+    wait_for_step(page, "Step 3 of 4: Action", timeout=25)
+    assert_in_view(page, page.get_by_role("button", name="Choose:").first, "the first suggestion")
+    picture(page, f"morning-3-action-{name}")
+    page.get_by_role("button", name="Choose:").first.click()
+    wait_for_step(page, "Step 4 of 4: Done")
+    assert_in_view(page, page.get_by_role("button", name="Back to Today"), "Back to Today")
+    picture(page, f"morning-4-done-{name}")

@@ -131,15 +131,15 @@ def Slideshow(tiles: list[Tile], index: int, seen: int, on_next, on_close) -> ft
                 clip_behavior=ft.ClipBehavior.ANTI_ALIAS,
                 bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
                 image=ft.DecorationImage(src=data, fit=ft.BoxFit.COVER) if data else None,
-                alignment=ft.Alignment.BOTTOM_LEFT,
-                content=ft.Container(
-                    padding=16,
+                # The caption on a dark scrim along the image's whole bottom edge.
+                content=ft.Column([ft.Container(
+                    padding=ft.Padding.only(left=16, right=16, top=40, bottom=16),
                     gradient=ft.LinearGradient(begin=ft.Alignment.TOP_CENTER, end=ft.Alignment.BOTTOM_CENTER,
                                                colors=["#00000000", "#CC000000"]),
                     content=ft.Text(tile.caption or "", color=ft.Colors.WHITE, size=22,
                                     weight=ft.FontWeight.W_600),
                     visible=bool(tile.caption),
-                ),
+                )], alignment=ft.MainAxisAlignment.END, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
             ),
         ),
         ft.FilledButton("Done looking" if last else "Next image", icon=ft.Icons.ARROW_FORWARD,
