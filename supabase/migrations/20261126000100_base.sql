@@ -31,7 +31,7 @@ as $$
 $$;
 grant execute on function public.is_valid_timezone(text) to anon, authenticated, service_role;
 
--- The protocol day (PRODUCT.md section 4): the local calendar date of (instant - day_start).
+-- The protocol day (docs/rules.md#protocol-day): the local calendar date of (instant - day_start).
 -- Subtracting from the local wall-clock timestamp (not the instant) keeps the boundary at
 -- day_start o'clock on the member's clock across DST changes, as the Python client does.
 create or replace function public.protocol_day(instant timestamptz, tz text, day_start_hour integer)

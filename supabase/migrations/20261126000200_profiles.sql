@@ -1,7 +1,7 @@
 -- Profiles, settings and the opt-in leaderboard.
 -- A profile and its settings are created by the sign-up trigger on auth.users; members read and
 -- edit only their own, and only their preferences: subscription, Stripe and statistics columns
--- are written by service_role (webhooks) and by triggers, never by members (PRODUCT.md 8.2).
+-- are written by service_role (webhooks) and by triggers, never by members (docs/rules.md, plan defect 2).
 
 -- =============================================
 -- Sequences
@@ -46,7 +46,7 @@ create table public.profiles (
   trial_ends_at timestamptz not null default (now() + interval '14 days'),
   stripe_customer_id text unique,
   stripe_subscription_id text,
-  stripe_price_id text,  -- the price is whatever this Stripe price says (PRODUCT.md 8.10)
+  stripe_price_id text,  -- the price is whatever this Stripe price says (docs/rules.md, plan defect 10)
   subscription_current_period_end timestamptz,
   subscription_started_at timestamptz,
   subscription_ends_at timestamptz,
@@ -54,7 +54,7 @@ create table public.profiles (
   subscription_event_at timestamptz,
   is_founding_member boolean not null default false,
 
-  -- statistics (PRODUCT.md 4), kept current by triggers and the day-boundary job
+  -- statistics (docs/rules.md), kept current by triggers and the day-boundary job
   current_streak integer not null default 0,
   longest_streak integer not null default 0,
   total_days_completed integer not null default 0,
@@ -109,7 +109,7 @@ create table public.user_settings (
 );
 
 -- The leaderboard is its own narrow table: the only columns of other members anyone can read,
--- present only for members who opted in (PRODUCT.md 8.5). Kept in step by a trigger.
+-- present only for members who opted in (docs/rules.md, plan defect 5). Kept in step by a trigger.
 create table public.leaderboard (
   user_id uuid primary key references public.profiles (id) on delete cascade,
   display_name text not null,

@@ -1,5 +1,5 @@
 -- The violent actions library: built-in suggestions, loaded by seed.sql.
--- Readable by signed-in members, writable only by service_role (PRODUCT.md 8.4: the plan left
+-- Readable by signed-in members, writable only by service_role (docs/rules.md, plan defect 4: the plan left
 -- it without RLS, so anyone holding the public key could rewrite it).
 
 -- =============================================

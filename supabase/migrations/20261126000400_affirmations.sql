@@ -1,6 +1,6 @@
 -- Affirmations: versioned per member (1, 2, 3, ...), exactly one active version.
 -- The server numbers versions (under a per-member lock), so two devices saving at once never
--- get the same number (PRODUCT.md 8.8: the plan computed "next version" racily in the client).
+-- get the same number (docs/rules.md, plan defect 8: the plan computed "next version" racily in the client).
 -- Content is immutable: editing creates a new version, which becomes the active one.
 
 -- =============================================

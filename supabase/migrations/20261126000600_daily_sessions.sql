@@ -9,7 +9,7 @@
 create table public.daily_sessions (
   id uuid primary key default gen_random_uuid(),  -- client-generated
   user_id uuid not null default auth.uid() references public.profiles (id) on delete cascade,
-  date date not null,  -- the protocol day (PRODUCT.md 4), as the client computed it
+  date date not null,  -- the protocol day (docs/rules.md#protocol-day), as the client computed it
 
   -- morning group
   morning_completed boolean not null default false,

@@ -1,4 +1,4 @@
--- Statistics (PRODUCT.md section 4) kept current on profiles whenever sessions change.
+-- Statistics (docs/rules.md, "Days and figures") kept current on profiles whenever sessions change.
 --
 -- Cost per write must not grow with the length of a member's history, so nothing here walks
 -- the whole history on a write:
@@ -126,7 +126,7 @@ begin
 end
 $$;
 
--- The statistics of member u as of protocol day `today` (PRODUCT.md 4). Index lookups and at
+-- The statistics of member u as of protocol day `today` (docs/rules.md). Index lookups and at
 -- most 90 session rows. One SQL statement without a SET clause so that the planner inlines it
 -- into refresh_stale_stats' UPDATE (set-based, no function call per member); every name is
 -- schema-qualified instead. Not SECURITY DEFINER; nobody but triggers and jobs executes it.

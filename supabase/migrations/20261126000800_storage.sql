@@ -1,7 +1,7 @@
 -- Storage: three private buckets, one folder per member ({user_id}/...), size and MIME limits.
 -- The Storage API enforces file_size_limit and allowed_mime_types on upload; the policies below
 -- decide who reaches which object. A member may overwrite their own file (upsert: re-recording
--- the same day, PRODUCT.md 8.7), never anyone else's. Exports are written by the server
+-- the same day, docs/rules.md, plan defect 7), never anyone else's. Exports are written by the server
 -- (service_role); members read and delete theirs.
 
 -- =============================================

@@ -79,8 +79,8 @@ create policy "Members can update their own devices" on public.last_seen
 -- Functions
 -- =============================================
 -- Queues the reminders of the 15-minute slot containing p_now, for every member whose local
--- morning or evening time falls in it: one INSERT ... SELECT (no per-member loop, PRODUCT.md
--- 8.9). Local slot bounds are computed once per zone, then members are found by index on
+-- morning or evening time falls in it: one INSERT ... SELECT (no per-member loop, docs/rules.md,
+-- plan defect 9). Local slot bounds are computed once per zone, then members are found by index on
 -- (timezone, reminder time). Respects the member's settings, the subscription (trial still
 -- running, active or past_due) and what they already did that protocol day; the unique key
 -- makes a re-run (or an overlapping run) queue nothing twice. Returns the number queued.

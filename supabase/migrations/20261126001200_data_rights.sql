@@ -5,7 +5,7 @@
 -- =============================================
 -- All of a member's data. SECURITY INVOKER: service_role (edge functions) may export anyone;
 -- a signed-in member only themselves (RLS would hide others' rows anyway; the check makes the
--- refusal explicit). Subscription lapsed or not, a member keeps this (PRODUCT.md 4).
+-- refusal explicit). Subscription lapsed or not, a member keeps this (docs/rules.md#subscription).
 create or replace function public.export_member(p_user_id uuid)
 returns jsonb
 language plpgsql

@@ -1,5 +1,5 @@
 """A newcomer lives several days in the app (the app's clock moved between restarts, as a member
-opens it each morning) and the figures follow PRODUCT.md section 4."""
+opens it each morning) and the figures follow docs/rules.md."""
 
 import pytest
 

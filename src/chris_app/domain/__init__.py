@@ -1,1 +1,1 @@
-"""The product's rules (PRODUCT.md section 4) as pure functions: no I/O, "now" passed in."""
+"""The product's rules (docs/rules.md) as pure functions: no I/O, "now" passed in."""

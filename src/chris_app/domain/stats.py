@@ -1,4 +1,4 @@
-"""Streaks and statistics over a member's days (PRODUCT.md section 4).
+"""Streaks and statistics over a member's days (docs/rules.md, "Days and figures").
 
 Everything here is derived from what the member entered (their days) and "today" (a protocol
 day, see `days.protocol_day`); nothing is stored. The SQL side computes the same figures and

@@ -1,4 +1,4 @@
-"""Subscription states (PRODUCT.md §4) and who sees the paywall.
+"""Subscription states (docs/rules.md#subscription) and who sees the paywall.
 
     trial      the first 14 days after sign-up (trial_ends_at)
     active     paying through Stripe

@@ -1,4 +1,4 @@
-"""Morning recordings: saving the day's reading completes the morning (PRODUCT.md §4).
+"""Morning recordings: saving the day's reading completes the morning (docs/rules.md#completed-day).
 
 Every way in ends the same: checked by the quality gate (too short, mostly silence), encoded
 to Ogg/Opus, moved into place atomically, and recorded on the day in one transaction.

@@ -4,7 +4,7 @@
 // - POST /v4/tags/{tag_id}/subscribers: tag an existing subscriber by email (a tag is what
 //   starts a Kit automation: the weekly email, a reminder email);
 // - GET/POST /v4/custom_fields.
-// Broadcasts go to segments, never to one member (PRODUCT.md 8.11).
+// Broadcasts go to segments, never to one member (docs/rules.md, plan defect 11).
 
 export const KIT_API = "https://api.kit.com/v4";
 

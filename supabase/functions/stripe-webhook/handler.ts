@@ -1,4 +1,4 @@
-// Stripe webhook: the only writer of the subscription fields (PRODUCT.md 4, 8.6).
+// Stripe webhook: the only writer of the subscription fields (docs/rules.md#subscription, plan defect 6).
 // 1. The signature is verified on the raw body (constructEventAsync, Web Crypto): a forged or
 //    replayed-after-5-minutes request gets 400 and writes nothing.
 // 2. Each handled event becomes one call of public.apply_stripe_subscription, which records the

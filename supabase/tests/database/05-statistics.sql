@@ -1,4 +1,4 @@
--- Statistics on profiles (PRODUCT.md 4): kept current by the session trigger, brought to the
+-- Statistics on profiles (docs/rules.md): kept current by the session trigger, brought to the
 -- truth at each member's own day boundary by the job. Expected values are written out.
 begin;
 select plan(29);

@@ -1,4 +1,4 @@
--- The scheduled jobs, and regressions of the plan's database defects (PRODUCT.md 8) not
+-- The scheduled jobs, and regressions of the plan's database defects (docs/rules.md#plan-defects) not
 -- covered by a scenario elsewhere.
 begin;
 select plan(21);
