@@ -16,7 +16,8 @@ from chris_app.domain import limits
 from chris_app.services import vision_board
 from chris_app.services.vision_board import Tile
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Frame, Note
+from chris_app.views import common
+from chris_app.views.common import ErrorText, Frame, Note, use_width
 
 POSITIONS = range(limits.POSITION_MIN, limits.POSITION_MAX + 1)
 # Landscape tiles: 4 rows of them fit a 390×844 phone below the app bar with room to spare;
@@ -24,7 +25,7 @@ POSITIONS = range(limits.POSITION_MIN, limits.POSITION_MAX + 1)
 TILE_RATIO = 4 / 3
 # The grid's own width at which it switches from 2 to 4 columns. A phone's content is about
 # 360 px wide, a desktop's centred column up to ~720.
-WIDE = 600
+FOUR_COLUMNS_AT = 600
 RADIUS = 14
 EDGE = "#1F000000"
 # The caption sits on a dark scrim that is at least 65 % black behind the text, so white text
@@ -102,20 +103,34 @@ def _empty(position: int) -> ft.Control:
     )
 
 
-def _cell(position: int, tile: Tile | None, body: ft.Control, on_click) -> ft.Control:
+def _cell(position: int, tile: Tile | None, body: ft.Control, on_click, on_drop=None,
+          feedback: ft.Control | None = None) -> ft.Control:
     """One accessibility node per tile, named "Tile N: caption", the tap target being the
-    whole tile. Merged, so the tap is that node's own action, not an unnamed button inside."""
+    whole tile. Merged, so the tap is that node's own action, not an unnamed button inside.
+    With `on_drop(from, to)` an image can be dragged onto another place, `feedback` (a copy of
+    the body: one control has one parent) following the pointer."""
+    target: ft.Control = ft.Container(
+        aspect_ratio=TILE_RATIO,
+        on_click=on_click,
+        border_radius=RADIUS,
+        # the caption is in the node's label; its painted text would say it twice
+        content=ft.Semantics(exclude_semantics=True, content=body),
+    )
+    if on_drop is not None:
+        if feedback is not None:
+            target = ft.Draggable(
+                group="board", data=position, content=target,
+                content_when_dragging=ft.Container(aspect_ratio=TILE_RATIO, border_radius=RADIUS,
+                                                   border=ft.Border.all(2, ft.Colors.PRIMARY)),
+                content_feedback=ft.Container(width=160, height=120, opacity=0.85, content=feedback),
+            )
+        target = ft.DragTarget(group="board", content=target,
+                               on_accept=lambda e: on_drop(e.src.data, position))
     return ft.MergeSemantics(col={"xs": 6, "wide": 3}, content=ft.Semantics(
         identifier=f"tile-{position}",
         label=tile_label(position, tile),
         button=on_click is not None,
-        content=ft.Container(
-            aspect_ratio=TILE_RATIO,
-            on_click=on_click,
-            border_radius=RADIUS,
-            # the caption is in the node's label; its painted text would say it twice
-            content=ft.Semantics(exclude_semantics=True, content=body),
-        ),
+        content=target,
     ))
 
 
@@ -129,24 +144,27 @@ def _handler(fn: Callable, *args) -> Callable:
 
 
 def TileGrid(tiles: list[Tile], on_tap: Callable[[Tile], None] | None = None,
-             on_add: Callable[[int], None] | None = None, size: int | None = None) -> ft.Control:
+             on_add: Callable[[int], None] | None = None,
+             on_drop: Callable[[int, int], None] | None = None) -> ft.Control:
     """The board at a glance: 2 columns on phones, 4 on wide screens, images full bleed with
     their captions on them. `on_tap(tile)` runs when a tile is tapped. With `on_add(position)`
     the empty positions are shown too (the editor); without it only the images are (the
-    morning), in position order."""
+    morning), in position order. With `on_drop(from, to)` images can be dragged to another
+    place (the editor, with a mouse)."""
     by_position = {t.position: t for t in tiles}
 
     cells = []
     for position in POSITIONS:
         tile = by_position.get(position)
         if tile is not None:
-            cells.append(_cell(position, tile, _filled(tile, numbered=on_add is not None),
-                               _handler(on_tap, tile) if on_tap else None))
+            numbered = on_add is not None
+            cells.append(_cell(position, tile, _filled(tile, numbered), _handler(on_tap, tile) if on_tap else None,
+                               on_drop, feedback=_filled(tile, numbered) if on_drop else None))
         elif on_add is not None:
-            cells.append(_cell(position, None, _empty(position), _handler(on_add, position)))
+            cells.append(_cell(position, None, _empty(position), _handler(on_add, position), on_drop))
     return ft.ResponsiveRow(
         cells,
-        breakpoints={"xs": 0, "wide": WIDE},
+        breakpoints={"xs": 0, "wide": FOUR_COLUMNS_AT},
         spacing=8,
         run_spacing=8,
     )
@@ -302,6 +320,13 @@ def VisionBoard():
         set_removed_note(f"Image removed from tile {kept[0]}." if kept[1] else "")
         close()
 
+    def drop(start: int, to: int):
+        quiet()
+        if start != to:
+            outcome = app.act(vision_board.move_tile, start, to)
+            if outcome.error:
+                set_board_error(outcome.error.message)
+
     def undo(_):
         position, image, old_caption = removed.current
         set_removed_note("")
@@ -319,12 +344,16 @@ def VisionBoard():
     ) if tile is not None else None)
 
     count = len(tiles)
+    wide = use_width() >= common.WIDE
     return Frame("/vision-board", "Vision board", [
         Note("Eight images of the life you are building. Tap an empty place to add one, an image to caption, "
-             "replace, move or remove it. PNG, JPEG, GIF or WebP, up to 10 MB each."),
+             f"replace, move or remove it{' (or drag it to another place)' if wide else ''}. "
+             "PNG, JPEG, GIF or WebP, up to 10 MB each."),
         ft.Text(f"{count} of 8 images" if count else "Your board is empty: start with one image.",
                 weight=ft.FontWeight.W_600),
         ErrorText(board_error),
         UndoBar(removed_note, undo),
-        TileGrid(tiles, on_tap=open_tile, on_add=add),
+        # Dragging only with the wide layout (a mouse): on a phone a drag that starts on an
+        # image must scroll the screen; the dialog's move buttons work everywhere.
+        TileGrid(tiles, on_tap=open_tile, on_add=add, on_drop=drop if wide else None),
     ])
