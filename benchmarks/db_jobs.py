@@ -4,9 +4,13 @@ Members are bulk-loaded (triggers off, as a restore would) over the real IANA zo
 morning times 05:00-08:00 and evening times 19:00-22:30 in quarter hours, day_start 3; a tenth
 of them did yesterday's and the day before's morning.
 
-Each job is timed next to its goal and next to its baseline: the function body before
-migration 20261201000300_jobs_speed.sql, read from the older migration file and created by this
-script under the schema `bench_baseline`, in the same cluster and the same run. The two are run
+Each job is timed next to its goal and next to its baseline, in the same cluster and the same
+run: the body it had before, read from the older migration file and created by this script under
+the schema `bench_baseline` -- refresh_stale_stats as before 20261201000300_jobs_speed.sql,
+queue_reminders as that migration left it, run with the schema it had then (the foreign key
+notification_queue.user_id -> profiles put back and the member-check trigger of
+20261201000400_queue_insert_speed.sql dropped, inside the baseline's own rolled-back
+transaction, untimed). The two are run
 alternately (ABBA...), each figure is the median of the repetitions with their range, and the
 ratio is baseline / new. Runs that write are rolled back (and the table vacuumed) so both
 versions see the same data. pg_cron's own runs of the jobs are paused in this cluster.
@@ -35,8 +39,16 @@ from db_common import ROOT, cluster, median
 MIGRATIONS = ROOT / "supabase" / "migrations"
 # where each job's previous body lives (migrations are never edited, so this is the old code)
 BASELINE_SOURCES = {
-    "queue_reminders": MIGRATIONS / "20261126000900_notifications.sql",
+    "queue_reminders": MIGRATIONS / "20261201000300_jobs_speed.sql",
     "refresh_stale_stats": MIGRATIONS / "20261126000700_statistics.sql",
+}
+# the schema a baseline ran with, restored in its transaction before the timed call
+BASELINE_SETUP = {
+    "queue_reminders": [
+        "alter table public.notification_queue add constraint notification_queue_user_id_fkey"
+        " foreign key (user_id) references public.profiles (id) on delete cascade not valid",
+        "drop trigger notification_queue_members_exist on public.notification_queue",
+    ],
 }
 GOALS = {"queue_reminders": 1.0, "refresh_nothing_turned": 0.3}
 
@@ -140,15 +152,22 @@ def main() -> None:
 
         clock = Clock(conn)
 
-        def run(sql, params=None, rollback=False, vacuum=None):
-            """One timed call in its own transaction; returns (Clock, first column)."""
+        def run(sql, params=None, rollback=False, vacuum=None, setup=()):
+            """One timed call in its own transaction (after `setup`, untimed); returns (Clock,
+            first column)."""
             conn.execute("begin")
+            for s in setup:
+                conn.execute(s)
             with clock as c:
                 value = conn.execute(sql, params).fetchone()[0]
             conn.execute("rollback" if rollback else "commit")
             if vacuum:
                 conn.execute(f"vacuum {vacuum}")
             return copy.copy(c), value
+
+        def setup_of(call, which):
+            job = call.split(".")[1].split("(")[0]
+            return BASELINE_SETUP.get(job, []) if which == "baseline" else []
 
         def compare(call, params, n, **kw):
             """Alternates new and baseline (ABBA...): {'new': [...], 'baseline': [...]}, value."""
@@ -157,7 +176,10 @@ def main() -> None:
             for i in range(n):
                 for which in order if i % 2 == 0 else order[::-1]:
                     schema = "public" if which == "new" else "bench_baseline"
-                    c, values[which] = run(call.format(schema=schema), params, **kw)
+                    setup = setup_of(call, which)
+                    # a baseline that changes the schema must not commit it
+                    c, values[which] = run(call.format(schema=schema), params,
+                                           **{**kw, "setup": setup, "rollback": kw.get("rollback") or bool(setup)})
                     times[which].append(c)
             if values["new"] != values["baseline"]:
                 raise SystemExit(f"new and baseline disagree: {values}")
@@ -169,9 +191,12 @@ def main() -> None:
             for i in range(n):
                 for which in ["new", "baseline"] if i % 2 == 0 else ["baseline", "new"]:
                     schema = "public" if which == "new" else "bench_baseline"
-                    with pg.connect(autocommit=True) as other:
+                    with pg.connect() as other:
+                        for s in setup_of(call, which):
+                            other.execute(s)
                         with Clock(other) as c:
                             other.execute(call.format(schema=schema), params).fetchone()
+                        other.rollback()
                     times[which].append(c)
             return times
 
@@ -233,8 +258,10 @@ def main() -> None:
             conn.execute("select set_config(%s, %s, false)", (setting, value))
         conn.commit()
 
-        def explained(title, sql, params, limit=8000):
+        def explained(title, sql, params, limit=8000, setup=()):
             """Runs once more (rolled back) with the plans of the statements inside, instrumented."""
+            for s in setup:
+                conn.execute(s)
             plans.clear()
             t = time.perf_counter()
             value = conn.execute(sql, params).fetchone()[0]
@@ -257,7 +284,8 @@ def main() -> None:
         for schema in ["public", "bench_baseline"]:
             label = "new" if schema == "public" else "baseline"
             explained(f"queue_reminders ({label}), slot {p_now:%H:%M} UTC + 15 minutes",
-                      f"select {schema}.queue_reminders(%s::timestamptz + interval '15 minutes')", (p_now,))
+                      f"select {schema}.queue_reminders(%s::timestamptz + interval '15 minutes')", (p_now,),
+                      setup=BASELINE_SETUP["queue_reminders"] if schema == "bench_baseline" else ())
             explained(f"refresh_stale_stats ({label}), nobody's day turned",
                       f"select {schema}.refresh_stale_stats(%s)", (p_turn,), limit=5000)
         explained("refresh_stale_stats (new), the next 15-minute run",

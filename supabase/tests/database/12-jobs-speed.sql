@@ -1,8 +1,10 @@
 -- The 15-minute jobs found through indexes (migration 20261201000300_jobs_speed.sql) give the
 -- same rows as their per-member definitions: across DST changes (spring forward, fall back,
--- 30-minute and midnight transitions), zones of every offset, a zone or day_start changed.
+-- 30-minute and midnight transitions), zones of every offset, a zone or day_start changed; the
+-- reminder job also with members paywalled, switched off or already done, and without the
+-- per-row foreign key (20261201000400_queue_insert_speed.sql) whose guarantees its triggers keep.
 begin;
-select plan(26);
+select plan(44);
 
 -- Inside this transaction (rolled back at the end) only this file's members exist, so the
 -- counts the jobs return are about them, whatever else the database holds.
@@ -202,7 +204,11 @@ select is(public.refresh_stale_stats('2026-06-10 01:00+00'), 0, 'day_start 1 -> 
 
 -- ---------- queue_reminders = the per-member definition, every slot through the windows ----------
 delete from auth.users;
--- 14 zones x 3 day_starts x 10 morning times (evening: 12 hours later); email too for a quarter
+-- 14 zones x 3 day_starts x 10 morning times (evening: 12 hours later); email too for a quarter.
+-- Per member, by hash: subscription active, past_due, cancelled or trial (half of the trials end
+-- on 5 April 2026 at 00:00 UTC, inside a window); each switch (push, morning, evening) off for a
+-- quarter; on about half of the days around each window a session with the morning, the
+-- evening, both or neither done.
 set local session_replication_role = replica;
 insert into auth.users (id, aud, role, email, raw_user_meta_data, raw_app_meta_data)
 select gen_random_uuid(), 'authenticated', 'authenticated', 'r' || z.zone || ds || tm || '@test.invalid',
@@ -215,9 +221,18 @@ select u.id, u.email, split_part(u.raw_user_meta_data ->> 'test_identifier', '|'
        split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 3)::smallint,
        split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 4)::time,
        split_part(u.raw_user_meta_data ->> 'test_identifier', '|', 4)::time + interval '12 hours',
-       'active', '2026-01-01'
+       (array['active', 'active', 'active', 'past_due', 'cancelled', 'trial', 'trial', 'trial'])[(hashtext(u.id::text || 's') & 7) + 1],
+       '2026-01-01'
   from auth.users u;
-insert into public.user_settings (id) select id from public.profiles;
+update public.profiles set trial_ends_at = case when (hashtext(id::text || 't') & 1) = 0
+                                                then timestamptz '2026-04-05 00:00+00' else timestamptz '2027-06-01 00:00+00' end;
+insert into public.user_settings (id, push_notifications, morning_reminder, evening_reminder)
+select id, (hashtext(id::text || 'p') & 3) <> 0, (hashtext(id::text || 'm') & 3) <> 0, (hashtext(id::text || 'e') & 3) <> 0
+  from public.profiles;
+insert into public.daily_sessions (user_id, date, morning_completed, evening_completed)
+select p.id, x.d, (hashtext(p.id::text || x.d::text || 'm') & 1) = 0, (hashtext(p.id::text || x.d::text || 'e') & 1) = 0
+  from public.profiles p, windows, generate_series(-2, 1) i, lateral (select windows.w + i as d) x
+ where (hashtext(p.id::text || x.d::text) & 1) = 0;
 set local session_replication_role = origin;
 update public.user_settings set email_reminders = true where (hashtext(id::text) & 3) = 0;
 analyze public.profiles, public.user_settings, public.daily_sessions, public.notification_queue;
@@ -235,20 +250,68 @@ $$;
 -- the first such slot of each protocol day queues it (the unique key keeps the others out)
 select bag_eq(
   $$select user_id, kind, channel, protocol_day, scheduled_for from public.notification_queue$$,
-  $$select distinct on (p.id, k.kind, c.channel, public.protocol_day(s.t + interval '3 minutes', p.timezone, p.day_start))
-           p.id, k.kind, c.channel, public.protocol_day(s.t + interval '3 minutes', p.timezone, p.day_start),
-           s.t + interval '3 minutes'
+  $$select distinct on (p.id, k.kind, c.channel, x.day) p.id, k.kind, c.channel, x.day, x.at
       from instants s cross join public.profiles p join public.user_settings st on st.id = p.id
-     cross join lateral (values ('morning_reminder', p.morning_protocol_time),
-                                ('evening_reminder', p.evening_review_time)) k (kind, at)
+     cross join lateral (select s.t + interval '3 minutes' as at,
+                                public.protocol_day(s.t + interval '3 minutes', p.timezone, p.day_start) as day) x
+     cross join lateral (values ('morning_reminder', p.morning_protocol_time, st.morning_reminder),
+                                ('evening_reminder', p.evening_review_time, st.evening_reminder)) k (kind, at, wanted)
      cross join lateral (values ('push', st.push_notifications), ('email', st.email_reminders)) c (channel, enabled)
-     where s.on_slot and c.enabled
+     where s.on_slot and c.enabled and k.wanted
        and k.at >= (s.t at time zone p.timezone)::time
        and (k.at < (s.t at time zone p.timezone)::time + interval '15 minutes'
             or (s.t at time zone p.timezone)::time >= time '23:45')
+       and (p.subscription_status in ('active', 'past_due')
+            or (p.subscription_status = 'trial' and p.trial_ends_at > x.at))
+       and not exists (select 1 from public.daily_sessions ds
+                        where ds.user_id = p.id and ds.date = x.day
+                          and case k.kind when 'morning_reminder' then ds.morning_completed else ds.evening_completed end)
      order by 1, 2, 3, 4, 5$$,
-  'queue_reminders queues the same reminders as the per-member definition, in every slot of 9 DST windows in 14 zones');
+  'queue_reminders queues the same reminders as the per-member definition, in every slot of 9 DST windows in 14 zones, with paywalls, switches and done parts');
 select cmp_ok((select count(*)::int from public.notification_queue), '>', 1000, '...which are many');
+select is((select count(*)::int from public.notification_queue q join public.profiles p on p.id = q.user_id
+            where not (p.subscription_status in ('active', 'past_due')
+                       or (p.subscription_status = 'trial' and p.trial_ends_at > q.scheduled_for))), 0,
+  'no reminder for a paywalled member (cancelled, or a trial that had ended)');
+select cmp_ok((select count(distinct p.id)::int from public.profiles p
+                where p.subscription_status = 'cancelled'
+                   or (p.subscription_status = 'trial' and p.trial_ends_at < '2026-06-01')), '>', 20,
+  '...among many paywalled members (some of them before 5 April, when their trial ran)');
+select cmp_ok((select count(*)::int from public.notification_queue q join public.profiles p on p.id = q.user_id
+                where p.subscription_status = 'trial' and p.trial_ends_at = '2026-04-05 00:00+00'), '>', 0,
+  '...whose reminders came while the trial ran');
+select is((select count(*)::int from public.notification_queue q join public.daily_sessions s
+             on s.user_id = q.user_id and s.date = q.protocol_day
+            where case q.kind when 'morning_reminder' then s.morning_completed else s.evening_completed end), 0,
+  'no reminder for a part of the day already done');
+select cmp_ok((select count(*)::int from public.notification_queue q join public.daily_sessions s
+                on s.user_id = q.user_id and s.date = q.protocol_day), '>', 100,
+  '...while members with the other part done, or a session with nothing done, are reminded');
+select is((select count(*)::int from public.notification_queue q join public.user_settings st on st.id = q.user_id
+            where (q.channel = 'push' and not st.push_notifications) or (q.channel = 'email' and not st.email_reminders)
+               or (q.kind = 'morning_reminder' and not st.morning_reminder) or (q.kind = 'evening_reminder' and not st.evening_reminder)), 0,
+  'no reminder on a channel or for a part the member switched off');
+select is((select count(*)::int from public.notification_queue
+            where deep_link <> case kind when 'morning_reminder' then 'chrisapp://open/morning' else 'chrisapp://open/evening' end
+               or status <> 'pending' or attempts <> 0), 0,
+  'each row as the dispatcher reads it: the deep link of its kind, pending, no attempt yet');
+
+-- the same slots again (a re-run, or a second runner): nothing more
+create temp table queued_once on commit drop as select * from public.notification_queue;
+do $$
+declare
+  instant timestamptz;
+  more integer := 0;
+begin
+  for instant in select i.t from instants i where i.on_slot order by 1 loop
+    more := more + public.queue_reminders(instant + interval '3 minutes');
+  end loop;
+  perform set_config('tests.requeued', more::text, true);
+end
+$$;
+select is(current_setting('tests.requeued')::int, 0, 'running every slot again queues nothing');
+select bag_eq($$select * from public.notification_queue$$, $$select * from queued_once$$,
+  '...and leaves the queue as it was');
 
 -- the repeated hour of a fall back reminds once; a zone change moves the reminder
 delete from auth.users;
@@ -260,6 +323,33 @@ select is(public.queue_reminders('2026-10-25 00:30+00') + public.queue_reminders
 update public.profiles set timezone = 'America/New_York' where id = tests.get_supabase_uid('twice');
 select is(public.queue_reminders('2026-10-26 01:30+00'), 0, 'after moving to New York, not at 02:30 Paris time');
 select is(public.queue_reminders('2026-10-26 06:30+00'), 1, '...but at 02:30 New York time');
+
+-- ---------- the member reference without a per-row foreign key ----------
+select is((select count(*)::int from pg_constraint
+            where conrelid = 'public.notification_queue'::regclass and contype = 'f'), 0,
+  'notification_queue has no per-row foreign key any more');
+select has_trigger('public', 'notification_queue', 'notification_queue_members_exist',
+  'its inserts are checked per statement');
+select has_trigger('public', 'profiles', 'profiles_drop_notifications', 'deleting a member deletes their reminders');
+delete from auth.users;
+select tests.create_supabase_user(n) from unnest(array['kept', 'gone']) n;
+update public.profiles set timezone = 'UTC', morning_protocol_time = '07:00', subscription_status = 'active';
+select is(public.queue_reminders('2026-06-10 07:05+00'), 2, 'two members, two reminders');
+select throws_ok($$insert into public.notification_queue (user_id, kind, channel, protocol_day, deep_link, scheduled_for)
+                   values (gen_random_uuid(), 'morning_reminder', 'push', '2026-06-10', 'chrisapp://open/morning', now())$$,
+  '23503', null, 'a reminder for someone who is not a member is refused');
+select throws_ok($$insert into public.notification_queue (user_id, kind, channel, protocol_day, deep_link, scheduled_for)
+                   select p.id, 'evening_reminder', 'push', '2026-06-10', 'chrisapp://open/evening', now() from public.profiles p
+                   union all select gen_random_uuid(), 'evening_reminder', 'push', '2026-06-10', 'chrisapp://open/evening', now()$$,
+  '23503', null, '...also among members in one statement');
+select throws_ok(format($$update public.notification_queue set user_id = %L where user_id = %L$$,
+                        tests.get_supabase_uid('kept'), tests.get_supabase_uid('gone')),
+  '23503', null, 'a queued reminder cannot move to another member');
+delete from auth.users where id = tests.get_supabase_uid('gone');
+select results_eq($$select user_id from public.notification_queue$$, array[tests.get_supabase_uid('kept')],
+  'a deleted member''s reminders are deleted with them, the others stay');
+truncate public.profiles cascade;
+select is_empty($$select 1 from public.notification_queue$$, 'emptying profiles empties the queue');
 
 select * from finish();
 rollback;
