@@ -83,7 +83,7 @@ def Evening():
             identifier="evening-rating",
         ),
         Section(
-            "Biggest win of the day",
+            "Biggest win of the day (optional)",
             OwnNode(ft.TextField(label="Biggest win", value=win.current, multiline=True,
                                  min_lines=2, max_lines=5, max_length=1000,
                                  on_change=lambda e: setattr(win, "current", e.control.value))),
