@@ -84,9 +84,10 @@ def Evening():
         ),
         Section(
             "Biggest win of the day (optional)",
-            OwnNode(ft.TextField(label="Biggest win", value=win.current, multiline=True,
-                                 min_lines=2, max_lines=5, max_length=1000,
-                                 on_change=lambda e: setattr(win, "current", e.control.value))),
+            # in a row so that it takes the card's width (alone it keeps a fixed width)
+            OwnNode(ft.Row([ft.TextField(label="Biggest win", value=win.current, multiline=True,
+                                         min_lines=2, max_lines=5, max_length=1000, expand=True,
+                                         on_change=lambda e: setattr(win, "current", e.control.value))])),
             ErrorText(problems.get("biggest_win")),
             identifier="evening-win",
         ),
