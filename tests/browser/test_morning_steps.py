@@ -130,7 +130,11 @@ def assert_in_view(page, locator, what: str) -> None:
 
 def picture(page, name: str) -> None:
     """A screenshot once the frame is painted: the accessibility tree can run a frame ahead of
-    the canvas, and an animation (the streak growing in) needs its moment."""
+    the canvas, and an animation (the streak growing in) needs its moment. Flet's "Working..."
+    overlay (a slow server round trip on a loaded machine) is waited out."""
+    deadline = time.monotonic() + 20
+    while has_text(page, "Working...") and time.monotonic() < deadline:
+        time.sleep(0.2)
     time.sleep(1.0)
     screenshot(page, name)
 
