@@ -55,6 +55,11 @@ def test_a_refused_save_keeps_what_was_typed_and_what_is_saved_is_what_is_shown(
     assert saved_evening(app_process) == (1, 1, 8, "Called the client at nine")
     assert "Biggest win: Called the client at nine" in label_of(page, "day-complete")
 
+    page = open_app("/evening", viewport=viewport, base_url=app_process.url)  # opened again later
+    assert "Biggest win: Called the client at nine" in label_of(page, "day-complete")
+    page.get_by_role("button", name="Edit my review").click()
+    assert field_text(page) == "Called the client at nine"
+
 
 def test_a_win_cleared_after_a_refusal_is_saved_cleared_not_from_memory(app_process, open_app):
     seed(app_process.data_dir, MORNING, {1: None}, action_on=1)
