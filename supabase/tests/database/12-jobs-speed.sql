@@ -339,8 +339,8 @@ select throws_ok($$insert into public.notification_queue (user_id, kind, channel
                    values (gen_random_uuid(), 'morning_reminder', 'push', '2026-06-10', 'chrisapp://open/morning', now())$$,
   '23503', null, 'a reminder for someone who is not a member is refused');
 select throws_ok($$insert into public.notification_queue (user_id, kind, channel, protocol_day, deep_link, scheduled_for)
-                   select p.id, 'evening_reminder', 'push', '2026-06-10', 'chrisapp://open/evening', now() from public.profiles p
-                   union all select gen_random_uuid(), 'evening_reminder', 'push', '2026-06-10', 'chrisapp://open/evening', now()$$,
+                   select p.id, 'evening_reminder', 'push', date '2026-06-10', 'chrisapp://open/evening', now() from public.profiles p
+                   union all select gen_random_uuid(), 'evening_reminder', 'push', date '2026-06-10', 'chrisapp://open/evening', now()$$,
   '23503', null, '...also among members in one statement');
 select throws_ok(format($$update public.notification_queue set user_id = %L where user_id = %L$$,
                         tests.get_supabase_uid('kept'), tests.get_supabase_uid('gone')),
