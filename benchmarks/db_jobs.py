@@ -23,7 +23,7 @@ versions see the same data. pg_cron's own runs of the jobs are paused in this cl
 Then EXPLAIN (ANALYZE, BUFFERS) of the statements inside each job (auto_explain, nested
 statements), new and baseline.
 
-Run: .venv/bin/python benchmarks/db_jobs.py [--members N] [--repeat N]
+Run: .venv/bin/python benchmarks/db_jobs.py [--members N] [--repeat N] [--only JOB]
 """
 
 from __future__ import annotations
@@ -134,6 +134,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--members", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3, help="timed runs of each version per figure")
+    ap.add_argument("--only", choices=["queue_reminders", "refresh_stale_stats"],
+                    help="one job's figures and plans (the worst-case refresh alone takes minutes at 1M)")
     args = ap.parse_args()
     with cluster() as pg, pg.connect() as conn:
         t0 = time.perf_counter()
@@ -200,52 +202,57 @@ def main() -> None:
                     times[which].append(c)
             return times
 
+        queue, refresh = args.only in (None, "queue_reminders"), args.only in (None, "refresh_stale_stats")
         # ---------- queue_reminders ----------
-        p_now = conn.execute("select (current_date + time '05:00') at time zone 'UTC'").fetchone()[0]
-        q = "select {schema}.queue_reminders(%s)"
-        times, queued = compare(q, (p_now,), args.repeat, rollback=True, vacuum="notification_queue")
-        print()
-        report(f"queue_reminders, slot {p_now:%H:%M} UTC", times["new"], times["baseline"],
-               GOALS["queue_reminders"], f"{queued:,} reminders queued")
-        run("select public.queue_reminders(%s)", (p_now,))  # keep them: the re-run finds them
-        times, again = compare(q, (p_now,), args.repeat)
-        report("queue_reminders, re-run of the same slot", times["new"], times["baseline"],
-               GOALS["queue_reminders"], f"{again} queued")
+        if queue:
+            p_now = conn.execute("select (current_date + time '05:00') at time zone 'UTC'").fetchone()[0]
+            q = "select {schema}.queue_reminders(%s)"
+            times, queued = compare(q, (p_now,), args.repeat, rollback=True, vacuum="notification_queue")
+            print()
+            report(f"queue_reminders, slot {p_now:%H:%M} UTC", times["new"], times["baseline"],
+                   GOALS["queue_reminders"], f"{queued:,} reminders queued")
+            run("select public.queue_reminders(%s)", (p_now,))  # keep them: the re-run finds them
+            times, again = compare(q, (p_now,), args.repeat)
+            report("queue_reminders, re-run of the same slot", times["new"], times["baseline"],
+                   GOALS["queue_reminders"], f"{again} queued")
 
         # ---------- refresh_stale_stats ----------
         # A fixed instant, so "nobody turned" stays true however long the run takes; at 12:50 UTC
         # the next quarter's turns (03:00 at 13:00 UTC) are the UTC-10 and UTC+14 zones.
-        p_turn = conn.execute("select (current_date + time '12:50') at time zone 'UTC'").fetchone()[0]
-        r = "select {schema}.refresh_stale_stats(%s)"
-        # (nearly) every member's day turned: stats_day is yesterday for all. Baseline rolled back first.
-        base_c, base_n = run(r.format(schema="bench_baseline"), (p_turn,), rollback=True)
-        conn.execute("vacuum analyze public.profiles")
-        new_c, refreshed = run(r.format(schema="public"), (p_turn,))
-        conn.execute("vacuum analyze public.profiles")
-        if base_n != refreshed:
-            raise SystemExit(f"new and baseline disagree: {refreshed} vs {base_n}")
-        print()
-        report(f"refresh_stale_stats at {p_turn:%H:%M} UTC with every stats_day yesterday (all but the zones"
-               " before 03:00 turned)", [new_c], [base_c],
-               None, f"{refreshed:,} members, {new_c.wall / max(refreshed, 1) * 1e6:.0f} us per member")
+        if refresh:
+            p_turn = conn.execute("select (current_date + time '12:50') at time zone 'UTC'").fetchone()[0]
+            r = "select {schema}.refresh_stale_stats(%s)"
+            # (nearly) every member's day turned: stats_day is yesterday for all. Baseline rolled back first.
+            base_c, base_n = run(r.format(schema="bench_baseline"), (p_turn,), rollback=True)
+            conn.execute("vacuum analyze public.profiles")
+            new_c, refreshed = run(r.format(schema="public"), (p_turn,))
+            conn.execute("vacuum analyze public.profiles")
+            if base_n != refreshed:
+                raise SystemExit(f"new and baseline disagree: {refreshed} vs {base_n}")
+            print()
+            report(f"refresh_stale_stats at {p_turn:%H:%M} UTC with every stats_day yesterday (all but the zones"
+                   " before 03:00 turned)", [new_c], [base_c],
+                   None, f"{refreshed:,} members, {new_c.wall / max(refreshed, 1) * 1e6:.0f} us per member")
 
-        times, none = compare(r, (p_turn,), max(args.repeat, 5))
-        report("refresh_stale_stats, nobody's day turned (same instant again)", times["new"], times["baseline"],
-               GOALS["refresh_nothing_turned"], f"{none} members")
+            times, none = compare(r, (p_turn,), max(args.repeat, 5))
+            report("refresh_stale_stats, nobody's day turned (same instant again)", times["new"], times["baseline"],
+                   GOALS["refresh_nothing_turned"], f"{none} members")
 
-        p_next = conn.execute("select %s::timestamptz + interval '15 minutes'", (p_turn,)).fetchone()[0]
-        times, few = compare(r, (p_next,), args.repeat, rollback=True, vacuum="public.profiles")
-        report(f"refresh_stale_stats, the next 15-minute run ({p_next:%H:%M} UTC: the zones where it is 03:00)",
-               times["new"], times["baseline"], None, f"{few:,} members")
+            p_next = conn.execute("select %s::timestamptz + interval '15 minutes'", (p_turn,)).fetchone()[0]
+            times, few = compare(r, (p_next,), args.repeat, rollback=True, vacuum="public.profiles")
+            report(f"refresh_stale_stats, the next 15-minute run ({p_next:%H:%M} UTC: the zones where it is 03:00)",
+                   times["new"], times["baseline"], None, f"{few:,} members")
 
         # ---------- pg_cron's view: a new backend per run ----------
         print()
-        times = fresh_backend(r, (p_turn,), args.repeat)
-        report("refresh_stale_stats, nobody's day turned, first call in a new connection",
-               times["new"], times["baseline"], GOALS["refresh_nothing_turned"], "0 members")
-        times = fresh_backend(q, (p_now,), args.repeat)
-        report("queue_reminders re-run, first call in a new connection", times["new"], times["baseline"],
-               GOALS["queue_reminders"], "0 queued")
+        if refresh:
+            times = fresh_backend(r, (p_turn,), args.repeat)
+            report("refresh_stale_stats, nobody's day turned, first call in a new connection",
+                   times["new"], times["baseline"], GOALS["refresh_nothing_turned"], "0 members")
+        if queue:
+            times = fresh_backend(q, (p_now,), args.repeat)
+            report("queue_reminders re-run, first call in a new connection", times["new"], times["baseline"],
+                   GOALS["queue_reminders"], "0 queued")
 
         # ---------- EXPLAIN (ANALYZE, BUFFERS) ----------
         conn.autocommit = False
@@ -283,13 +290,17 @@ def main() -> None:
 
         for schema in ["public", "bench_baseline"]:
             label = "new" if schema == "public" else "baseline"
-            explained(f"queue_reminders ({label}), slot {p_now:%H:%M} UTC + 15 minutes",
-                      f"select {schema}.queue_reminders(%s::timestamptz + interval '15 minutes')", (p_now,),
-                      setup=BASELINE_SETUP["queue_reminders"] if schema == "bench_baseline" else ())
-            explained(f"refresh_stale_stats ({label}), nobody's day turned",
-                      f"select {schema}.refresh_stale_stats(%s)", (p_turn,), limit=5000)
-        explained("refresh_stale_stats (new), the next 15-minute run",
-                  "select public.refresh_stale_stats(%s)", (p_next,), limit=5000)
+            if queue:
+                explained(f"queue_reminders ({label}), slot {p_now:%H:%M} UTC + 15 minutes",
+                          f"select {schema}.queue_reminders(%s::timestamptz + interval '15 minutes')", (p_now,),
+                          limit=12000,
+                          setup=BASELINE_SETUP["queue_reminders"] if schema == "bench_baseline" else ())
+            if refresh:
+                explained(f"refresh_stale_stats ({label}), nobody's day turned",
+                          f"select {schema}.refresh_stale_stats(%s)", (p_turn,), limit=5000)
+        if refresh:
+            explained("refresh_stale_stats (new), the next 15-minute run",
+                      "select public.refresh_stale_stats(%s)", (p_next,), limit=5000)
 
 
 if __name__ == "__main__":
