@@ -64,13 +64,14 @@ def StepIndicator(step: str, finished: dict[str, bool], on_go, day_text: str) ->
         ))
 
     return ft.Column([
+        # Wraps: with large text the date goes under the step instead of squeezing it.
         ft.Row([
             ft.Semantics(identifier="morning-step", label=f"Step {number} of {len(ORDER)}: {STEPS[step]}",
-                         container=True, live_region=True, exclude_semantics=True, expand=True,
+                         container=True, live_region=True, exclude_semantics=True,
                          content=ft.Text(f"Step {number} of {len(ORDER)} · {STEPS[step]}", size=14,
                                          weight=ft.FontWeight.BOLD, color=ft.Colors.PRIMARY)),
             Note(day_text),
-        ]),
+        ], wrap=True, alignment=ft.MainAxisAlignment.SPACE_BETWEEN, run_spacing=2),
         ft.Row([segment(i, key) for i, key in enumerate(ORDER, start=1)], spacing=6),
     ], spacing=4)
 
@@ -86,6 +87,14 @@ def Morning():
     first = day.morning_step(s, not tiles)
     step, set_step = ft.use_state(lambda: asked_step(page.route) or first)
     just_finished, set_just_finished = ft.use_state(False)
+    route = page.route
+
+    def follow_link():
+        """A link to another step while the morning is open (/morning?step=action)."""
+        if (wanted := asked_step(route)) is not None:
+            set_step(wanted)
+
+    ft.use_effect(follow_link, dependencies=[route])
     if paywalled:
         return Paywall("/morning", "Morning protocol")
 
