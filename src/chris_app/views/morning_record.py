@@ -63,7 +63,7 @@ def ReadingMetricsRow(recording_id: str):
         content=ft.Row([
             _metric(ft.Icons.TIMER_OUTLINED, clock(m.duration_s), "Duration"),
             _metric(ft.Icons.RECORD_VOICE_OVER_OUTLINED, clock(m.speaking_s), "Speaking"),
-            _metric(ft.Icons.VOLUME_UP_OUTLINED, f"{m.loudness_dbfs:.0f} dBFS", "Loudness"),
+            _metric(ft.Icons.VOLUME_UP_OUTLINED, f"{m.loudness_dbfs:.0f} dB", "Loudness (dBFS)"),
         ], spacing=8),
     )
 

@@ -216,12 +216,16 @@ def RecordingBar(phase: str, elapsed: float, level: float, minimum_s: int, limit
                         color=ft.Colors.ERROR, size=20),
                 ft.Text(f"{'Paused' if phase == 'paused' else 'Recording'} {clock(elapsed)}",
                         size=20, weight=ft.FontWeight.BOLD, expand=True),
+            ], vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            # The elapsed time against the minimum, then the level meter.
+            ft.Row([
+                ft.ProgressBar(value=min(1.0, elapsed / minimum_s) if minimum_s else 1.0, height=6,
+                               border_radius=3, expand=True),
                 ft.Icon(ft.Icons.CHECK_CIRCLE if reached else ft.Icons.TIMER_OUTLINED, size=18,
                         color=ft.Colors.PRIMARY if reached else ft.Colors.ON_SURFACE_VARIANT),
                 ft.Text("Minimum reached" if reached else f"at least {clock(minimum_s)}",
                         color=ft.Colors.ON_SURFACE_VARIANT),
             ], vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            ft.ProgressBar(value=min(1.0, elapsed / minimum_s) if minimum_s else 1.0, height=6, border_radius=3),
             ft.Row([ft.Icon(ft.Icons.GRAPHIC_EQ, size=18, color=ft.Colors.ON_SURFACE_VARIANT),
                     ft.ProgressBar(value=meter, height=10, border_radius=5, expand=True,
                                    color=ft.Colors.RED if level > -3 else ft.Colors.GREEN)]),
