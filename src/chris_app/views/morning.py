@@ -73,7 +73,7 @@ def StepIndicator(step: str, finished: dict[str, bool], on_go, day_text: str) ->
             Note(day_text),
         ], wrap=True, alignment=ft.MainAxisAlignment.SPACE_BETWEEN, run_spacing=2),
         ft.Row([segment(i, key) for i, key in enumerate(ORDER, start=1)], spacing=6),
-    ], spacing=4)
+    ], spacing=4, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
 
 @ft.component
