@@ -150,8 +150,8 @@ create trigger profiles_truncate_notifications after truncate on public.profiles
 -- Per zone, the due members through (timezone, reminder time) (LATERAL ... OFFSET 0: one
 -- nested loop per zone, not a hash of whole tables), their protocol day inline; then, in member
 -- id order, their settings (covering index) and that day's session (unique key).
--- work_mem 32MB: the member check above keeps the statement's new rows (tens of thousands, a
--- few MB) in memory instead of a temporary file (0.1 s of the check's 0.2 s).
+-- work_mem 32MB: the member check above reads the statement's new rows (tens of thousands, a
+-- few MB) from memory instead of a temporary file: 0.05-0.15 s for the check instead of 0.3 s.
 create or replace function public.queue_reminders(p_now timestamptz default now())
 returns integer
 language plpgsql
@@ -201,14 +201,21 @@ begin
          case when d.morning then 'chrisapp://open/morning' else 'chrisapp://open/evening' end,
          p_now
     from due d
-    join public.user_settings st on st.id = d.id
+    -- one index probe per due member whatever the tables' sizes: joined or as NOT EXISTS, the
+    -- planner hashed all of daily_sessions (200,000 rows in the benchmark, a year per member
+    -- in production) because it cannot know how few members are due
+   cross join lateral (
+     select st.push_notifications, st.email_reminders, st.morning_reminder, st.evening_reminder
+       from public.user_settings st
+      where st.id = d.id
+     offset 0) st
    cross join lateral (values ('push', st.push_notifications), ('email', st.email_reminders)) c (channel, enabled)
    where c.enabled
      and case when d.morning then st.morning_reminder else st.evening_reminder end
-     and not exists (
-       select 1 from public.daily_sessions s
-        where s.user_id = d.id and s.date = d.day
-          and case when d.morning then s.morning_completed else s.evening_completed end)
+     -- that part of the day not done: (user_id, date) is unique, so at most one row
+     and not coalesce((select case when d.morning then s.morning_completed else s.evening_completed end
+                         from public.daily_sessions s
+                        where s.user_id = d.id and s.date = d.day), false)
   on conflict (user_id, kind, channel, protocol_day) do nothing;
   get diagnostics n = row_count;
   return n;
