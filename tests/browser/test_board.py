@@ -77,6 +77,44 @@ def boxes(page) -> dict[int, dict]:
     return {p: tile(page, p).bounding_box() for p in range(1, 9)}
 
 
+# The rendered screenshot, decoded by the browser itself: RGB of the rectangle asked for.
+PIXELS = """async ([b64, x, y, w, h]) => {
+  const img = new Image();
+  img.src = 'data:image/png;base64,' + b64;
+  await img.decode();
+  const c = document.createElement('canvas');
+  c.width = img.width; c.height = img.height;
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  return Array.from(g.getImageData(x, y, w, h).data);
+}"""
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    c = rgb / 255.0
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return c @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def region(page, shot: str, x: float, y: float, w: float, h: float) -> np.ndarray:
+    """RGB pixels of a rectangle of a screenshot, as an (n, 3) array."""
+    rect = [round(x), round(y), round(w), round(h)]
+    return np.array(page.evaluate(PIXELS, [shot, *rect]), dtype=float).reshape(-1, 4)[:, :3]
+
+
+def wait_painted(page, position: int) -> None:
+    """Wait until a coloured image shows in the tile (the first frame can come after the
+    accessibility tree), so a screenshot shows what a member sees."""
+    deadline = time.monotonic() + 20
+    while True:
+        b = tile(page, position).bounding_box()
+        shot = base64.b64encode(page.screenshot()).decode()
+        if region(page, shot, b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, 4, 4).min() < 200:
+            return
+        assert time.monotonic() < deadline, f"tile {position} never showed its image"
+        time.sleep(0.2)
+
+
 def test_a_tap_on_an_empty_place_adds_an_image_there(app_process, open_app, tmp_path):
     image = tmp_path / "cabin.png"
     image.write_bytes(ORANGE)
@@ -197,6 +235,7 @@ def test_the_board_is_two_columns_by_four_rows_on_a_phone_and_all_of_it_in_view(
         assert b["width"] > 150 and b["width"] / b["height"] == pytest.approx(4 / 3, rel=0.02)
     nav_top = nav(page, "Today").bounding_box()["y"]
     assert max(b["y"] + b["height"] for b in found.values()) <= nav_top  # all eight at a glance
+    wait_painted(page, 1)
     screenshot(page, "board-phone-full")
 
 
@@ -207,32 +246,10 @@ def test_the_board_is_four_columns_by_two_rows_on_a_desktop(app_process, open_ap
     assert len(xs) == 4 and len(ys) == 2, (xs, ys)
     for p, b in boxes(page).items():
         assert (round(b["x"]), round(b["y"])) == (xs[(p - 1) % 4], ys[(p - 1) // 4])
+        assert b["width"] > 150 and b["width"] == pytest.approx(b["height"], rel=0.02)  # squares fit here
+    assert max(b["y"] + b["height"] for b in boxes(page).values()) <= DESKTOP["height"]  # all eight in view
+    wait_painted(page, 1)
     screenshot(page, "board-desktop-full")
-
-
-# The rendered screenshot, decoded by the browser itself: RGB of the rectangle asked for.
-PIXELS = """async ([b64, x, y, w, h]) => {
-  const img = new Image();
-  img.src = 'data:image/png;base64,' + b64;
-  await img.decode();
-  const c = document.createElement('canvas');
-  c.width = img.width; c.height = img.height;
-  const g = c.getContext('2d');
-  g.drawImage(img, 0, 0);
-  return Array.from(g.getImageData(x, y, w, h).data);
-}"""
-
-
-def luminance(rgb: np.ndarray) -> np.ndarray:
-    c = rgb / 255.0
-    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return c @ np.array([0.2126, 0.7152, 0.0722])
-
-
-def region(page, shot: str, x: float, y: float, w: float, h: float) -> np.ndarray:
-    """RGB pixels of a rectangle of a screenshot, as an (n, 3) array."""
-    rect = [round(x), round(y), round(w), round(h)]
-    return np.array(page.evaluate(PIXELS, [shot, *rect]), dtype=float).reshape(-1, 4)[:, :3]
 
 
 def caption_contrast(page, position: int) -> float | None:

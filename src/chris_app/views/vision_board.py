@@ -20,9 +20,9 @@ from chris_app.views import common
 from chris_app.views.common import ErrorText, Frame, Note, use_width
 
 POSITIONS = range(limits.POSITION_MIN, limits.POSITION_MAX + 1)
-# Landscape tiles: 4 rows of them fit a 390×844 phone below the app bar with room to spare;
-# squares would not.
-TILE_RATIO = 4 / 3
+# Landscape tiles on phones: 4 rows of them fit a 390×844 screen below the app bar with room
+# to spare; squares would not.
+PHONE_RATIO = 4 / 3
 # The grid's own width at which it switches from 2 to 4 columns. A phone's content is about
 # 360 px wide, a desktop's centred column up to ~720.
 FOUR_COLUMNS_AT = 600
@@ -89,28 +89,31 @@ def _filled(tile: Tile, numbered: bool) -> ft.Control:
     )
 
 
-def _empty(position: int) -> ft.Control:
+def _empty(position: int, next_up: bool) -> ft.Control:
+    """A free place: quiet, except the first one, which invites the next image."""
+    ink = ft.Colors.ON_PRIMARY_CONTAINER if next_up else ft.Colors.ON_SURFACE_VARIANT
     return ft.Container(
         border_radius=RADIUS,
-        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-        bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+        border=ft.Border.all(1, ft.Colors.PRIMARY if next_up else ft.Colors.OUTLINE_VARIANT),
+        bgcolor=ft.Colors.PRIMARY_CONTAINER if next_up else ft.Colors.SURFACE_CONTAINER_LOW,
         alignment=ft.Alignment.CENTER,
         content=ft.Column(
-            [ft.Icon(ft.Icons.ADD_PHOTO_ALTERNATE_OUTLINED, color=ft.Colors.ON_SURFACE_VARIANT),
-             ft.Text(f"{position}", size=12, color=ft.Colors.ON_SURFACE_VARIANT)],
+            [ft.Icon(ft.Icons.ADD_PHOTO_ALTERNATE_OUTLINED, color=ink),
+             ft.Text("Add image" if next_up else f"{position}", size=12, color=ink,
+                     weight=ft.FontWeight.W_600 if next_up else None)],
             spacing=2, tight=True, horizontal_alignment=ft.CrossAxisAlignment.CENTER,
         ),
     )
 
 
-def _cell(position: int, tile: Tile | None, body: ft.Control, on_click, on_drop=None,
+def _cell(position: int, tile: Tile | None, body: ft.Control, on_click, ratio: float, on_drop=None,
           feedback: ft.Control | None = None) -> ft.Control:
     """One accessibility node per tile, named "Tile N: caption", the tap target being the
     whole tile. Merged, so the tap is that node's own action, not an unnamed button inside.
     With `on_drop(from, to)` an image can be dragged onto another place, `feedback` (a copy of
     the body: one control has one parent) following the pointer."""
     target: ft.Control = ft.Container(
-        aspect_ratio=TILE_RATIO,
+        aspect_ratio=ratio,
         on_click=on_click,
         border_radius=RADIUS,
         # the caption is in the node's label; its painted text would say it twice
@@ -120,7 +123,7 @@ def _cell(position: int, tile: Tile | None, body: ft.Control, on_click, on_drop=
         if feedback is not None:
             target = ft.Draggable(
                 group="board", data=position, content=target,
-                content_when_dragging=ft.Container(aspect_ratio=TILE_RATIO, border_radius=RADIUS,
+                content_when_dragging=ft.Container(aspect_ratio=ratio, border_radius=RADIUS,
                                                    border=ft.Border.all(2, ft.Colors.PRIMARY)),
                 content_feedback=ft.Container(width=160, height=120, opacity=0.85, content=feedback),
             )
@@ -132,6 +135,17 @@ def _cell(position: int, tile: Tile | None, body: ft.Control, on_click, on_drop=
         button=on_click is not None,
         content=target,
     ))
+
+
+def tile_ratio() -> float:
+    """Squares on a wide window, where two rows of them fit; landscape on a phone, where four
+    rows of squares would not. (The window's width, read without a hook: the screens that
+    show the grid re-render on resizes anyway, through their frame.)"""
+    try:
+        width = ft.context.page.width or 0
+    except RuntimeError:
+        width = 0
+    return 1.0 if width >= common.WIDE else PHONE_RATIO
 
 
 def _handler(fn: Callable, *args) -> Callable:
@@ -152,6 +166,8 @@ def TileGrid(tiles: list[Tile], on_tap: Callable[[Tile], None] | None = None,
     morning), in position order. With `on_drop(from, to)` images can be dragged to another
     place (the editor, with a mouse)."""
     by_position = {t.position: t for t in tiles}
+    ratio = tile_ratio()
+    first_free = next((p for p in POSITIONS if p not in by_position), None)
 
     cells = []
     for position in POSITIONS:
@@ -159,9 +175,10 @@ def TileGrid(tiles: list[Tile], on_tap: Callable[[Tile], None] | None = None,
         if tile is not None:
             numbered = on_add is not None
             cells.append(_cell(position, tile, _filled(tile, numbered), _handler(on_tap, tile) if on_tap else None,
-                               on_drop, feedback=_filled(tile, numbered) if on_drop else None))
+                               ratio, on_drop, feedback=_filled(tile, numbered) if on_drop else None))
         elif on_add is not None:
-            cells.append(_cell(position, None, _empty(position), _handler(on_add, position), on_drop))
+            cells.append(_cell(position, None, _empty(position, position == first_free),
+                               _handler(on_add, position), ratio, on_drop))
     return ft.ResponsiveRow(
         cells,
         breakpoints={"xs": 0, "wide": FOUR_COLUMNS_AT},
@@ -204,7 +221,7 @@ def TileDialog(tile: Tile, occupied: set[int], caption_ref, error: str, *, on_sa
         title=ft.Text(f"Tile {tile.position}"),
         on_dismiss=lambda _: on_close(),
         content=ft.Container(width=360, content=ft.Column(tight=True, spacing=12, controls=[
-            ft.Container(aspect_ratio=TILE_RATIO, border_radius=RADIUS, clip_behavior=ft.ClipBehavior.ANTI_ALIAS,
+            ft.Container(aspect_ratio=PHONE_RATIO, border_radius=RADIUS, clip_behavior=ft.ClipBehavior.ANTI_ALIAS,
                          bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
                          image=ft.DecorationImage(src=data, fit=ft.BoxFit.COVER) if data else None),
             ft.Semantics(container=True, content=ft.TextField(
