@@ -1,11 +1,16 @@
-"""Regenerate docs/screenshots/: each main screen at phone (390×844) and desktop (1280×800)
-size, in the light and the dark theme, from a demo member with ten days of history.
+"""Regenerate docs/screenshots/: every screen at phone (390×844) and desktop (1280×800) size, in
+the light and the dark theme, from a demo member with ten days of history whose morning today is
+finished: the introduction's three screens, Today, each morning step (Read & record, Board,
+Action) and the celebration (Done), the evening, progress, the vision board and settings.
 
     .venv/bin/python scripts/screenshots.py
-"""
+
+Each picture is taken once the screen has settled (two identical frames in a row), so
+animations such as the celebration's are caught at their end, not halfway."""
 
 from __future__ import annotations
 
+import base64
 import os
 import struct
 import subprocess
@@ -19,7 +24,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "screenshots"
-SCREENS = ["/", "/morning", "/evening", "/progress", "/vision-board", "/settings"]
+# file name → (route, buttons to press there first, in order)
+SCREENS = {
+    "welcome-1": ("/welcome", []),
+    "welcome-2": ("/welcome", ["Next"]),
+    "welcome-3": ("/welcome", ["Next", "Keep these and go on"]),
+    "home": ("/", []),
+    "morning-record": ("/morning?step=record", []),
+    "morning-board": ("/morning?step=board", []),
+    "morning-action": ("/morning?step=action", []),
+    "morning-done": ("/morning?step=done", []),
+    "evening": ("/evening", []),
+    "progress": ("/progress", []),
+    "vision-board": ("/vision-board", []),
+    "settings": ("/settings", []),
+}
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 NOW = datetime(2026, 6, 18, 5, 40, tzinfo=timezone.utc)  # 07:40 in Berlin
 
@@ -41,6 +60,7 @@ def seed(data_dir: Path, theme: str) -> None:
     os.environ["CHRIS_APP_DATA_DIR"] = str(data_dir)
     from chris_app.paths import database_path
     from chris_app.services import day, recordings, vision_board
+    from chris_app.services.introduction import mark_introduced
     from chris_app.services.profile import ensure_profile, update_settings
     from chris_app.store import open_store
     from tests.conftest import wav_bytes
@@ -59,11 +79,44 @@ def seed(data_dir: Path, theme: str) -> None:
                          discipline_rating=5 + offset % 5, biggest_win="Made the call I was avoiding")
     colours = [((255, 140, 60), (120, 40, 20)), ((60, 140, 255), (10, 30, 90)), ((90, 200, 120), (20, 80, 40)),
                ((240, 200, 80), (150, 90, 20))]
+    # today: the morning finished a few minutes ago (the celebration's day)
+    today = NOW - timedelta(minutes=10)
+    recordings.import_audio_file(store, today, "reading.wav", wav_bytes(21))
+    day.mark_vision_board_viewed(store, today)
+    day.set_action(store, today, "Pitch the new offer to two former clients")
     for position, (top, bottom) in enumerate(colours, start=1):
         vision_board.set_tile(store, start, position, png(96, 96, top, bottom),
                               ["Cabin by the lake", "Run a marathon", "Healthy family", "Own business"][position - 1])
     update_settings(store, start, theme=theme)
+    mark_introduced(store, start)
     store.close()
+
+
+# How many colours (up to 64) a PNG has: the page before the screen is drawn has a handful.
+COLOURS = """async png => {
+  const bytes = Uint8Array.from(atob(png), c => c.charCodeAt(0));
+  const bitmap = await createImageBitmap(new Blob([bytes], {type: 'image/png'}));
+  const g = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d', {willReadFrequently: true});
+  g.drawImage(bitmap, 0, 0);
+  const d = g.getImageData(0, 0, bitmap.width, bitmap.height).data, seen = new Set();
+  for (let i = 0; i < d.length && seen.size < 64; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+  return seen.size;
+}"""
+
+
+def settled(page, timeout: float = 60.0) -> bytes:
+    """A screenshot once two in a row are the same and the screen is drawn (many colours: the
+    page before it, or Flet's "Working..." page, has a handful)."""
+    deadline = time.monotonic() + timeout
+    last = b""
+    while True:
+        shot = page.screenshot(timeout=90_000)
+        if shot == last and page.evaluate(COLOURS, base64.b64encode(shot).decode()) >= 64:
+            return shot
+        if time.monotonic() > deadline:
+            return shot  # still moving (a level meter, a progress ring): the last frame will do
+        last = shot
+        time.sleep(0.3)
 
 
 def main() -> None:
@@ -85,13 +138,15 @@ def main() -> None:
             try:
                 wait_until_served(f"http://127.0.0.1:{port}/", app)
                 for size, (width, height) in SIZES.items():
-                    for route in SCREENS:
+                    for name, (route, presses) in SCREENS.items():
                         page = browser.new_page(viewport={"width": width, "height": height})
                         page.goto(f"http://127.0.0.1:{port}{route}")
                         page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
-                        time.sleep(2.5)
-                        name = (route.strip("/") or "home").replace("/", "-")
-                        page.screenshot(path=str(OUT / f"{name}-{size}-{theme}.png"))
+                        page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
+                        page.wait_for_selector("flt-semantics-host flt-semantics", timeout=30_000)
+                        for button in presses:
+                            page.get_by_role("button", name=button, exact=True).click(timeout=30_000)
+                        (OUT / f"{name}-{size}-{theme}.png").write_bytes(settled(page))
                         page.close()
             finally:
                 stop_process(app)

@@ -24,7 +24,7 @@ def Heatmap(completed: set, today) -> ft.Control:
             done = d in completed
             cells.append(ft.Container(
                 width=18, height=18, border_radius=4,
-                bgcolor=(ft.Colors.GREEN if done else ft.Colors.SURFACE_CONTAINER_HIGHEST)
+                bgcolor=(ft.Colors.PRIMARY if done else ft.Colors.SURFACE_CONTAINER_HIGHEST)
                 if d <= today else ft.Colors.TRANSPARENT,
                 tooltip=f"{d:%a %d %b}: {'completed' if done else 'not completed'}",
             ))
@@ -33,6 +33,8 @@ def Heatmap(completed: set, today) -> ft.Control:
     return ft.Semantics(
         label=f"Calendar of the last {WEEKS} weeks: {done_in_view} completed days",
         container=True,
+        image=True,  # a picture of the days: the label says what it shows, cell by cell is noise
+        exclude_semantics=True,
         content=ft.Row(columns, spacing=3, scroll=ft.ScrollMode.AUTO),
     )
 
