@@ -3,9 +3,11 @@ the figures with "—" until they exist and at most one decimal, each state anno
 
 from datetime import datetime, timezone
 
+import io
 import time
 
 import pytest
+from PIL import Image
 
 from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, has_text, label_of, nav, type_into, wait_for_text
 from tests.browser.seed import seed
@@ -19,13 +21,21 @@ DAY_TEN = "2026-06-10T07:00:00+02:00"  # Wednesday 10 June, before the reading
 TEN_DAYS = {1: 7, 2: 8, 3: 6, 5: 9, 6: 7, 7: 8, 8: 9, 9: 7}
 
 
+def looks_blank(frame: bytes) -> bool:
+    """Flet's "Working..." overlay (a slow server round trip on a loaded machine) is one flat
+    colour but for a small spinner and its word; a screen of the app never is."""
+    image = Image.open(io.BytesIO(frame)).convert("RGB")
+    most = max(image.getcolors(maxcolors=1 << 24))[0]
+    return most > 0.95 * image.width * image.height
+
+
 def picture(page, name: str) -> None:
-    """A screenshot once the screen has settled (two equal frames and no loading overlay): the
-    page can still be painting its first frame, or turning dark, when its text is there."""
-    deadline, previous = time.monotonic() + 20, b""
+    """A screenshot once the screen has settled: two equal frames, not the loading overlay (the
+    page can still be painting its first frame, or turning dark, when its text is there)."""
+    deadline, previous = time.monotonic() + 30, b""
     while True:
         frame = page.screenshot()
-        if frame == previous and not has_text(page, "Working..."):
+        if frame == previous and not looks_blank(frame):
             break
         assert time.monotonic() < deadline, f"{name}: the screen never settled"
         previous = frame

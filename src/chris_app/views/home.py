@@ -104,6 +104,7 @@ def Home():
 def Hero(streak: int, days, label: str, route: str) -> ft.Control:
     return ft.Container(
         padding=ft.Padding.symmetric(horizontal=16, vertical=20),
+        margin=ft.Margin.symmetric(horizontal=4),  # the cards' own margin: the edges line up
         border_radius=24,
         bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
         content=ft.Column(
