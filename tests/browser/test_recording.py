@@ -121,10 +121,14 @@ def test_a_reading_whose_tab_is_closed_mid_take_is_saved_by_the_app(mic_browser,
     """The member closes the tab while reading: the stream stops arriving, the app stops the
     take itself and keeps what was read (as desktop does when the microphone goes away)."""
     page = open_morning(mic_browser, app_url)
+    clicked = time.monotonic()
     page.get_by_role("button", name="Start recording").click()
     wait_for_text(page, "Recording 0:0")
     time.sleep(23)
     page.context.close()
+    # What can have arrived: at most from the click until the tab was gone (a loaded machine
+    # takes seconds to close it), plus one chunk.
+    longest = time.monotonic() - clicked + 1
     folder = tmp_path / "data" / "files" / "recordings"
     deadline = time.monotonic() + 60
     while not (saved := list(folder.glob("????-??-??-*.ogg"))):
@@ -132,7 +136,7 @@ def test_a_reading_whose_tab_is_closed_mid_take_is_saved_by_the_app(mic_browser,
         time.sleep(0.5)
     info = soundfile.info(saved[0])
     assert (info.format, info.subtype) == ("OGG", "OPUS")
-    assert 20 <= info.duration <= 26
+    assert 20 <= info.duration <= longest, (info.duration, longest)
     deadline = time.monotonic() + 10
     while list(folder.glob("stream-*")):  # the spool goes once the reading is in
         assert time.monotonic() < deadline, sorted(folder.iterdir())
