@@ -43,7 +43,8 @@ def TileDialog(tile: Tile, occupied: set[int], caption_ref, error: str, *, on_sa
     return ft.AlertDialog(
         title=ft.Text(f"Tile {tile.position}"),
         on_dismiss=lambda _: on_close(),
-        content=ft.Container(width=360, content=ft.Column(tight=True, spacing=12, controls=[
+        content=ft.Container(width=360, content=ft.Column(
+            tight=True, spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
             ft.Container(aspect_ratio=PHONE_RATIO, border_radius=RADIUS, clip_behavior=ft.ClipBehavior.ANTI_ALIAS,
                          bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
                          image=ft.DecorationImage(src=data, fit=ft.BoxFit.COVER) if data else None),
