@@ -278,16 +278,17 @@ def test_ai_drafts_affirmations_and_suggests_actions_for_a_signed_in_member(supa
     page.get_by_role("button", name="Draft with AI").click()
     wait_for_text(page, "was drafted from your goals and is now active", timeout=30)
     nav(page, "Morning").click()
-    wait_for_text(page, "I do the hard thing first.")
+    wait_for_text(page, "I do the hard thing first.")  # the reading step's teleprompter text
 
+    go(page, base, "/morning?step=action")  # AI suggestions are on the action step
     page.get_by_role("button", name="Suggest with AI").click()
     page.get_by_role("button", name="Choose suggestion 1").click()
     nav(page, "Today").click()
-    wait_for_text(page, "Violent action: Pitch one investor today")
+    wait_for_text(page, "Violent action set: done. Pitch one investor today")
 
     functions["suggest-actions"] = lambda body: (429, {"error": {"code": "quota_exceeded",
                                                                  "message": "You have used today's AI suggestions. Try again tomorrow."}})
-    nav(page, "Morning").click()
+    go(page, base, "/morning?step=action")
     page.get_by_role("button", name="Suggest with AI").click()
     wait_for_text(page, "You have used today's AI suggestions. Try again tomorrow.")
 
