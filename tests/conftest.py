@@ -1,4 +1,6 @@
+import asyncio
 import io
+import threading
 from datetime import datetime, timezone
 
 import numpy as np
@@ -36,3 +38,21 @@ def playwright():
 
     with sync_playwright() as p:
         yield p
+
+
+def run_async(coro) -> None:
+    """asyncio.run on a thread of its own: in the whole suite, a session-wide Playwright browser
+    keeps an event loop running on the main thread, where asyncio.run refuses to start."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # handed back to the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]

@@ -9,24 +9,7 @@ import threading
 import pytest
 
 from chris_app import cli
-
-
-def run(coro) -> None:
-    """asyncio.run on a thread of its own: in the whole suite, a session-wide Playwright browser
-    keeps an event loop running on the main thread, where asyncio.run refuses to start."""
-    failure: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(coro)
-        except BaseException as exc:  # handed back to the test's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
+from tests.conftest import run_async as run
 
 
 def test_a_page_waits_for_the_background_load_and_then_runs_the_app():

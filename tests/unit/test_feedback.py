@@ -9,7 +9,7 @@ import pytest
 from chris_app.services.profile import update_settings
 from chris_app.state import AppState
 from chris_app.views import feedback
-from tests.conftest import MORNING
+from tests.conftest import MORNING, run_async
 
 
 class FakePage:
@@ -62,7 +62,7 @@ def test_cue_plays_the_named_chime_when_sound_is_on(store, monkeypatch):
             await handler(*args)
         await feedback._play(page, "day-complete", feedback.sound_src("day-complete"))  # again
 
-    asyncio.run(run_tasks())
+    run_async(run_tasks())  # (not asyncio.run: see run_async)
     # one player per sound and page, kept and played twice
     assert [(a.src, a.plays) for a in FakeAudio.made] == [("/sounds/day-complete.ogg", 2)]
 
