@@ -206,3 +206,42 @@ def test_reminders_ahead_are_future_increasing_one_a_day_and_never_on_a_part_don
         assert set(range(2, DAYS_AHEAD)) <= {d.day for d in part}
         # and the first is the one the desktop runner would fire next
         assert instants[0] == next_reminder(kind, times[kind], now, tz, day_start, done[kind]).at
+
+
+# --- which channel reminds: one per member -----------------------------------------------
+
+from itertools import product  # noqa: E402
+
+from chris_app.domain.reminders import device_reminds, reminder_channel  # noqa: E402
+
+
+def test_push_wins_when_on_and_reachable_then_email_then_none():
+    assert reminder_channel(push_on=True, push_reachable=True, email_on=True, email_reachable=True) == "push"
+    assert reminder_channel(push_on=True, push_reachable=False, email_on=True, email_reachable=True) == "email"
+    assert reminder_channel(push_on=False, push_reachable=True, email_on=True, email_reachable=True) == "email"
+    assert reminder_channel(push_on=False, push_reachable=True, email_on=True, email_reachable=False) is None
+    assert reminder_channel(push_on=False, push_reachable=False, email_on=False, email_reachable=True) is None
+
+
+def test_a_channel_is_only_ever_one_that_is_switched_on_and_can_send():
+    for push_on, push_ok, email_on, email_ok in product((False, True), repeat=4):
+        channel = reminder_channel(push_on=push_on, push_reachable=push_ok, email_on=email_on, email_reachable=email_ok)
+        assert channel in (None, "push", "email")
+        if channel == "push":
+            assert push_on and push_ok
+        if channel == "email":
+            assert email_on and email_ok and not (push_on and push_ok)
+        if channel is None:
+            assert not (push_on and push_ok) and not (email_on and email_ok)
+
+
+def test_the_device_reminds_only_where_the_server_does_not():
+    # guests: their switch alone (no paywall, no server)
+    assert device_reminds(signed_in=False, on_device_on=True, paywalled=False, channel=None)
+    assert not device_reminds(signed_in=False, on_device_on=False, paywalled=False, channel=None)
+    # signed in: never when the server reminds, never behind the paywall
+    assert device_reminds(signed_in=True, on_device_on=True, paywalled=False, channel=None)
+    assert not device_reminds(signed_in=True, on_device_on=True, paywalled=False, channel="push")
+    assert not device_reminds(signed_in=True, on_device_on=True, paywalled=False, channel="email")
+    assert not device_reminds(signed_in=True, on_device_on=True, paywalled=True, channel=None)
+    assert not device_reminds(signed_in=True, on_device_on=False, paywalled=False, channel=None)

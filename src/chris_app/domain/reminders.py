@@ -8,6 +8,14 @@ protocol time that does not exist on the night the clocks spring forward fires a
 valid local time after it (zoneinfo's normalisation), and one that exists twice fires once
 (the first).
 
+Which channel reminds (`reminder_channel`, `device_reminds`): exactly one per member, so no
+reminder comes twice. The server reminds by push when push is on and a phone is registered for
+it (and a push sender runs), else by email when email reminders are on and the account has an
+address (and an email sender runs); a device schedules its own notifications only when the
+server has no channel for the member (guests always), its own switch is on and the member is
+not behind the paywall. The SQL reminder job applies the same rule
+(`private.reminder_channel`, tested against this one on the same cases).
+
 `next_reminder` is for the desktop runner, which looks again every minute; `reminders_ahead`
 is for the phone's scheduler, which is given one-shot notifications for the next
 `DAYS_AHEAD` local days at a time (at most two a day: under iOS's 64 pending notifications).
@@ -19,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Literal
 
 from chris_app.domain.days import protocol_day, zone
 
@@ -47,6 +56,32 @@ TEXT = {
     "morning": ("Morning protocol", "Read your affirmations aloud, look at your board, pick today's bold move."),
     "evening": ("Evening review", "Did you do it? Rate your discipline and write down your biggest win."),
 }
+
+
+Channel = Literal["push", "email"]
+
+
+def reminder_channel(*, push_on: bool, push_reachable: bool, email_on: bool,
+                     email_reachable: bool) -> Channel | None:
+    """The server's one channel for a member's reminders, or None when the server sends none.
+
+    push_on / email_on: the member's synced switches. push_reachable: a phone is registered
+    for push on the account and a push sender runs; email_reachable: the account has an email
+    address and an email sender runs (both known to the server, synced down to devices)."""
+    if push_on and push_reachable:
+        return "push"
+    if email_on and email_reachable:
+        return "email"
+    return None
+
+
+def device_reminds(*, signed_in: bool, on_device_on: bool, paywalled: bool,
+                   channel: Channel | None) -> bool:
+    """Whether this device schedules its own reminders: its switch is on, and for a signed-in
+    member, they are not behind the paywall and the server reminds them by no channel."""
+    if not on_device_on:
+        return False
+    return not signed_in or (not paywalled and channel is None)
 
 
 def _local_instant(day: date, clock: str, tz: str) -> datetime:
