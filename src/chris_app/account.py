@@ -9,11 +9,16 @@ syncing in the background (kicked after each save, and every few minutes).
 Sign-in: email + password, or Google (PKCE): on desktops through the system browser and a
 loopback redirect (`google_desktop`), on the web build by leaving for Google and coming back
 to /sign-in?code=…, on phones through the deep link chrisapp://open/sign-in?code=… — the last
-two end in `finish_google`."""
+two end in `finish_google`.
+
+Session hooks (`on_session`): "started" when syncing starts (signed in and linked), "signing_out"
+and "deleted" just before the session is forgotten, while its token still works — the phone's
+push registration (chris_app.notifications.push) follows them."""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -34,6 +39,8 @@ from chris_app.sync.uploads import StorageClient, download_recording, download_t
 from chris_app.sync.transport import SupabaseTransport
 
 SYNC_EVERY_S = 300.0
+
+log = logging.getLogger(__name__)
 
 
 class MemorySecrets:
@@ -62,6 +69,7 @@ def system_secrets():
 class Account:
     def __init__(self, store: Store, config: BackendConfig, secrets=None, http=None) -> None:
         self.store, self.config = store, config
+        self._http = http  # httpx.Client for auth and `rpc_transport` (tests: a MockTransport)
         self.auth = AuthClient(config.url, config.anon_key, secrets=secrets or system_secrets(), client=http)
         self.remembers_session = not isinstance(self.auth.secrets, MemorySecrets)
         self.engine: SyncEngine | None = None
@@ -69,6 +77,7 @@ class Account:
         self.watcher = None  # chris_app.sync.realtime.ProfileWatcher while signed in and linked
         self._new_password: str | None = None  # a reset waiting for the two-step code
         self._listeners: list = []
+        self._session_hooks: list[Callable[[str], None]] = []
         self._kick = threading.Event()
         self._closed = False
         self._loop: threading.Thread | None = None
@@ -81,6 +90,14 @@ class Account:
     def linked_user(self) -> str | None:
         rows = self.store.query("select value from sync_state where key = 'account'")
         return rows[0]["value"] if rows else None
+
+    def member_id(self) -> str | None:
+        """The member signed in on this device whose data it holds: None when signed out, when
+        the two-step code is still owed, or before this device is linked to the account."""
+        session = self.auth.session
+        if session is None or session.pending_factor is not None or self.linked_user() != session.user_id:
+            return None
+        return session.user_id
 
     @property
     def needs_code(self) -> bool:
@@ -183,6 +200,10 @@ class Account:
         self._start()
 
     def sign_out(self) -> None:
+        self._end_session("signing_out")
+
+    def _end_session(self, event: str) -> None:
+        self._emit(event)  # before the session is forgotten: hooks may still call the server
         self.engine = None
         self._new_password = None
         self._stop_watching()
@@ -192,7 +213,7 @@ class Account:
         """Blocking: delete the account on the server (files, subscription, rows, login), then
         forget it here. The caller wipes the device's copy."""
         self.call_function("delete-account", {"confirm": "DELETE"})
-        self.sign_out()
+        self._end_session("deleted")
 
     # -- syncing ------------------------------------------------------------------------------
     def _start(self) -> None:
@@ -203,6 +224,7 @@ class Account:
             self._loop.start()
         self._watch()
         self.kick()
+        self._emit("started")
 
     # -- live profile (Supabase Realtime) -----------------------------------------------------
     def _watch(self) -> None:
@@ -243,6 +265,27 @@ class Account:
             except Exception:  # a page that went away: it will not listen again
                 if listener in self._listeners:
                     self._listeners.remove(listener)
+
+    def on_session(self, hook: Callable[[str], None]) -> Callable[[], None]:
+        """Call `hook(event)` on the caller's thread when the session changes: "started" (signed
+        in and linked: syncing starts), "signing_out" or "deleted" (the account was deleted on
+        the server), the last two before the session is forgotten, so `rpc_transport` still
+        works. Returns the function that stops it. A failing hook is logged, never raised."""
+        self._session_hooks.append(hook)
+        return lambda: self._session_hooks.remove(hook) if hook in self._session_hooks else None
+
+    def _emit(self, event: str) -> None:
+        for hook in list(self._session_hooks):
+            try:
+                hook(event)
+            except Exception:
+                log.warning("a session hook failed on %r", event, exc_info=True)
+
+    def rpc_transport(self, timeout: float = 30.0) -> SupabaseTransport:
+        """PostgREST RPCs as the signed-in member (`POST /rest/v1/rpc/…` with the member's token,
+        refreshed when due), over the account's HTTP client."""
+        return SupabaseTransport(self.config.url, self.config.anon_key, self.auth.access_token,
+                                 client=self._http, timeout=timeout)
 
     def kick(self) -> None:
         """Sync soon (after a save); never blocks the caller."""
@@ -325,4 +368,5 @@ class Account:
 
     def call_function(self, name: str, body: dict | None = None) -> dict:
         """Blocking call of an edge function as this member (run it off the UI thread)."""
-        return functions_client.call(self.config.url, self.config.anon_key, self.auth.access_token(), name, body)
+        return functions_client.call(self.config.url, self.config.anon_key, self.auth.access_token(), name, body,
+                                     client=self._http)
