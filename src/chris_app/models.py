@@ -104,8 +104,18 @@ class ProfileInput(_Input):
 
 
 class SettingsInput(_Input):
+    """The member's settings as they edit them. `on_device_reminders` and the recording limits and
+    input device are this device's own; the others sync with the account (sync/pulled.py
+    SETTINGS_FIELDS). The reminder switches: `push_notifications` (push to a registered phone),
+    `email_reminders`, `morning_reminder` / `evening_reminder` (each part of the day, whatever
+    the channel), `weekly_email` (the weekly progress email)."""
+
     on_device_reminders: bool = True
+    push_notifications: bool = True
     email_reminders: bool = False
+    morning_reminder: bool = True
+    evening_reminder: bool = True
+    weekly_email: bool = True
     sound_enabled: bool = True
     auto_play_recording: bool = False
     theme: Theme = Field(

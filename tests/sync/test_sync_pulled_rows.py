@@ -100,16 +100,18 @@ def test_bad_days_tiles_and_settings_values_are_skipped_alone_and_their_neighbou
                               {"id": "7f1e0000-0000-4000-8000-000000000002", "position": 2, "image_path": f"{USER}/b.png",
                                "caption": "Boat", "client_updated_at": STAMP}],
             "user_settings": {"theme": "purple", "sound_enabled": False, "push_notifications": "yes",
+                              "push_reachable": 1, "email_reachable": True,
                               "field_stamps": {"theme": STAMP, "sound_enabled": STAMP}},
         }, USER)
 
     assert sorted((s.table, s.field) for s in skipped) == [
-        ("daily_sessions", None), ("daily_sessions", None), ("user_settings", "on_device_reminders"),
-        ("user_settings", "theme"), ("vision_boards", None)]
+        ("daily_sessions", None), ("daily_sessions", None), ("user_settings", "push_notifications"),
+        ("user_settings", "push_reachable"), ("user_settings", "theme"), ("vision_boards", None)]
     assert [d.date.isoformat() for d in day.all_days(device)] == [good]
     assert [tuple(r) for r in device.query("select position, caption from vision_board_tiles")] == [(2, "Boat")]
-    settings = device.query("select theme, sound_enabled, on_device_reminders from settings")[0]
-    assert tuple(settings) == ("system", 0, 1)
+    settings = device.query("select theme, sound_enabled, push_notifications, push_reachable, email_reachable"
+                            " from settings")[0]
+    assert tuple(settings) == ("system", 0, 1, 0, 1)
 
 
 def test_the_sync_status_stops_counting_skipped_rows_once_dismissed(device):

@@ -16,9 +16,14 @@ What the phone holds: one-shot notifications, each at an instant in the member's
 per part of the day and day: `domain.reminders.reminders_ahead`, the rules the desktop runner
 applies. A daily repeat cannot skip a day (the phone keeps only the hour and minute), so it
 could not leave out a part of today already done; one-shots can. They run out after 30 days:
-every app start reschedules, and `app.py` kicks a reschedule when the times, day start, time
-zone, the reminders switch or today's done parts change (here or synced from another device;
-today's part then drops out) and when the app comes back to the foreground. At most 60 pending, under iOS's limit of 64.
+every app start reschedules, and `app.py` kicks a reschedule when `reminder_plan.plan_key`
+changes (times, day start, time zone, a reminder switch, the server's channel for the member,
+the paywall or today's done parts, here or synced from another device; today's part then drops
+out) and when the app comes back to the foreground. At most 60 pending, under iOS's limit of 64.
+
+Whether the phone reminds at all is `services.reminder_plan.device_plan`: not while the server
+reminds the member by push or email (one channel), not behind the paywall, and not for a part
+of the day whose switch is off. `PhoneReminders(member=...)` says who the member is.
 
 Ids: by part of the day and local day counted from today (`MORNING_IDS` 100 + day,
 `EVENING_IDS` 200 + day). A reschedule cancels all of them and the ids 1 and 2 of the daily
@@ -50,8 +55,7 @@ from flet_notifications import (
 
 from chris_app.domain.days import zone
 from chris_app.domain.reminders import DAYS_AHEAD, reminders_ahead
-from chris_app.services.day import parts_done
-from chris_app.services.profile import get_profile, get_settings
+from chris_app.services.reminder_plan import GUEST, DevicePlan, Member, device_plan
 from chris_app.state import system_clock
 from chris_app.store import Store
 
@@ -120,16 +124,18 @@ def wanted_reminders(reminders_on: bool, time_zone: str, now: datetime, *, day_s
     return wanted
 
 
-def reminders_for(store: Store, now: datetime) -> list[PhoneReminder]:
-    """`wanted_reminders` from the member's profile, settings and today's protocol day on this
-    device (whether the morning and the evening are done, as the desktop runner reads it)."""
-    if not get_settings(store).on_device_reminders:
-        return []
-    profile = get_profile(store)
-    morning_done, evening_done = parts_done(store, now)
-    return wanted_reminders(True, profile.timezone, now, day_start_hour=profile.day_start_hour,
-                            morning_time=profile.morning_time, evening_time=profile.evening_time,
-                            morning_done=morning_done, evening_done=evening_done)
+def reminders_for(store: Store, now: datetime, member: Member = GUEST) -> list[PhoneReminder]:
+    """`wanted_reminders` of `reminder_plan.device_plan` for `member` (signed in, paywalled):
+    the member's profile, reminder switches, the server's channel and today's protocol day on
+    this device (whether the morning and the evening are done), as the desktop runner reads them."""
+    signed_in, paywalled = member
+    return _wanted(device_plan(store, now, signed_in=signed_in, paywalled=paywalled), now)
+
+
+def _wanted(plan: DevicePlan, now: datetime) -> list[PhoneReminder]:
+    return wanted_reminders(plan.reminds, plan.timezone, now, day_start_hour=plan.day_start_hour,
+                            morning_time=plan.morning_time, evening_time=plan.evening_time,
+                            morning_done=plan.morning_done, evening_done=plan.evening_done)
 
 
 def _real_notifications(on_tap: Callable[[Any], None]) -> LocalNotifications:
@@ -143,12 +149,15 @@ class PhoneReminders:
     """Keeps the phone's scheduled reminders in line with the member's settings.
 
     Keep a reference for as long as the page lives (`install` does): Flet drops a service
-    nothing references, and with it the tap handler."""
+    nothing references, and with it the tap handler. `member()` says (signed in, behind the
+    paywall) at each reschedule; the default is a guest's (see `reminder_plan.account_member`)."""
 
     def __init__(self, page: Any, store: Store, notifications: Any = None, *,
                  clock: Callable[[], datetime] = system_clock,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 member: Callable[[], Member] = lambda: GUEST) -> None:
         self.page, self.store, self.clock, self.monotonic = page, store, clock, monotonic
+        self.member = member
         if notifications is None:
             notifications = _real_notifications(self._on_tap)
         else:  # a double, or a service not yet registered (else the client never hears of it)
@@ -179,8 +188,9 @@ class PhoneReminders:
         await self.reschedule()
 
     async def reschedule(self) -> None:
-        """After any change of times, day start, time zone or the reminders switch, and after
-        the member saves the morning or the evening."""
+        """After any change of what `reminder_plan.plan_key` covers (times, day start, time
+        zone, a reminder switch, the server's channel, the paywall, the morning or the evening
+        saved)."""
         async with self._lock:
             try:
                 await self._reschedule()
@@ -199,7 +209,10 @@ class PhoneReminders:
 
     async def _reschedule(self) -> None:
         n = self.notifications
-        wanted = reminders_for(self.store, self.clock())
+        now = self.clock()
+        signed_in, paywalled = self.member()
+        plan = device_plan(self.store, now, signed_in=signed_in, paywalled=paywalled)
+        wanted = _wanted(plan, now)
         if not wanted:
             await self._cancel_ours()
             self._set(STATUS_OFF, [])
@@ -215,7 +228,7 @@ class PhoneReminders:
             return
         await self._make_channel()
         mode = await self._schedule_mode()
-        await self._cancel_ours(keep=self._shown_today(wanted))
+        await self._cancel_ours(keep=self._shown_today(plan, wanted))
         for r in wanted:
             await self._call(n.schedule(  # one-shot: no match_components
                 id=r.id, when=r.at, title=r.title, body=r.body, payload=r.route,
@@ -228,11 +241,13 @@ class PhoneReminders:
             if notification_id not in keep:
                 await self._call(self.notifications.cancel(id=notification_id))
 
-    def _shown_today(self, wanted: list[PhoneReminder]) -> frozenset[int]:
-        """Today's reminders that already went off for a part not done yet: cancelling would
-        take them off the phone's notification list, so they stay (a done part's goes)."""
-        morning_done, evening_done = parts_done(self.store, self.clock())
-        open_parts = [kind for kind, done in (("morning", morning_done), ("evening", evening_done)) if not done]
+    @staticmethod
+    def _shown_today(plan: DevicePlan, wanted: list[PhoneReminder]) -> frozenset[int]:
+        """Today's reminders that already went off for a part still reminded and not done yet:
+        cancelling would take them off the phone's notification list, so they stay (a done
+        part's goes, and so does a part whose switch is now off)."""
+        done = {"morning": plan.morning_done, "evening": plan.evening_done}
+        open_parts = [kind for kind in plan.times() if not done[kind]]
         return frozenset(IDS[kind][0] for kind in open_parts) - {r.id for r in wanted}
 
     async def _make_channel(self) -> None:
@@ -288,9 +303,10 @@ class PhoneReminders:
             self.on_status_change()
 
 
-def install(page: Any, store: Store, clock: Callable[[], datetime] = system_clock) -> PhoneReminders:
+def install(page: Any, store: Store, clock: Callable[[], datetime] = system_clock,
+            member: Callable[[], Member] = lambda: GUEST) -> PhoneReminders:
     """Create the page's phone reminders, keep them for the page's session and start them."""
-    reminders = PhoneReminders(page, store, clock=clock)
+    reminders = PhoneReminders(page, store, clock=clock, member=member)
     page.session.store.set(SESSION_KEY, reminders)
     page.run_task(reminders.start)
     return reminders

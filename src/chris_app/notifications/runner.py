@@ -1,8 +1,11 @@
 """Fires the member's morning and evening reminders while the app runs.
 
-The schedule comes from `domain.reminders` and is re-read at least every minute, so a change
-of times, time zone or the on-device switch in Settings takes effect without a restart, and a
-reminder whose part of the day got done meanwhile is dropped. A tap opens the route."""
+What to remind of comes from `services.reminder_plan.device_plan` (the one-channel rule: none
+while the server reminds the member by push or email, none behind the paywall, none for a part
+switched off) and the times from `domain.reminders`. It is re-read at least every minute, so a
+change of times, time zone or any reminder switch (here or synced) takes effect without a
+restart, and a reminder whose part of the day got done meanwhile is dropped. A tap opens the
+route."""
 
 from __future__ import annotations
 
@@ -10,9 +13,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from chris_app.domain.reminders import Reminder, upcoming
-from chris_app.services.day import parts_done
-from chris_app.services.profile import get_profile, get_settings
+from chris_app.domain.reminders import Reminder, next_reminder
+from chris_app.services.reminder_plan import GUEST, Member, device_plan
 from chris_app.store import Store
 
 RECHECK_S = 60.0
@@ -21,20 +23,25 @@ Notify = Callable[[Reminder, Callable[[], None]], Awaitable[None]]
 
 
 class ReminderRunner:
+    """`member()` says (signed in, behind the paywall) whenever the schedule is read; the
+    default is a guest's (False, False). See `reminder_plan.account_member`."""
+
     def __init__(self, store: Store, clock: Callable[[], datetime], notify: Notify,
                  open_route: Callable[[str], None],
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 member: Callable[[], Member] = lambda: GUEST) -> None:
         self.store, self.clock, self.notify, self.open_route, self.sleep = store, clock, notify, open_route, sleep
+        self.member = member
         self.fired: set[tuple[str, datetime]] = set()
 
     def schedule(self, now: datetime) -> list[Reminder]:
-        """The next reminders as things stand at `now` (none when switched off)."""
-        if not get_settings(self.store).on_device_reminders:
-            return []
-        profile = get_profile(self.store)
-        morning_done, evening_done = parts_done(self.store, now)
-        return upcoming(now, profile.timezone, profile.day_start_hour, profile.morning_time,
-                        profile.evening_time, morning_done, evening_done)
+        """The next reminders as things stand at `now`, soonest first (none when this device
+        does not remind)."""
+        signed_in, paywalled = self.member()
+        plan = device_plan(self.store, now, signed_in=signed_in, paywalled=paywalled)
+        done = {"morning": plan.morning_done, "evening": plan.evening_done}
+        return sorted((next_reminder(kind, clock, now, plan.timezone, plan.day_start_hour, done[kind])
+                       for kind, clock in plan.times().items()), key=lambda r: r.at)
 
     async def tick(self) -> float:
         """Fire what is due, then return how long to sleep before the next look."""

@@ -93,6 +93,22 @@ def get_settings(store: Store) -> SettingsInput:
     return SettingsInput(**{k: row[k] for k in SettingsInput.model_fields})
 
 
+@dataclass(frozen=True, slots=True)
+class ServerFacts:
+    """What the server last said about reaching the member (from a pull; never edited or pushed
+    here). push_reachable: a phone is registered for push on the account and a push sender
+    runs; email_reachable: the account has an email address and an email sender runs. Both
+    False until a pull says otherwise (a guest's are always False)."""
+
+    push_reachable: bool = False
+    email_reachable: bool = False
+
+
+def get_server_facts(store: Store) -> ServerFacts:
+    row = store.query("select push_reachable, email_reachable from settings where id = 1")[0]
+    return ServerFacts(push_reachable=bool(row["push_reachable"]), email_reachable=bool(row["email_reachable"]))
+
+
 def update_settings(store: Store, now: datetime, **fields) -> SettingsInput:
     before = get_settings(store).model_dump()
     values = parse(SettingsInput, **{**before, **fields})

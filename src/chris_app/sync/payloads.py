@@ -16,8 +16,10 @@ Translation rules (local → server):
 - files (tile images, recordings) that exist only on the server are kept locally as
   `remote:{object name}` until they are downloaded (REMOTE_PREFIX); a local file's object name
   is `{user_id}/{file name}`;
-- settings: `on_device_reminders` ⇄ `push_notifications`; the recording limits and input
-  device stay on the device;
+- settings: the synced switches keep the server's names (`pulled.SETTINGS_FIELDS`);
+  `on_device_reminders` (this device's own reminders), the recording limits and the input
+  device stay on the device; `push_reachable` / `email_reachable` only come down (the server's
+  facts, `pulled.SETTINGS_FACTS`) and are never sent;
 - profile: `day_start_hour` ⇄ `day_start`, `morning_time` ⇄ `morning_protocol_time`,
   `evening_time` ⇄ `evening_review_time`; an empty display name is sent as null (the server
   wants 1–40 characters or nothing).
@@ -167,10 +169,12 @@ def _server_stamps(row: Mapping, names: Mapping[str, str]) -> dict[str, str]:
 
 
 def settings_payload(row: Mapping) -> dict[str, Any]:
+    """The synced settings (each applied by the server only if its edit time is newer than the
+    account's): never this device's own switch, never the server's facts."""
     stamps = _server_stamps(row, SETTINGS_FIELDS)
-    return {"push_notifications": bool(row["on_device_reminders"]), "email_reminders": bool(row["email_reminders"]),
-            "sound_enabled": bool(row["sound_enabled"]), "auto_play_recording": bool(row["auto_play_recording"]),
-            "theme": row["theme"], "field_stamps": stamps, "client_updated_at": max(stamps.values(), default=None)}
+    values = {server: row[local] if server == "theme" else bool(row[local])
+              for server, local in SETTINGS_FIELDS.items()}
+    return {**values, "field_stamps": stamps, "client_updated_at": max(stamps.values(), default=None)}
 
 
 def profile_payload(row: Mapping) -> dict[str, Any]:
@@ -430,8 +434,9 @@ def _apply_profile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> list
 
 def _apply_settings(conn: sqlite3.Connection, row: Mapping, user_id: str) -> list[Skipped]:
     values, stamps, problems = pulled.clean_settings(row)
-    _adopt(conn, "settings", values, stamps)
-    return [Skipped("user_settings", "1", reason, field) for field, reason in problems]
+    facts, fact_problems = pulled.clean_settings_facts(row)
+    _adopt(conn, "settings", values, stamps, facts)
+    return [Skipped("user_settings", "1", reason, field) for field, reason in problems + fact_problems]
 
 
 def _apply_affirmations(conn: sqlite3.Connection, rows: list) -> list[Skipped]:

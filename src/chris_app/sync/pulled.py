@@ -6,9 +6,10 @@ versions: every value is checked against the same limits the device's own input 
 
 - Days, tiles and affirmation versions are checked whole (`PulledSession`, `PulledTile`,
   `PulledAffirmation`): a bad row raises ValueError and is skipped alone (payloads.apply_pull).
-- The profile and the settings are checked field by field (`clean_profile`, `clean_settings`):
-  a bad value (a time zone this device does not know) is left out — the device keeps its own
-  value for that field — and reported, while the other fields apply.
+- The profile and the settings are checked field by field (`clean_profile`, `clean_settings`,
+  and `clean_settings_facts` for the server's read-only facts): a bad value (a time zone this
+  device does not know) is left out — the device keeps its own value for that field — and
+  reported, while the other fields apply.
 """
 
 from __future__ import annotations
@@ -31,9 +32,13 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 PROFILE_FIELDS = {"display_name": "display_name", "timezone": "timezone", "day_start": "day_start_hour",
                   "morning_protocol_time": "morning_time", "evening_review_time": "evening_time",
                   "leaderboard_opt_in": "leaderboard_opt_in"}
-SETTINGS_FIELDS = {"push_notifications": "on_device_reminders", "email_reminders": "email_reminders",
-                   "sound_enabled": "sound_enabled", "auto_play_recording": "auto_play_recording",
-                   "theme": "theme"}
+SETTINGS_FIELDS = {"push_notifications": "push_notifications", "email_reminders": "email_reminders",
+                   "morning_reminder": "morning_reminder", "evening_reminder": "evening_reminder",
+                   "weekly_email": "weekly_email", "sound_enabled": "sound_enabled",
+                   "auto_play_recording": "auto_play_recording", "theme": "theme"}
+# What the server knows and the device only reads (sync_pull's settings object): taken from a
+# pull, never pushed, never stamped. `on_device_reminders` is in neither: this device's own.
+SETTINGS_FACTS = {"push_reachable": "push_reachable", "email_reachable": "email_reachable"}
 
 
 def stamp(value: Any) -> str:
@@ -157,7 +162,8 @@ _PROFILE_RULES: dict[str, Callable[[Any], Any]] = {
     "morning_time": _clock, "evening_time": _clock, "leaderboard_opt_in": _flag,
 }
 _SETTINGS_RULES: dict[str, Callable[[Any], Any]] = {
-    "on_device_reminders": _flag, "email_reminders": _flag, "sound_enabled": _flag,
+    "push_notifications": _flag, "email_reminders": _flag, "morning_reminder": _flag,
+    "evening_reminder": _flag, "weekly_email": _flag, "sound_enabled": _flag,
     "auto_play_recording": _flag, "theme": _theme,
 }
 
@@ -197,4 +203,19 @@ def clean_profile(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str
 
 
 def clean_settings(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]:
+    """(local values, local stamps, problems) of a pulled settings row, as `clean_profile`."""
     return _clean(row, SETTINGS_FIELDS, _SETTINGS_RULES, "field_stamps")
+
+
+def clean_settings_facts(row: Mapping[str, Any]) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """(local values, problems) of the server's facts in a pulled settings row; a fact the row
+    does not carry (a server from before them) is left out, and the device keeps what it had."""
+    values: dict[str, int] = {}
+    problems: list[tuple[str, str]] = []
+    for server, local in SETTINGS_FACTS.items():
+        if server in row:
+            try:
+                values[local] = _flag(row[server])
+            except ValueError as exc:
+                problems.append((local, str(exc)))
+    return values, problems
