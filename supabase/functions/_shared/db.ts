@@ -34,7 +34,7 @@ export interface DeletedMember {
 
 export type Channel = "email" | "push";
 
-/** A claimed row of notification_queue with the member's address. */
+/** A claimed row of notification_queue with the member's addresses (public.claim_notifications_for). */
 export interface ReminderJob {
   id: number;
   userId: string;
@@ -42,10 +42,14 @@ export interface ReminderJob {
   channel: Channel;
   protocolDay: string;
   deepLink: string;
-  attempts: number;
+  attempts: number; // this claim included
   email: string | null;
   fullName: string | null;
   memberCode: string;
+  /** The member's registered OneSignal push subscription ids (public.push_devices); empty for email rows. */
+  pushIds: string[];
+  /** A uuid of the row, the same on every retry: the push provider sends once per key. */
+  idempotencyKey: string;
 }
 
 /** A claimed row of kit_sync_queue with the member's current figures. */
@@ -97,8 +101,15 @@ export interface Db {
   /** public.delete_member: the member's leftover storage rows, then the auth user (cascading to every table). */
   deleteMember(userId: string): Promise<DeletedMember>;
 
+  /** public.sender_heartbeat: this dispatcher can send on `channel` (the reminder job queues for live senders only). */
+  senderHeartbeat(channel: Channel): Promise<void>;
   claimReminders(channel: Channel, limit: number): Promise<ReminderJob[]>;
+  /** public.finish_notification: sent, or back to pending for a retry (failed after 5 attempts). */
   finishReminder(id: number, sent: boolean, error?: string | null): Promise<void>;
+  /** A claimed reminder that can never be sent (no valid address): failed now, without the retries. */
+  giveUpReminder(id: number, error: string): Promise<void>;
+  /** public.forget_push_devices: removes the member's registrations the provider called invalid; how many went. */
+  forgetPushDevices(userId: string, subscriptionIds: string[]): Promise<number>;
 
   claimKitSync(limit: number): Promise<KitJob[]>;
   finishKitSync(id: number, ok: boolean, error?: string | null): Promise<void>;

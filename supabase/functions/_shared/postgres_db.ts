@@ -79,10 +79,17 @@ export class PostgresDb implements Db {
     });
   }
 
+  senderHeartbeat(channel: Channel): Promise<void> {
+    return this.asServiceRole(async (tx) => {
+      await tx`select public.sender_heartbeat(${channel})`;
+    });
+  }
+
   claimReminders(channel: Channel, limit: number): Promise<ReminderJob[]> {
     return this.asServiceRole(async (tx) => {
       const rows = await tx`
-        select id, user_id::text, kind, channel, protocol_day::text, deep_link, attempts, email, full_name, member_code
+        select id, user_id::text, kind, channel, protocol_day::text, deep_link, attempts, email, full_name,
+               member_code, coalesce(push_ids, '{}') as push_ids, idempotency_key::text
           from public.claim_notifications_for(${channel}, ${limit})`;
       return rows.map((r: Record<string, unknown>) =>
         ({
@@ -96,6 +103,8 @@ export class PostgresDb implements Db {
           email: r.email,
           fullName: r.full_name,
           memberCode: r.member_code,
+          pushIds: r.push_ids as string[],
+          idempotencyKey: r.idempotency_key,
         }) as ReminderJob
       );
     });
@@ -104,6 +113,23 @@ export class PostgresDb implements Db {
   finishReminder(id: number, sent: boolean, error: string | null = null): Promise<void> {
     return this.asServiceRole(async (tx) => {
       await tx`select public.finish_notification(${id}, ${sent}, ${error})`;
+    });
+  }
+
+  // finish_notification retries up to 5 attempts; a reminder with no valid address can never be
+  // sent, so it is failed at once (the same claimed-row guard: only a row still 'sending').
+  giveUpReminder(id: number, error: string): Promise<void> {
+    return this.asServiceRole(async (tx) => {
+      await tx`update public.notification_queue
+                  set status = 'failed', sent_at = null, last_error = left(${error}, 1000)
+                where id = ${id} and status = 'sending'`;
+    });
+  }
+
+  forgetPushDevices(userId: string, subscriptionIds: string[]): Promise<number> {
+    return this.asServiceRole(async (tx) => {
+      const [row] = await tx`select public.forget_push_devices(${userId}::uuid, ${subscriptionIds}::text[]) as n`;
+      return Number(row.n);
     });
   }
 

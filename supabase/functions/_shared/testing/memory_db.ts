@@ -35,11 +35,22 @@ interface Row {
   lastError: string | null;
 }
 
+/** A queued reminder: the claim adds the member's push subscription ids (from pushDevices). */
+export type QueuedReminder = Omit<ReminderJob, "pushIds"> & Row;
+
+export interface FakePushDevice {
+  userId: string;
+  subscriptionId: string;
+  platform: "android" | "ios";
+}
+
 export class MemoryDb implements Db {
   profiles = new Map<string, FakeProfile>();
   processed = new Map<string, StripeOutcome>();
   writes = 0; // calls that changed something
-  reminders: (ReminderJob & Row)[] = [];
+  reminders: QueuedReminder[] = [];
+  pushDevices: FakePushDevice[] = [];
+  heartbeats: Channel[] = []; // sender_heartbeat calls, in order
   kitJobs: (KitJob & Row)[] = [];
   quota = new Map<string, number>();
   affirmations: { id: string; userId: string; version: number; content: string; isActive: boolean }[] = [];
@@ -128,11 +139,19 @@ export class MemoryDb implements Db {
     this.sessions.delete(userId);
     this.stats.delete(userId);
     this.reminders = this.reminders.filter((r) => r.userId !== userId);
+    this.pushDevices = this.pushDevices.filter((d) => d.userId !== userId);
     this.kitJobs = this.kitJobs.filter((k) => k.userId !== userId);
     for (const key of [...this.quota.keys()]) if (key.startsWith(`${userId}/`)) this.quota.delete(key);
     return await Promise.resolve({ deleted: existed, storageObjects: [] });
   }
 
+  async senderHeartbeat(channel: Channel): Promise<void> {
+    this.maybeFail();
+    this.heartbeats.push(channel);
+    await Promise.resolve();
+  }
+
+  /** Like claim_notifications_for: push rows carry the member's registered subscription ids. */
   async claimReminders(channel: Channel, limit: number): Promise<ReminderJob[]> {
     this.maybeFail();
     const due = this.reminders.filter((r) => r.channel === channel && r.status === "pending").slice(0, limit);
@@ -140,7 +159,29 @@ export class MemoryDb implements Db {
       r.status = "sending";
       r.attempts++;
     }
-    return await Promise.resolve(due.map((r) => ({ ...r })));
+    const pushIds = (r: QueuedReminder) =>
+      r.channel === "push"
+        ? this.pushDevices.filter((d) => d.userId === r.userId).map((d) => d.subscriptionId).sort()
+        : [];
+    return await Promise.resolve(due.map((r) => ({ ...r, pushIds: pushIds(r) })));
+  }
+
+  async giveUpReminder(id: number, error: string): Promise<void> {
+    const r = this.reminders.find((x) => x.id === id && x.status === "sending");
+    if (!r) return;
+    r.status = "failed";
+    r.lastError = error;
+    await Promise.resolve();
+  }
+
+  /** Like forget_push_devices: the member's registrations among `subscriptionIds`; how many went. */
+  async forgetPushDevices(userId: string, subscriptionIds: string[]): Promise<number> {
+    this.maybeFail();
+    const before = this.pushDevices.length;
+    this.pushDevices = this.pushDevices.filter((d) =>
+      !(d.userId === userId && subscriptionIds.includes(d.subscriptionId))
+    );
+    return await Promise.resolve(before - this.pushDevices.length);
   }
 
   async finishReminder(id: number, sent: boolean, error: string | null = null): Promise<void> {
