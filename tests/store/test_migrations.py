@@ -163,3 +163,59 @@ def test_0006_adds_device_flags_and_keeps_every_row(tmp_path):
     conn.execute("insert into device_flags (name, value, updated_at) values ('introduced', '1', 't')")
     assert [tuple(r) for r in conn.execute("select name, value from device_flags")] == [("introduced", "1")]
     assert conn.execute("select count(*) from daily_sessions").fetchone()[0] == 1
+
+
+def settings_after_0008(tmp_path, on_device: int, stamps: dict) -> sqlite3.Row:
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn, target=7)
+    conn.execute("insert into settings (id, on_device_reminders, email_reminders, theme, field_stamps, updated_at)"
+                 " values (1, ?, 1, 'dark', ?, 't')", (on_device, json.dumps(stamps)))
+    migrate(conn, target=8)
+    return conn.execute("select * from settings").fetchone()
+
+
+def test_0008_carries_a_switched_off_on_device_reminders_and_its_stamp_to_push_notifications(tmp_path):
+    off, other = "2026-03-01T07:00:00.000000+00:00", "2026-02-01T07:00:00.000000+00:00"
+    row = settings_after_0008(tmp_path, 0, {"on_device_reminders": off, "theme": other, "email_reminders": other})
+    # what had been pushed as push_notifications keeps its value and its edit time
+    assert row["push_notifications"] == 0
+    assert json.loads(row["field_stamps"]) == {"push_notifications": off, "theme": other, "email_reminders": other}
+    # the device's own switch keeps the member's choice; the rest of the row is untouched
+    assert (row["on_device_reminders"], row["email_reminders"], row["theme"]) == (0, 1, "dark")
+    # the new switches start at their defaults, which are not edits (no stamps)
+    assert (row["morning_reminder"], row["evening_reminder"], row["weekly_email"]) == (1, 1, 1)
+    # the server's facts are unknown until a pull says otherwise
+    assert (row["push_reachable"], row["email_reachable"]) == (0, 0)
+
+
+def test_0008_leaves_a_never_edited_switch_a_default(tmp_path):
+    other = "2026-02-01T07:00:00.000000+00:00"
+    row = settings_after_0008(tmp_path, 1, {"theme": other})
+    assert row["push_notifications"] == 1 and row["on_device_reminders"] == 1
+    assert json.loads(row["field_stamps"]) == {"theme": other}
+
+
+def test_0008_carries_a_switch_turned_back_on_with_its_stamp(tmp_path):
+    on = "2026-03-02T07:00:00.000000+00:00"
+    row = settings_after_0008(tmp_path, 1, {"on_device_reminders": on})
+    assert row["push_notifications"] == 1 and json.loads(row["field_stamps"]) == {"push_notifications": on}
+
+
+def test_0008_on_a_store_without_settings(tmp_path):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn, target=8)
+    assert conn.execute("select count(*) from settings").fetchone()[0] == 0
+    conn.execute("insert into settings (id, updated_at) values (1, 't')")
+    row = conn.execute("select * from settings").fetchone()
+    assert [row[k] for k in ("on_device_reminders", "push_notifications", "email_reminders", "morning_reminder",
+                             "evening_reminder", "weekly_email", "push_reachable", "email_reachable")] == \
+        [1, 1, 0, 1, 1, 1, 0, 0]
+
+
+@pytest.mark.parametrize("column", ["push_notifications", "morning_reminder", "evening_reminder", "weekly_email",
+                                    "push_reachable", "email_reachable"])
+def test_0008_switches_hold_only_on_or_off(tmp_path, column):
+    conn = connect(tmp_path / "db.sqlite3")
+    migrate(conn, target=8)
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute(f"insert into settings (id, {column}, updated_at) values (1, 2, 't')")

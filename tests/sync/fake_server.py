@@ -14,6 +14,11 @@ rule for rule (tests/db/test_db_fake_vs_real.py checks it against the real SQL):
   subtransaction (a bad value is rejected with its `field`, the others apply); a row without
   `field_stamps` is the legacy path (every sent field stamped at the row stamp);
 - the profile's `first_day` only moves earlier, applied when the push ends;
+- the settings object of `sync_pull` carries the server's read-only facts `push_reachable` (a
+  phone registered through `register_push_device` and a push sender alive) and
+  `email_reachable` (an email address and an email sender alive); `register_push_device`,
+  `unregister_push_device` and `sender_heartbeat` change them (docs/backend.md) and count as a
+  change of the settings row for the pull's cursor;
 - a call without changes, client_id or op_id, or with more than 1000 rows, refused whole
   (CallRejected, as the transport raises it); (client_id, op_id) replayed; a bad row rejected
   (with `current`: the server's rows behind it, in sync_pull's shape) while the rest of the
@@ -205,7 +210,7 @@ class FakeServer:
     server's UTC date (default: the real one), which bounds the days it takes."""
 
     def __init__(self, user_id: str, *, timezone: str = "Europe/Berlin", first_day: str | None = None,
-                 today: date | None = None) -> None:
+                 today: date | None = None, email: str | None = "member@example.com") -> None:
         now = datetime.now(tz=UTC)
         self.user_id = user_id
         self.today = today or now.date()
@@ -222,6 +227,9 @@ class FakeServer:
                         "leaderboard_opt_in": False, "prefs_updated_at": None, "prefs_stamps": {},
                         "first_day": first_day or protocol_day(now, timezone, 3).isoformat(), "change_xid": 0}
         self.first_day_claim: date | None = None  # chris.first_day_claim of the push going on
+        self.email = email  # the account's address (profiles.email)
+        self.push_devices: dict[str, str] = {}  # public.push_devices: subscription id → platform
+        self.senders_alive: set[str] = set()  # channels ('push', 'email') with a fresh heartbeat
         self.ops: dict[tuple[str, int], dict] = {}
         self.log: list[tuple[str, int, bool]] = []  # (client_id, op_id, replayed)
 
@@ -518,13 +526,44 @@ class FakeServer:
                                  "updated_at": _server_time(r["change_xid"])}
                               for r in rows if r["change_xid"] >= since])
 
+    # -- the server's facts about reaching the member -----------------------------------------
+    def facts(self) -> dict[str, bool]:
+        """push_reachable / email_reachable, as sync_pull reports them."""
+        return {"push_reachable": bool(self.push_devices) and "push" in self.senders_alive,
+                "email_reachable": self.email is not None and "email" in self.senders_alive}
+
+    def _facts_changed(self, before: dict[str, bool]) -> None:
+        if self.facts() != before:
+            self.settings["change_xid"], self.next_xid = self.next_xid, self.next_xid + 1
+
+    def register_push_device(self, subscription_id: Any, platform: Any) -> None:
+        """public.register_push_device (the member's own phone; here always this member)."""
+        if not (isinstance(subscription_id, str) and re.fullmatch(r"[A-Za-z0-9-]{1,128}", subscription_id)):
+            raise CallRejected("a push subscription id is 1 to 128 letters, digits or dashes", code="22023")
+        if platform not in ("android", "ios"):
+            raise CallRejected("the platform is android or ios", code="22023")
+        before = self.facts()
+        self.push_devices[subscription_id] = platform
+        self._facts_changed(before)
+
+    def unregister_push_device(self, subscription_id: Any) -> None:
+        before = self.facts()
+        self.push_devices.pop(subscription_id, None)
+        self._facts_changed(before)
+
+    def sender_heartbeat(self, channel: str, alive: bool = True) -> None:
+        """A sender says it can send (alive=False: its heartbeat went stale)."""
+        before = self.facts()
+        (self.senders_alive.add if alive else self.senders_alive.discard)(channel)
+        self._facts_changed(before)
+
     # -- sync_pull ----------------------------------------------------------------------------
     def pull(self, since: int, client_id: str | None = None) -> dict[str, Any]:
         return {"cursor": self.next_xid, "changes": {
             "daily_sessions": self._shaped(sorted(self.sessions.values(), key=lambda r: r["date"]), since),
             "affirmations": self._shaped(sorted(self.affirmations.values(), key=lambda r: r["version"]), since),
             "vision_boards": self._shaped(sorted(self.tiles.values(), key=lambda r: r["position"]), since),
-            "user_settings": self._shaped([self.settings], since),
+            "user_settings": [row | self.facts() for row in self._shaped([self.settings], since)],
             "profile": self._shaped([self.profile], since),
         }}
 

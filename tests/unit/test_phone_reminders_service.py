@@ -534,3 +534,67 @@ def test_the_real_python_half_sends_invokes_its_dart_half_handles(store):
         assert at > NOW and at.strftime("%H:%M") == ("05:30" if s["payload"] == "/morning" else "20:00")
         assert (at.date() - date(2026, 6, 10)).days == s["id"] % 100
     assert r.status == phone.STATUS_SCHEDULED
+
+
+# --- the one-channel rule (services/reminder_plan.device_plan) ------------------------------
+
+def reachable(store, push=False, email=False):
+    """The server's facts as a pull writes them."""
+    store.query("update settings set push_reachable = ?, email_reachable = ?", (int(push), int(email)))
+
+
+def test_reminders_for_follows_the_device_plan_for_the_member(store):
+    assert len(reminders_for(store, EARLY)) == 60  # a guest (the default)
+    reachable(store, push=True)
+    assert reminders_for(store, EARLY, (True, False)) == []  # the server pushes to a phone
+    assert len(reminders_for(store, EARLY)) == 60  # signed out again: the phone reminds itself
+    reachable(store, push=False)
+    assert len(reminders_for(store, EARLY, (True, False))) == 60  # no phone for push: this one reminds
+    assert reminders_for(store, EARLY, (True, True)) == []  # behind the paywall
+    update_settings(store, EARLY, morning_reminder=False)
+    assert {r.kind for r in reminders_for(store, EARLY, (True, False))} == {"evening"}
+    update_settings(store, EARLY, morning_reminder=True, evening_reminder=False)
+    assert {r.id for r in reminders_for(store, EARLY)} == set(range(100, 130))
+
+
+def test_when_the_server_takes_over_the_phone_cancels_all_of_ours_and_asks_nothing(store):
+    n = FakeNotifications()
+    member = [(True, False)]
+    r = PhoneReminders(FakePage(), store, n, clock=lambda: NOW, monotonic=Ticks(), member=lambda: member[0])
+
+    async def scenario():
+        await r.start()
+        assert len(n.scheduled()) == 59  # nobody else reminds yet
+        reachable(store, email=True)
+        update_settings(store, NOW, email_reminders=True)  # email reminders on: the server sends them
+        n.calls.clear()
+        await r.reschedule()
+
+    run(scenario())
+    assert n.names() == ["cancel"] * 62 and cancelled(n) == list(OUR_IDS)
+    assert r.status == phone.STATUS_OFF
+
+
+def test_a_member_behind_the_paywall_has_nothing_scheduled(store):
+    n = FakeNotifications()
+    r = PhoneReminders(FakePage(), store, n, clock=lambda: NOW, monotonic=Ticks(), member=lambda: (True, True))
+    run(r.start())
+    assert n.scheduled() == [] and "request_permissions" not in n.names() and r.status == phone.STATUS_OFF
+
+
+def test_a_part_switched_off_is_cancelled_even_when_its_reminder_is_showing(store):
+    n = FakeNotifications()
+    r = reminders(store, n)  # 14:00: today's morning reminder went off and stays shown
+    run(r.start())
+    assert 100 not in cancelled(n)
+    update_settings(store, NOW, morning_reminder=False)
+    n.calls.clear()
+    run(r.reschedule())
+    assert 100 in cancelled(n)  # the member turned the morning off: it leaves the list too
+    assert scheduled_ids(n) == set(range(200, 230))
+
+
+def test_install_passes_the_member_on(store, monkeypatch):
+    monkeypatch.setattr(phone, "_real_notifications", lambda on_tap: FakeNotifications())
+    r = install(FakePage(), store, clock=lambda: NOW, member=lambda: (True, True))
+    assert r.member() == (True, True)
