@@ -35,7 +35,7 @@ def test_edge_function_database_port_against_postgres(pg):
     ], env=env)
     passed, steps, failed = summary(out)
     assert proc.returncode == 0 and failed == 0, out[-8000:]
-    assert passed == 1 and steps >= 7, out[-3000:]
+    assert passed == 1 and steps >= 8, out[-3000:]
     with pg.connect() as conn:
         after = conn.execute("select count(*) from auth.users").fetchone()[0]
     assert after == before, "the Deno test left members behind"

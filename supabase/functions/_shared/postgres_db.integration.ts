@@ -1,7 +1,7 @@
 // The real database port against the real database: PostgresDb (the production code) calling the
 // service-role SQL functions of the migrations, and whole handlers (stripe-webhook with real
-// Stripe signatures, reminder-dispatch and kit-sync with Kit faked at the fetch boundary) on
-// top of it. Not a *_test.ts file: tests/db/test_db_edge_functions.py runs it against the
+// Stripe signatures, reminder-dispatch and kit-sync with Kit and OneSignal faked at the fetch
+// boundary) on top of it. Not a *_test.ts file: tests/db/test_db_edge_functions.py runs it against the
 // throwaway PostgreSQL 15 cluster of the DB suite, passing the connection in CHRIS_PG_* vars.
 // Everything it creates is deleted at the end (the cluster is shared with the other DB tests).
 import postgres from "postgres";
@@ -18,6 +18,8 @@ import { supabaseAuthenticator } from "./auth.ts";
 import { makeStripe } from "./stripe.ts";
 import { KitClient } from "./kit.ts";
 import { FakeKit, KIT_KEY } from "./testing/fake_kit.ts";
+import { OneSignalClient } from "./onesignal.ts";
+import { FakeOneSignal, ONESIGNAL_APP_ID, ONESIGNAL_KEY } from "./testing/fake_onesignal.ts";
 import {
   checkoutCompleted,
   cryptoProvider,
@@ -76,6 +78,8 @@ Deno.test({
     const sql = postgres({ ...opts, max: 3 });
     const sql2 = postgres({ ...opts, max: 2 });
     const db = new PostgresDb(sql);
+    // reminder-dispatch heartbeats its senders (committed): put the other tests' state back after
+    const senders = await admin`select channel, seen_at from private.reminder_senders`;
     try {
       await t.step("stripe-webhook: every event type, replay, bad signature and out-of-order, for real", async () => {
         const member = await signUp("stripe");
@@ -397,6 +401,136 @@ Deno.test({
         assertEquals(kit.tags.get("2"), [`remind-b-${RUN}@test.invalid`]);
       });
 
+      await t.step("reminder-dispatch: push through OneSignal, for real rows, devices and locks", async () => {
+        // phones registered the way the app registers them: register_push_device as the member
+        const register = (member: string, subscriptionId: string, platform: "android" | "ios" = "android") =>
+          sql.begin(async (tx) => {
+            await tx`select set_config('request.jwt.claims', ${
+              JSON.stringify({ sub: member, role: "authenticated" })
+            }, true)`;
+            await tx`set local role authenticated`;
+            await tx`select public.register_push_device(${subscriptionId}, ${platform})`;
+          });
+        const devicesOf = async (member: string) =>
+          (await admin`select subscription_id from public.push_devices where user_id = ${member} order by 1`)
+            .map((r) => r.subscription_id as string);
+        const queuePush = async (
+          member: string,
+          kind: "morning_reminder" | "evening_reminder" = "morning_reminder",
+        ) => {
+          const link = kind === "morning_reminder" ? "chrisapp://open/morning" : "chrisapp://open/evening";
+          // 30 minutes due: claimed before rows other steps leave behind (claims go oldest first)
+          const [row] = await admin`
+            insert into public.notification_queue (user_id, kind, channel, protocol_day, deep_link, scheduled_for)
+            values (${member}, ${kind}, 'push', current_date, ${link}, now() - interval '30 minutes')
+            returning id, idempotency_key::text`;
+          return { id: Number(row.id), key: row.idempotency_key as string };
+        };
+        const statusOf = async (id: number) =>
+          (await admin`select status, attempts, last_error from public.notification_queue where id = ${id}`)[0];
+
+        const onesignal = new FakeOneSignal();
+        new FakeKit(onesignal.net); // Kit on the same network, for email rows other steps leave due
+        const dispatcher = (pool: typeof sql, batchSize = 50) =>
+          makeReminderDispatchHandler({
+            db: new PostgresDb(pool),
+            kit: new KitClient(KIT_KEY, onesignal.net.fetch),
+            push: new OneSignalClient(ONESIGNAL_APP_ID, ONESIGNAL_KEY, onesignal.net.fetch),
+            cronSecret: "s",
+            tags: { morning_reminder: "1", evening_reminder: "2" },
+            batchSize,
+            log: () => {},
+          });
+        const dispatch = async (handler: (r: Request) => Promise<Response>) => {
+          const res = await handler(new Request("http://x/", { method: "POST", headers: { "x-cron-secret": "s" } }));
+          assertEquals(res.status, 200);
+          return await res.json();
+        };
+        const requestsFor = (key: string) =>
+          onesignal.net.to(/api\.onesignal\.com/).filter((q) => JSON.parse(q.body).idempotency_key === key);
+
+        // 1. one member, two phones: one OneSignal knows, one it dropped (the app was uninstalled)
+        const a = await signUp("push-a");
+        const good = `${RUN}-a-good`, gone = `${RUN}-a-gone`;
+        await register(a, good);
+        await register(a, gone, "ios");
+        onesignal.subscribe(good);
+        // 2. a member whose only phone OneSignal does not know
+        const b = await signUp("push-b");
+        await register(b, `${RUN}-b-gone`);
+        const rowA = await queuePush(a);
+        const rowB = await queuePush(b, "evening_reminder");
+
+        await admin`delete from private.reminder_senders`;
+        const body = await dispatch(dispatcher(sql));
+        const senders = await admin`select channel from private.reminder_senders
+                                     where seen_at > now() - interval '1 minute' order by channel`;
+        assertEquals(senders.map((r) => r.channel), ["email", "push"]); // both heartbeats, for real
+        assert(body.push.claimed >= 2 && body.push.sent >= 1, JSON.stringify(body));
+
+        // claimed once, sent once, marked sent; the dropped registration is gone, the other kept
+        assertEquals(await statusOf(rowA.id), { status: "sent", attempts: 1, last_error: null });
+        const [reqA, ...againA] = requestsFor(rowA.key);
+        assertEquals(againA.length, 0);
+        const sentA = JSON.parse(reqA.body);
+        assertEquals(sentA.include_subscription_ids, [gone, good].sort());
+        assertEquals([sentA.data.route, sentA.headings.en], ["/morning", "Morning protocol"]);
+        assertEquals(onesignal.notifications.filter((n) => n.idempotencyKey === rowA.key).length, 1);
+        assertEquals(await devicesOf(a), [good]);
+        // no valid phone: failed at once with the reason, the registration removed
+        const failedB = await statusOf(rowB.id);
+        assertEquals([failedB.status, failedB.attempts], ["failed", 1]);
+        assert(String(failedB.last_error).startsWith("OneSignal: no valid push subscription"), failedB.last_error);
+        assertEquals(await devicesOf(b), []);
+        assertEquals(requestsFor(rowB.key).length, 1);
+        // nothing of theirs is claimed again
+        await dispatch(dispatcher(sql));
+        assertEquals(requestsFor(rowA.key).length + requestsFor(rowB.key).length, 2);
+
+        // 3. two runners: one holds a push claim open (uncommitted) while the other claims
+        const c = await signUp("push-c");
+        await register(c, `${RUN}-c-1`);
+        onesignal.subscribe(`${RUN}-c-1`);
+        const held1 = await queuePush(c);
+        const held2 = await queuePush(c, "evening_reminder");
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let firstClaim: number[] = [];
+        const claimedBy1 = new Promise<void>((resolve) => {
+          sql2.begin(async (tx) => {
+            await tx`set local role service_role`;
+            const rows = await tx`select id from public.claim_notifications_for('push', 1) where user_id = ${c}`;
+            firstClaim = rows.map((r) => Number(r.id));
+            resolve();
+            await held;
+          });
+        });
+        await claimedBy1;
+        const second = (await db.claimReminders("push", 100)).filter((j) => j.userId === c);
+        release();
+        assertEquals(firstClaim.length, 1);
+        assertEquals(second.length, 1);
+        assert(firstClaim[0] !== second[0].id, "two runners hold the same push reminder");
+        assertEquals(second[0].pushIds, [`${RUN}-c-1`]);
+        assertEquals(second[0].idempotencyKey, [held1, held2].find((r) => r.id === second[0].id)!.key);
+        for (const j of second) await db.finishReminder(j.id, false, "runner crashed");
+        await admin`update public.notification_queue set status = 'pending' where id = any(${firstClaim})`;
+
+        // 4. two whole runs at once (separate pools, small batches) over twelve members' rows
+        const rows = [held1, held2];
+        for (let i = 0; i < 10; i++) {
+          const m = await signUp(`push-r${i}`);
+          await register(m, `${RUN}-r${i}`);
+          onesignal.subscribe(`${RUN}-r${i}`);
+          rows.push(await queuePush(m));
+        }
+        await Promise.all([dispatch(dispatcher(sql, 2)), dispatch(dispatcher(sql2, 2))]);
+        for (const r of rows) {
+          assertEquals((await statusOf(r.id)).status, "sent");
+          assertEquals(requestsFor(r.key).length, 1, `row ${r.id} was sent ${requestsFor(r.key).length} times`);
+        }
+      });
+
       await t.step("kit-sync: the sign-up queued a welcome; the weekly job's rows carry the figures", async () => {
         const member = await signUp("kit");
         const [w] = await admin`select kind, status from public.kit_sync_queue where user_id = ${member}`;
@@ -458,7 +592,8 @@ Deno.test({
         const active = await admin`select version from public.affirmations where user_id = ${member} and is_active`;
         assertEquals(active.length, 1);
         // stamped as saved now, so a device's older offline edit never takes the active place in sync
-        const unstamped = await admin`select 1 from public.affirmations where user_id = ${member} and client_updated_at is null`;
+        const unstamped =
+          await admin`select 1 from public.affirmations where user_id = ${member} and client_updated_at is null`;
         assertEquals(unstamped.length, 0);
 
         await admin`insert into public.daily_sessions (user_id, date, morning_completed, violent_action, action_completed,
@@ -476,6 +611,10 @@ Deno.test({
     } finally {
       if (created.length) await admin`delete from auth.users where id = any(${created})`;
       await admin`delete from public.stripe_events_processed where event_id like ${`evt_${RUN}_%`}`;
+      await admin`delete from private.reminder_senders`;
+      for (const r of senders) {
+        await admin`insert into private.reminder_senders (channel, seen_at) values (${r.channel}, ${r.seen_at})`;
+      }
       await sql.end();
       await sql2.end();
       await admin.end();
