@@ -6,7 +6,12 @@ server starts at once, while the app itself — every screen, the audio stack (n
 soundfile), the input models (pydantic) — is imported in a background thread. In the web
 mode that thread starts when the server answers, so the browser downloads and boots the
 Flutter client in the meantime; in a window it starts with the client's launch. The first
-page waits for it only if it is not done yet."""
+page waits for it only if it is not done yet.
+
+`chris-app chrisapp://open/<screen>` (what the system runs for a link, e.g. a reminder
+email's): when the app already runs on the same data directory, it is asked to open that
+screen and this start exits at once; otherwise the app starts and opens it first
+(chris_app/links.py). Every window start listens for such hand-overs."""
 
 from __future__ import annotations
 
@@ -45,7 +50,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--check-backend", action="store_true",
                         help="report which sync backend is configured and whether it answers, then exit")
     parser.add_argument("--version", action="version", version=f"chris-app {__version__}")
+    parser.add_argument("link", nargs="?", metavar="LINK",
+                        help="a chrisapp://open/<screen> link (e.g. chrisapp://open/morning): opens that "
+                             "screen, in the app already running if there is one")
     return parser.parse_args(argv)
+
+
+def route_to_open(link: str | None) -> str | None:
+    """The route the start's link asks for; None without a link or for one that opens no
+    screen (logged: the app then starts as without it). When an app already runs on this
+    data directory and takes the route, this start has nothing more to do: it exits (0)."""
+    if not link:
+        return None
+    from chris_app import links
+    from chris_app.paths import data_dir
+
+    route = links.route_of(link)
+    if route is not None and links.hand_over(data_dir(), route):
+        print(f"Chris Disciplined was already open: it now shows {route}.", flush=True)
+        raise SystemExit(0)
+    return route
 
 
 def clock_from_environment():
@@ -197,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         ok, lines = check_backend(load_config())
         print("\n".join(lines))
         raise SystemExit(0 if ok else 1)
+    route = route_to_open(args.link)  # (exits here when the running app took it)
 
     web = args.web or not window_possible()
     if web and not has_browser_mode():
@@ -212,13 +237,20 @@ def main(argv: list[str] | None = None) -> None:
 
     store = open_store(database_path())
     clock = clock_from_environment()
+    opener = serving = None
+    if not web:  # a window: links started later are handed over to it (chris_app/links.py)
+        from chris_app import links
+        from chris_app.paths import data_dir
+
+        opener = links.Opener(route)
+        serving = links.serve(data_dir(), opener.deliver)
 
     def load():
         from chris_app.app import make_main
 
         main = make_main(store, clock)
         warm_up(window=not web)
-        return main
+        return opener.wrap(main) if opener is not None else main
 
     entry, start = deferred_entry(load)
     assets = str(assets_dir())  # the icon, fonts and sounds the client loads by path
@@ -227,6 +259,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Chris Disciplined is serving at http://{args.host}:{args.port}/", flush=True)
         if not args.web:
             print("(no display found, so the app runs in your browser)", flush=True)
+        if route is not None:
+            print(f"The link's screen: http://{args.host}:{args.port}{route}", flush=True)
         os.environ.setdefault("FLET_SERVER_PORT", str(args.port))
         # (Flet's environment overrides the arguments: watch where it really listens.)
         start_when_answering(os.environ.get("FLET_SERVER_IP") or args.host, int(os.environ["FLET_SERVER_PORT"]), start)
@@ -234,7 +268,11 @@ def main(argv: list[str] | None = None) -> None:
                assets_dir=assets)
     else:
         start()  # the client window takes longer to start than the app's imports
-        ft.run(entry, assets_dir=assets)
+        try:
+            ft.run(entry, assets_dir=assets)
+        finally:
+            if serving is not None:
+                serving.stop()
 
 
 if __name__ == "__main__":
