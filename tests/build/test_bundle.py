@@ -305,3 +305,35 @@ def test_the_window_only_binary_refuses_the_browser_mode_with_a_sentence(desktop
 
 def test_the_window_only_binary_shows_its_screens_in_a_window(desktop_bundle, tmp_path):
     assert_the_screens_reached_the_window(*run_in_a_window(desktop_bundle, tmp_path))
+
+
+# Links chrisapp://open/<screen> (docs/desktop-bundle.md, "Links").
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux bundle's link handler files")
+def test_the_linux_bundle_ships_the_link_handler_and_registers_itself(desktop_bundle, tmp_path):
+    folder = desktop_bundle.parent
+    script, entry = folder / "install-links.sh", folder / "chris-disciplined.desktop"
+    assert entry.is_file() and script.is_file() and os.access(script, os.X_OK)
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    installed = (tmp_path / "data/applications/chris-disciplined.desktop").read_text(encoding="utf-8")
+    assert f"Exec={desktop_bundle} %u" in installed.splitlines(), installed
+    assert f"Icon={internal_dir(desktop_bundle) / 'assets/icon.png'}" in installed.splitlines(), installed
+    assert "MimeType=x-scheme-handler/chrisapp;" in installed.splitlines(), installed
+
+
+def test_the_built_binary_hands_a_link_over_to_the_running_app(desktop_bundle, tmp_path):
+    from chris_app import links
+
+    got: list[str] = []
+    serving = links.serve(tmp_path, got.append)  # the running app's side, from the sources
+    try:
+        proc = subprocess.run([str(desktop_bundle), "chrisapp://open/evening", "--data-dir", str(tmp_path)],
+                              env=app_env(), capture_output=True, text=True, timeout=60)
+    finally:
+        serving.stop()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert got == ["/evening"]
+    assert "Traceback" not in proc.stderr, proc.stderr
