@@ -503,7 +503,8 @@ def test_a_failing_sdk_is_logged_not_raised(store, server, caplog):
     assert "could not be brought up to date" in caplog.text and server.requests == []
 
 
-def test_an_sdk_that_never_answers_times_out(store, server, monkeypatch, caplog):
+@pytest.mark.parametrize("silent", ["notifications.request_permission", "login", "user.get_push_subscription_id"])
+def test_an_sdk_that_never_answers_times_out(store, server, monkeypatch, caplog, silent):
     monkeypatch.setattr(push, "CALL_TIMEOUT_S", 0.05)
     monkeypatch.setattr(push, "PERMISSION_TIMEOUT_S", 0.05)
     os_ = FakeOneSignal()
@@ -511,7 +512,8 @@ def test_an_sdk_that_never_answers_times_out(store, server, monkeypatch, caplog)
     async def never(*args, **kwargs):
         await asyncio.Event().wait()
 
-    os_.notifications.request_permission = never
+    owner, _, method = silent.rpartition(".")
+    setattr(getattr(os_, owner) if owner else os_, method, never)
     with caplog.at_level(logging.WARNING, logger="chris_app.notifications.push"):
         run(registration(store, signed_in(store, server), os_).sync())
     assert "could not be brought up to date" in caplog.text and server.requests == []

@@ -325,8 +325,8 @@ class PushRegistration:
             return False
         return False
 
-    async def _call(self, awaitable: Any, timeout: float = CALL_TIMEOUT_S) -> Any:
-        return await asyncio.wait_for(awaitable, timeout)
+    async def _call(self, awaitable: Any, timeout: float | None = None) -> Any:
+        return await asyncio.wait_for(awaitable, CALL_TIMEOUT_S if timeout is None else timeout)
 
     # -- what is kept --------------------------------------------------------------------
     def _remembered(self) -> Registered | None:
