@@ -1,6 +1,7 @@
--- The reminder job: each member's local time, their settings and subscription, never twice.
+-- The reminder job: each member's local time, their settings and subscription, never twice
+-- (channels, senders and the claim's checks in detail: 13-push-reminders.sql).
 begin;
-select plan(17);
+select plan(18);
 
 -- Inside this transaction (rolled back at the end) only this file's members exist, so the
 -- counts the jobs return are about them, whatever else the database holds.
@@ -22,6 +23,11 @@ update public.profiles set trial_ends_at = '2026-01-01' where id = tests.get_sup
 update public.user_settings set push_notifications = false, email_reminders = true where id = tests.get_supabase_uid('emailonly');
 insert into public.daily_sessions (user_id, date, morning_completed)
 values (tests.get_supabase_uid('done'), '2026-06-10', true);
+-- a phone registered for push by every member but 'emailonly'; both senders alive
+insert into public.push_devices (user_id, subscription_id, platform)
+select id, 'phone-' || member_number, 'android' from public.profiles where id <> tests.get_supabase_uid('emailonly');
+delete from private.reminder_senders;
+insert into private.reminder_senders (channel, seen_at) values ('push', now()), ('email', now());
 
 -- 03:30 UTC = 05:30 in Paris (CEST); 23:30 the day before in New York
 select is(public.queue_reminders('2026-06-10 03:30+00'), 2, 'two reminders are due in the 05:30 Paris slot');
@@ -50,14 +56,20 @@ select is((select count(*)::int from public.notification_queue
   'a member who did the morning still gets the evening reminder');
 select is(public.queue_reminders('2026-06-10 23:45+00'), 1, 'the 23:45-24:00 slot finds a 23:50 reminder');
 
--- the dispatcher's side
+-- the dispatchers' side, as if the reminders were due now (a claim expires rows 2 hours late)
+update public.notification_queue set scheduled_for = now() - interval '1 minute';
 select tests.authenticate_as_service_role();
-select is((select count(*)::int from public.claim_notifications(100)), 10, 'a dispatcher claims the due reminders');
-select is((select count(*)::int from public.claim_notifications(100)), 0, 'a second dispatcher gets none of them');
+select is((select count(*)::int from public.claim_notifications_for('push', 100)), 7,
+  'the push dispatcher claims the due push reminders; the evening a member did since it was queued is skipped');
+select is((select count(*)::int from public.claim_notifications_for('email', 100)), 2,
+  'the email dispatcher claims the email ones');
+select is((select count(*)::int from public.claim_notifications_for('push', 100))
+          + (select count(*)::int from public.claim_notifications_for('email', 100)), 0,
+  'a second dispatcher gets none of them');
 select public.finish_notification(id, true) from public.notification_queue where kind = 'morning_reminder';
 select public.finish_notification(id, false, 'push token expired') from public.notification_queue where kind = 'evening_reminder';
 select results_eq($$select status, count(*)::int from public.notification_queue group by status order by status$$,
-  $$values ('pending'::text, 6), ('sent', 4)$$, 'delivered ones are sent, failed ones wait for a retry');
+  $$values ('pending'::text, 5), ('sent', 4), ('skipped', 1)$$, 'delivered ones are sent, failed ones wait for a retry');
 select tests.clear_authentication();
 
 -- members cannot run the jobs

@@ -1,7 +1,7 @@
 -- The scheduled jobs, and regressions of the plan's database defects (docs/rules.md#plan-defects) not
 -- covered by a scenario elsewhere.
 begin;
-select plan(21);
+select plan(24);
 
 -- Inside this transaction (rolled back at the end) only this file's members exist, so the
 -- counts the jobs return are about them, whatever else the database holds.
@@ -17,6 +17,13 @@ select is((select string_agg(distinct schedule, ',') from cron.job
   '...every 15 minutes (every zone offset is a multiple of 15 minutes)');
 select is((select count(*)::int from cron.job where jobname in ('purge-sync-ops', 'purge-notifications')), 2,
   'housekeeping jobs are scheduled');
+select results_eq($$select jobname::text collate "default", schedule, command from cron.job
+                     where jobname in ('expire-notifications', 'purge-notifications') order by 1$$,
+  $$values ('expire-notifications'::text, '*/15 * * * *'::text, 'select public.expire_notifications()'::text),
+           ('purge-notifications', '27 3 * * *', 'select public.purge_notifications()')$$,
+  'stale reminders expire every 15 minutes; the nightly purge is the function that covers every final state');
+select ok((select prosrc ~ 'status in \(''sent'', ''failed'', ''expired'', ''skipped''\)' from pg_proc where proname = 'purge_notifications'),
+  '...sent, failed, expired and skipped');
 select is((select count(*)::int from cron.job where command ~* 'streak = 0|send_morning_reminders'), 0,
   'none of the plan''s UTC-midnight jobs exist');
 
@@ -45,9 +52,15 @@ select is((select count(*)::int from pg_proc p where p.pronamespace in ('public'
              and p.prosecdef and (p.proconfig is null or not ('search_path=""' = any (p.proconfig)))), 0,
   'every SECURITY DEFINER function has search_path = ''''');
 select is((select count(*)::int from pg_proc p where p.pronamespace = 'public'::regnamespace and p.prosecdef
-             and (has_function_privilege('anon', p.oid, 'execute')
-                  or has_function_privilege('authenticated', p.oid, 'execute'))), 0,
-  'no SECURITY DEFINER function is executable by anon or authenticated');
+             and has_function_privilege('anon', p.oid, 'execute')), 0,
+  'no SECURITY DEFINER function is executable by anon');
+-- register_push_device is the one exception: it moves a phone from its previous owner, a row
+-- the caller may not touch, and does everything for auth.uid() only (13-push-reminders.sql)
+select is((select array_agg(p.oid::regprocedure::text order by 1) from pg_proc p
+            where p.pronamespace = 'public'::regnamespace and p.prosecdef
+              and has_function_privilege('authenticated', p.oid, 'execute')),
+  array['register_push_device(text,text)'],
+  'no SECURITY DEFINER function is executable by authenticated but register_push_device');
 select function_privs_are('public', 'handle_new_user', array[]::text[], 'authenticated', array[]::text[],
   'the sign-up trigger function cannot be called by members');
 

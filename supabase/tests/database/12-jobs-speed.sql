@@ -1,10 +1,11 @@
 -- The 15-minute jobs found through indexes (migration 20261201000300_jobs_speed.sql) give the
 -- same rows as their per-member definitions: across DST changes (spring forward, fall back,
 -- 30-minute and midnight transitions), zones of every offset, a zone or day_start changed; the
--- reminder job also with members paywalled, switched off or already done, and without the
+-- reminder job also with members paywalled, switched off or already done, with and without a
+-- phone or an address (one channel each, 20261202000100_push_reminders.sql), and without the
 -- per-row foreign key (20261201000400_queue_insert_speed.sql) whose guarantees its triggers keep.
 begin;
-select plan(44);
+select plan(47);
 
 -- Inside this transaction (rolled back at the end) only this file's members exist, so the
 -- counts the jobs return are about them, whatever else the database holds.
@@ -204,11 +205,12 @@ select is(public.refresh_stale_stats('2026-06-10 01:00+00'), 0, 'day_start 1 -> 
 
 -- ---------- queue_reminders = the per-member definition, every slot through the windows ----------
 delete from auth.users;
--- 14 zones x 3 day_starts x 10 morning times (evening: 12 hours later); email too for a quarter.
--- Per member, by hash: subscription active, past_due, cancelled or trial (half of the trials end
--- on 5 April 2026 at 00:00 UTC, inside a window); each switch (push, morning, evening) off for a
--- quarter; on about half of the days around each window a session with the morning, the
--- evening, both or neither done.
+-- 14 zones x 3 day_starts x 10 morning times (evening: 12 hours later); email on for half.
+-- Per member, by hash: subscription active, past_due, cancelled or trial (half of the trials and
+-- past_due end their trial on 5 April 2026 at 00:00 UTC, inside a window); each switch (push,
+-- morning, evening) off for a quarter; a phone registered for half, no email address for an
+-- eighth; on about half of the days around each window a session with the morning, the
+-- evening, both or neither done. Both senders alive.
 set local session_replication_role = replica;
 insert into auth.users (id, aud, role, email, raw_user_meta_data, raw_app_meta_data)
 select gen_random_uuid(), 'authenticated', 'authenticated', 'r' || z.zone || ds || tm || '@test.invalid',
@@ -234,8 +236,13 @@ select p.id, x.d, (hashtext(p.id::text || x.d::text || 'm') & 1) = 0, (hashtext(
   from public.profiles p, windows, generate_series(-2, 1) i, lateral (select windows.w + i as d) x
  where (hashtext(p.id::text || x.d::text) & 1) = 0;
 set local session_replication_role = origin;
-update public.user_settings set email_reminders = true where (hashtext(id::text) & 3) = 0;
-analyze public.profiles, public.user_settings, public.daily_sessions, public.notification_queue;
+update public.user_settings set email_reminders = true where (hashtext(id::text) & 1) = 0;
+update public.profiles set email = null where (hashtext(id::text || 'a') & 7) = 0;
+insert into public.push_devices (user_id, subscription_id, platform)
+select id, 'phone-' || member_number, 'ios' from public.profiles where (hashtext(id::text || 'd') & 1) = 0;
+delete from private.reminder_senders;
+insert into private.reminder_senders (channel, seen_at) values ('push', now()), ('email', now());
+analyze public.profiles, public.user_settings, public.daily_sessions, public.notification_queue, public.push_devices;
 
 do $$
 declare
@@ -247,39 +254,50 @@ begin
 end
 $$;
 -- per member: the reminder time lies in [local slot start, +15 minutes) on the member's clock;
--- the first such slot of each protocol day queues it (the unique key keeps the others out)
+-- the first such slot of each protocol day queues it (the unique key keeps the others out), on
+-- the member's one channel: push when push is on and a phone is registered, else email when
+-- email is on and the account has an address; nobody behind the app's paywall (not active,
+-- and the trial over)
 select bag_eq(
   $$select user_id, kind, channel, protocol_day, scheduled_for from public.notification_queue$$,
-  $$select distinct on (p.id, k.kind, c.channel, x.day) p.id, k.kind, c.channel, x.day, x.at
+  $$select distinct on (p.id, k.kind, x.day) p.id, k.kind, c.channel, x.day, x.at
       from instants s cross join public.profiles p join public.user_settings st on st.id = p.id
      cross join lateral (select s.t + interval '3 minutes' as at,
                                 public.protocol_day(s.t + interval '3 minutes', p.timezone, p.day_start) as day) x
      cross join lateral (values ('morning_reminder', p.morning_protocol_time, st.morning_reminder),
                                 ('evening_reminder', p.evening_review_time, st.evening_reminder)) k (kind, at, wanted)
-     cross join lateral (values ('push', st.push_notifications), ('email', st.email_reminders)) c (channel, enabled)
-     where s.on_slot and c.enabled and k.wanted
+     cross join lateral (select case when st.push_notifications
+                                          and exists (select 1 from public.push_devices d where d.user_id = p.id) then 'push'
+                                     when st.email_reminders and p.email is not null then 'email' end) c (channel)
+     where s.on_slot and c.channel is not null and k.wanted
        and k.at >= (s.t at time zone p.timezone)::time
        and (k.at < (s.t at time zone p.timezone)::time + interval '15 minutes'
             or (s.t at time zone p.timezone)::time >= time '23:45')
-       and (p.subscription_status in ('active', 'past_due')
-            or (p.subscription_status = 'trial' and p.trial_ends_at > x.at))
+       and (p.subscription_status = 'active' or x.at < p.trial_ends_at)
        and not exists (select 1 from public.daily_sessions ds
                         where ds.user_id = p.id and ds.date = x.day
                           and case k.kind when 'morning_reminder' then ds.morning_completed else ds.evening_completed end)
-     order by 1, 2, 3, 4, 5$$,
-  'queue_reminders queues the same reminders as the per-member definition, in every slot of 9 DST windows in 14 zones, with paywalls, switches and done parts');
+     order by p.id, k.kind, x.day, x.at$$,
+  'queue_reminders queues the same reminders as the per-member definition, in every slot of 9 DST windows in 14 zones, with paywalls, switches, phones, addresses and done parts');
 select cmp_ok((select count(*)::int from public.notification_queue), '>', 1000, '...which are many');
 select is((select count(*)::int from public.notification_queue q join public.profiles p on p.id = q.user_id
-            where not (p.subscription_status in ('active', 'past_due')
-                       or (p.subscription_status = 'trial' and p.trial_ends_at > q.scheduled_for))), 0,
-  'no reminder for a paywalled member (cancelled, or a trial that had ended)');
+            where p.subscription_status <> 'active' and q.scheduled_for >= p.trial_ends_at), 0,
+  'no reminder for a paywalled member (trial, past_due or cancelled, the trial over)');
 select cmp_ok((select count(distinct p.id)::int from public.profiles p
-                where p.subscription_status = 'cancelled'
-                   or (p.subscription_status = 'trial' and p.trial_ends_at < '2026-06-01')), '>', 20,
+                where p.subscription_status in ('trial', 'past_due', 'cancelled') and p.trial_ends_at < '2026-06-01'), '>', 20,
   '...among many paywalled members (some of them before 5 April, when their trial ran)');
-select cmp_ok((select count(*)::int from public.notification_queue q join public.profiles p on p.id = q.user_id
-                where p.subscription_status = 'trial' and p.trial_ends_at = '2026-04-05 00:00+00'), '>', 0,
-  '...whose reminders came while the trial ran');
+select cmp_ok((select count(distinct p.subscription_status)::int from public.notification_queue q
+                 join public.profiles p on p.id = q.user_id
+                where p.subscription_status <> 'active' and p.trial_ends_at = '2026-04-05 00:00+00'), '=', 3,
+  '...whose reminders came while the trial ran (trial, past_due and cancelled alike)');
+select is((select count(*)::int from public.notification_queue q join public.profiles p on p.id = q.user_id
+            where (q.channel = 'push' and not exists (select 1 from public.push_devices d where d.user_id = q.user_id))
+               or (q.channel = 'email' and p.email is null)), 0,
+  'no push reminder without a phone, no email reminder without an address');
+select results_eq($$select channel, count(distinct user_id) > 50 from public.notification_queue group by 1 order by 1$$,
+  $$values ('email'::text, true), ('push', true)$$, '...while many members get each channel');
+select is((select count(*)::int from (select 1 from public.notification_queue group by user_id, kind, protocol_day
+                                       having count(*) > 1) x), 0, 'never two channels for one reminder');
 select is((select count(*)::int from public.notification_queue q join public.daily_sessions s
              on s.user_id = q.user_id and s.date = q.protocol_day
             where case q.kind when 'morning_reminder' then s.morning_completed else s.evening_completed end), 0,
@@ -318,6 +336,7 @@ delete from auth.users;
 select tests.create_supabase_user('twice');
 update public.profiles set timezone = 'Europe/Paris', morning_protocol_time = '02:30', subscription_status = 'active'
  where id = tests.get_supabase_uid('twice');
+insert into public.push_devices (user_id, subscription_id, platform) values (tests.get_supabase_uid('twice'), 'twice-phone', 'ios');
 select is(public.queue_reminders('2026-10-25 00:30+00') + public.queue_reminders('2026-10-25 01:30+00'), 1,
   'a 02:30 reminder on the fall-back night (02:30 comes twice) is queued once');
 update public.profiles set timezone = 'America/New_York' where id = tests.get_supabase_uid('twice');
@@ -334,6 +353,7 @@ select has_trigger('public', 'profiles', 'profiles_drop_notifications', 'deletin
 delete from auth.users;
 select tests.create_supabase_user(n) from unnest(array['kept', 'gone']) n;
 update public.profiles set timezone = 'UTC', morning_protocol_time = '07:00', subscription_status = 'active';
+insert into public.push_devices (user_id, subscription_id, platform) select id, 'phone-' || member_number, 'ios' from public.profiles;
 select is(public.queue_reminders('2026-06-10 07:05+00'), 2, 'two members, two reminders');
 select throws_ok($$insert into public.notification_queue (user_id, kind, channel, protocol_day, deep_link, scheduled_for)
                    values (gen_random_uuid(), 'morning_reminder', 'push', '2026-06-10', 'chrisapp://open/morning', now())$$,
