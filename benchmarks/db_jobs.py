@@ -2,15 +2,17 @@
 
 Members are bulk-loaded (triggers off, as a restore would) over the real IANA zones, with
 morning times 05:00-08:00 and evening times 19:00-22:30 in quarter hours, day_start 3; a tenth
-of them did yesterday's and the day before's morning.
+of them did yesterday's and the day before's morning. Half of them have a phone registered for
+push, a third have email reminders on (push is on for all, the default), and both reminder
+senders are alive (a heartbeat before each call, untimed): the reminder job takes its real
+path, one channel per member (push with a phone, else email when on, else nothing).
 
 Each job is timed next to its goal and next to its baseline, in the same cluster and the same
 run: the body it had before, read from the older migration file and created by this script under
 the schema `bench_baseline` -- refresh_stale_stats as before 20261201000300_jobs_speed.sql,
-queue_reminders as that migration left it, run with the schema it had then (the foreign key
-notification_queue.user_id -> profiles put back and the member-check trigger of
-20261201000400_queue_insert_speed.sql dropped, inside the baseline's own rolled-back
-transaction, untimed). The two are run
+queue_reminders as 20261201000400_queue_insert_speed.sql left it (before
+20261202000100_push_reminders.sql it queued a row on every channel switched on, reachable or
+not, so it writes more rows than the new job here: both counts are printed). The two are run
 alternately (ABBA...), each figure is the median of the repetitions with their range, and the
 ratio is baseline / new. Runs that write are rolled back (and the table vacuumed) so both
 versions see the same data. pg_cron's own runs of the jobs are paused in this cluster.
@@ -39,16 +41,13 @@ from db_common import ROOT, cluster, median
 MIGRATIONS = ROOT / "supabase" / "migrations"
 # where each job's previous body lives (migrations are never edited, so this is the old code)
 BASELINE_SOURCES = {
-    "queue_reminders": MIGRATIONS / "20261201000300_jobs_speed.sql",
+    "queue_reminders": MIGRATIONS / "20261201000400_queue_insert_speed.sql",
     "refresh_stale_stats": MIGRATIONS / "20261126000700_statistics.sql",
 }
-# the schema a baseline ran with, restored in its transaction before the timed call
-BASELINE_SETUP = {
-    "queue_reminders": [
-        "alter table public.notification_queue add constraint notification_queue_user_id_fkey"
-        " foreign key (user_id) references public.profiles (id) on delete cascade not valid",
-        "drop trigger notification_queue_members_exist on public.notification_queue",
-    ],
+# untimed, in the transaction of each call of the job (new and baseline alike): the senders say
+# they can send, as the dispatchers do on every run (alive for an hour)
+JOB_SETUP = {
+    "queue_reminders": ["update private.reminder_senders set seen_at = now()"],
 }
 GOALS = {"queue_reminders": 1.0, "refresh_nothing_turned": 0.3}
 
@@ -68,7 +67,13 @@ POPULATE = [
               current_date - 30 - (u.rn %% 365)::int, current_date - 1, now()
          from (select id, email, row_number() over () as rn from auth.users) u
          join zones z on z.k = u.rn %% (select count(*) from zones)""",
-    "insert into public.user_settings (id) select id from public.profiles",
+    """insert into public.user_settings (id, email_reminders)
+       select id, member_number %% 3 = 0 from public.profiles""",
+    # a phone for every other member; the senders (their heartbeat is renewed before each call)
+    """insert into public.push_devices (user_id, subscription_id, platform)
+       select id, 'bench-' || member_number, case when member_number %% 4 = 0 then 'ios' else 'android' end
+         from public.profiles where member_number %% 2 = 0""",
+    "insert into private.reminder_senders (channel, seen_at) values ('push', now()), ('email', now())",
     """insert into public.daily_sessions (user_id, date, morning_completed, discipline_rating)
        select p.id, d, true, 8 from public.profiles p, (values (current_date - 1), (current_date - 2)) v (d)
         where p.member_number %% 10 = 0""",
@@ -167,22 +172,21 @@ def main() -> None:
                 conn.execute(f"vacuum {vacuum}")
             return copy.copy(c), value
 
-        def setup_of(call, which):
-            job = call.split(".")[1].split("(")[0]
-            return BASELINE_SETUP.get(job, []) if which == "baseline" else []
+        def setup_of(call):
+            return JOB_SETUP.get(call.split(".")[1].split("(")[0], [])
 
-        def compare(call, params, n, **kw):
-            """Alternates new and baseline (ABBA...): {'new': [...], 'baseline': [...]}, value."""
+        def compare(call, params, n, same=True, **kw):
+            """Alternates new and baseline (ABBA...): {'new': [...], 'baseline': [...]}, value (with
+            same=False, where the contract changed: both values)."""
             times, values = {"new": [], "baseline": []}, {}
             order = ["new", "baseline"]
             for i in range(n):
                 for which in order if i % 2 == 0 else order[::-1]:
                     schema = "public" if which == "new" else "bench_baseline"
-                    setup = setup_of(call, which)
-                    # a baseline that changes the schema must not commit it
-                    c, values[which] = run(call.format(schema=schema), params,
-                                           **{**kw, "setup": setup, "rollback": kw.get("rollback") or bool(setup)})
+                    c, values[which] = run(call.format(schema=schema), params, **{**kw, "setup": setup_of(call)})
                     times[which].append(c)
+            if not same:
+                return times, values
             if values["new"] != values["baseline"]:
                 raise SystemExit(f"new and baseline disagree: {values}")
             return times, values["new"]
@@ -194,7 +198,7 @@ def main() -> None:
                 for which in ["new", "baseline"] if i % 2 == 0 else ["baseline", "new"]:
                     schema = "public" if which == "new" else "bench_baseline"
                     with pg.connect() as other:
-                        for s in setup_of(call, which):
+                        for s in setup_of(call):
                             other.execute(s)
                         with Clock(other) as c:
                             other.execute(call.format(schema=schema), params).fetchone()
@@ -207,14 +211,19 @@ def main() -> None:
         if queue:
             p_now = conn.execute("select (current_date + time '05:00') at time zone 'UTC'").fetchone()[0]
             q = "select {schema}.queue_reminders(%s)"
-            times, queued = compare(q, (p_now,), args.repeat, rollback=True, vacuum="notification_queue")
+            times, queued = compare(q, (p_now,), args.repeat, same=False, rollback=True, vacuum="notification_queue")
             print()
             report(f"queue_reminders, slot {p_now:%H:%M} UTC", times["new"], times["baseline"],
-                   GOALS["queue_reminders"], f"{queued:,} reminders queued")
-            run("select public.queue_reminders(%s)", (p_now,))  # keep them: the re-run finds them
-            times, again = compare(q, (p_now,), args.repeat)
+                   GOALS["queue_reminders"],
+                   f"{queued['new']:,} reminders queued, one channel per member (baseline: {queued['baseline']:,},"
+                   " every channel switched on)")
+            # keep them: the re-run finds them
+            run("select public.queue_reminders(%s)", (p_now,), setup=setup_of(q))
+            times, again = compare(q, (p_now,), args.repeat, same=False, rollback=True, vacuum="notification_queue")
             report("queue_reminders, re-run of the same slot", times["new"], times["baseline"],
-                   GOALS["queue_reminders"], f"{again} queued")
+                   GOALS["queue_reminders"],
+                   f"{again['new']} queued (baseline: {again['baseline']:,}, its rows on the channels the new job"
+                   " does not use)")
 
         # ---------- refresh_stale_stats ----------
         # A fixed instant, so "nobody turned" stays true however long the run takes; at 12:50 UTC
@@ -293,8 +302,7 @@ def main() -> None:
             if queue:
                 explained(f"queue_reminders ({label}), slot {p_now:%H:%M} UTC + 15 minutes",
                           f"select {schema}.queue_reminders(%s::timestamptz + interval '15 minutes')", (p_now,),
-                          limit=12000,
-                          setup=BASELINE_SETUP["queue_reminders"] if schema == "bench_baseline" else ())
+                          limit=12000, setup=JOB_SETUP["queue_reminders"])
             if refresh:
                 explained(f"refresh_stale_stats ({label}), nobody's day turned",
                           f"select {schema}.refresh_stale_stats(%s)", (p_turn,), limit=5000)

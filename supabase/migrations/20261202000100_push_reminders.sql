@@ -354,9 +354,10 @@ begin
            case when d.morning then 'morning_reminder' else 'evening_reminder' end as kind,
            private.reminder_channel(
              st.push_notifications,
-             -- a registered phone: probed only when it can matter
+             -- a registered phone: probed only when it can matter. A scalar subquery with LIMIT
+             -- is one index probe per member; as EXISTS the planner may hash all of push_devices.
              case when push_alive and st.push_notifications
-                  then exists (select 1 from public.push_devices pd where pd.user_id = d.id)
+                  then coalesce((select true from public.push_devices pd where pd.user_id = d.id limit 1), false)
                   else false end,
              st.email_reminders,
              email_alive and d.has_email) as channel
@@ -379,11 +380,12 @@ begin
          p_now
     from wanted w
    where w.channel is not null
-     -- nor already reminded on the other channel (same part, same day)
-     and not exists (select 1 from public.notification_queue q
-                      where q.user_id = w.id and q.kind = w.kind
-                        and q.channel = case w.channel when 'push' then 'email' else 'push' end
-                        and q.protocol_day = w.day)
+     -- nor already reminded on the other channel (same part, same day): one probe of the unique
+     -- key (as NOT EXISTS the planner hashed the whole queue)
+     and (select q.id from public.notification_queue q
+           where q.user_id = w.id and q.kind = w.kind
+             and q.channel = case w.channel when 'push' then 'email' else 'push' end
+             and q.protocol_day = w.day) is null
   on conflict (user_id, kind, channel, protocol_day) do nothing;
   get diagnostics n = row_count;
   return n;
