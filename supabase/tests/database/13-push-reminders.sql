@@ -2,7 +2,7 @@
 -- push, the senders' heartbeats, one channel per member in the queue, rows finalised at claim
 -- ('skipped', 'expired'), the expiry and purge jobs, and a queue that does not grow.
 begin;
-select plan(93);
+select plan(98);
 
 -- Inside this transaction (rolled back at the end) only this file's members and senders exist.
 delete from auth.users;
@@ -196,6 +196,37 @@ update private.reminder_senders set seen_at = now() - interval '59 minutes' wher
 update private.reminder_senders set seen_at = now() - interval '61 minutes' where channel = 'email';
 select ok(private.sender_alive('push') and not private.sender_alive('email'),
   'a sender is alive while its last heartbeat is under an hour old');
+
+-- =============================================================================================
+-- sync_pull: the member's two server facts in their settings row
+-- =============================================================================================
+delete from private.reminder_senders;
+select tests.create_supabase_user('syncer');
+create function pg_temp.facts() returns jsonb language sql as $$
+  select (public.sync_pull(0) -> 'changes' -> 'user_settings' -> 0) - array(
+           select k from jsonb_object_keys(public.sync_pull(0) -> 'changes' -> 'user_settings' -> 0) k
+            where k not in ('push_reachable', 'email_reachable'))
+$$;
+select tests.authenticate_as('syncer');
+select is(pg_temp.facts(), '{"push_reachable": false, "email_reachable": false}'::jsonb,
+  'sync_pull: no sender alive, neither channel is reachable');
+select tests.clear_authentication();
+insert into private.reminder_senders (channel, seen_at) values ('push', now()), ('email', now());
+select tests.authenticate_as('syncer');
+select is(pg_temp.facts(), '{"push_reachable": false, "email_reachable": true}'::jsonb,
+  '...senders alive: email reachable (the account has an address), push not (no phone)');
+select public.register_push_device('syncer-phone', 'ios');
+select is(pg_temp.facts(), '{"push_reachable": true, "email_reachable": true}'::jsonb,
+  '...a phone registered: push reachable too');
+select ok((public.sync_pull(0) -> 'changes' -> 'user_settings' -> 0) ?& array['push_notifications', 'email_reminders', 'theme'],
+  '...alongside the settings row''s own fields');
+select tests.clear_authentication();
+update public.profiles set email = null where id = tests.get_supabase_uid('syncer');
+update private.reminder_senders set seen_at = now() - interval '61 minutes' where channel = 'push';
+select tests.authenticate_as('syncer');
+select is(pg_temp.facts(), '{"push_reachable": false, "email_reachable": false}'::jsonb,
+  '...no address: email unreachable; the push sender quiet for over an hour: push unreachable');
+select tests.clear_authentication();
 
 -- =============================================================================================
 -- The queue: one channel per member
