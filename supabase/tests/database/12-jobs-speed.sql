@@ -5,7 +5,7 @@
 -- phone or an address (one channel each, 20261202000100_push_reminders.sql), and without the
 -- per-row foreign key (20261201000400_queue_insert_speed.sql) whose guarantees its triggers keep.
 begin;
-select plan(47);
+select plan(48);
 
 -- Inside this transaction (rolled back at the end) only this file's members exist, so the
 -- counts the jobs return are about them, whatever else the database holds.
@@ -20,6 +20,8 @@ select is((select count(*)::int from pg_proc
             where proname in ('queue_reminders', 'refresh_stale_stats', 'stale_members')
               and 'jit=off' = any (proconfig) and 'search_path=""' = any (proconfig)), 3,
   'both jobs and the stale-member lookup run with jit off and an empty search_path');
+select ok((select 'enable_seqscan=off' = any (proconfig) from pg_proc where proname = 'queue_reminders'),
+  'the reminder job reaches every table through an index whatever the statistics (an empty queue invited a scan per row)');
 select is((select count(*)::int from pg_proc where proname = 'stale_members'
              and (has_function_privilege('anon', oid, 'execute') or has_function_privilege('authenticated', oid, 'execute')
                   or has_function_privilege('service_role', oid, 'execute'))), 0,
