@@ -1,9 +1,11 @@
 """Regenerate docs/screenshots/: every screen at phone (390×844) and desktop (1280×800) size, in
 the light and the dark theme, from a demo member with ten days of history whose morning today is
 finished: the introduction's three screens, Today, each morning step (Read & record, Board,
-Action) and the celebration (Done), the evening, progress, the vision board and settings.
+Action) and the celebration (Done), the evening, progress, the vision board and settings (its
+top, and its Reminders section).
 
-    .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py                    # all of them
+    .venv/bin/python scripts/screenshots.py settings settings-reminders   # only these
 
 Each picture is taken once the screen has settled (two identical frames in a row), so
 animations such as the celebration's are caught at their end, not halfway."""
@@ -24,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "screenshots"
-# file name → (route, buttons to press there first, in order)
+# file name → (route, buttons to press there first, in order; "@id": scroll the node with that
+# semantics identifier to the top instead)
 SCREENS = {
     "welcome-1": ("/welcome", []),
     "welcome-2": ("/welcome", ["Next"]),
@@ -38,6 +41,7 @@ SCREENS = {
     "progress": ("/progress", []),
     "vision-board": ("/vision-board", []),
     "settings": ("/settings", []),
+    "settings-reminders": ("/settings", ["@settings-reminders"]),
 }
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 NOW = datetime(2026, 6, 18, 5, 40, tzinfo=timezone.utc)  # 07:40 in Berlin
@@ -119,7 +123,25 @@ def settled(page, timeout: float = 60.0) -> bytes:
         time.sleep(0.3)
 
 
-def main() -> None:
+def scroll_to(page, identifier: str) -> None:
+    """Scroll with the mouse wheel (as a person would) until the node is just under the app bar,
+    or as far as the screen goes."""
+    node = page.locator(f'[flt-semantics-identifier="{identifier}"]')
+    node.wait_for(state="attached", timeout=30_000)
+    size = page.viewport_size
+    page.mouse.move(size["width"] / 2, size["height"] / 2)
+    last = None
+    for _ in range(30):
+        top = node.bounding_box()["y"]
+        if abs(top - 72) < 4 or top == last:
+            break
+        last = top
+        page.mouse.wheel(0, top - 72)
+        time.sleep(0.4)
+    page.mouse.move(2, 40)  # off the controls: no hover highlight in the picture
+
+
+def main(only: list[str]) -> None:
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, stop_process, wait_until_served
@@ -139,23 +161,31 @@ def main() -> None:
                 wait_until_served(f"http://127.0.0.1:{port}/", app)
                 for size, (width, height) in SIZES.items():
                     for name, (route, presses) in SCREENS.items():
+                        if only and name not in only:
+                            continue
                         page = browser.new_page(viewport={"width": width, "height": height})
                         page.goto(f"http://127.0.0.1:{port}{route}")
                         page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
                         page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
                         page.wait_for_selector("flt-semantics-host flt-semantics", timeout=30_000)
                         for button in presses:
-                            page.get_by_role("button", name=button, exact=True).click(timeout=30_000)
+                            if button.startswith("@"):
+                                scroll_to(page, button[1:])
+                            else:
+                                page.get_by_role("button", name=button, exact=True).click(timeout=30_000)
                         (OUT / f"{name}-{size}-{theme}.png").write_bytes(settled(page))
                         page.close()
             finally:
                 stop_process(app)
         browser.close()
-    print(f"wrote {len(list(OUT.glob('*.png')))} screenshots to {OUT.relative_to(ROOT)}")
+    print(f"{OUT.relative_to(ROOT)} holds {len(list(OUT.glob('*.png')))} screenshots")
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--seed":
         seed(Path(sys.argv[2]), sys.argv[3])
     else:
-        main()
+        unknown = [name for name in sys.argv[1:] if name not in SCREENS]
+        if unknown:
+            sys.exit(f"no such screen: {', '.join(unknown)} (known: {', '.join(SCREENS)})")
+        main(sys.argv[1:])

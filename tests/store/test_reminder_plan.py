@@ -137,20 +137,26 @@ def test_account_member_says_signed_in_and_paywalled_as_the_app_does():
 
 
 # -- the sentence in Settings ---------------------------------------------------------------------
-def reach(store, signed_in=False, paywalled=False, device="phone", email="chris@example.com"):
-    return describe_reach(plan(store, signed_in, paywalled), get_settings(store), get_server_facts(store),
-                          signed_in=signed_in, paywalled=paywalled, email=email, device=device)
+def reach(store, signed_in=False, paywalled=False, device="phone", email="chris@example.com", by=None):
+    """The sentence; `by`: the channel it must name (None: no reminders reach the member)."""
+    r = describe_reach(plan(store, signed_in, paywalled), get_settings(store), get_server_facts(store),
+                       signed_in=signed_in, paywalled=paywalled, email=email, device=device)
+    assert r.by == by, r
+    return r.text
 
 
 def test_reach_names_the_one_channel_in_use(store):
-    assert reach(store) == "Your morning (05:30) and evening (20:00) reminders come as notifications on this phone."
-    assert reach(store, device="desktop") == ("Your morning (05:30) and evening (20:00) reminders come as"
-                                              " notifications on this computer while the app is open.")
+    assert reach(store, by="device") == ("Your morning (05:30) and evening (20:00) reminders come as"
+                                         " notifications on this phone.")
+    assert reach(store, device="desktop", by="device") == (
+        "Your morning (05:30) and evening (20:00) reminders come as notifications on this computer while the app"
+        " is open.")
     facts(store, push=True, email=True)
-    assert reach(store, signed_in=True) == ("Your morning (05:30) and evening (20:00) reminders come as push"
-                                            " notifications on your phone.")
+    assert reach(store, signed_in=True, by="push") == ("Your morning (05:30) and evening (20:00) reminders come"
+                                                       " as push notifications on your phone.")
     update_settings(store, EARLY, push_notifications=False, email_reminders=True, evening_reminder=False)
-    assert reach(store, signed_in=True) == "Your morning reminder (05:30) comes by email to chris@example.com."
+    assert reach(store, signed_in=True, by="email") == (
+        "Your morning reminder (05:30) comes by email to chris@example.com.")
 
 
 def test_reach_says_why_none_come(store):
@@ -159,7 +165,9 @@ def test_reach_says_why_none_come(store):
     assert reach(store, signed_in=True) == (
         "No reminders reach you: no phone is set up for push (open the app on your phone and allow"
         " notifications), email reminders are off and notifications on this device are off.")
-    update_settings(store, EARLY, push_notifications=False, email_reminders=True, on_device_reminders=True)
+    update_settings(store, EARLY, on_device_reminders=True)
+    assert reach(store, device="web") == "No reminders reach you: a browser tab cannot show notifications."
+    update_settings(store, EARLY, push_notifications=False, email_reminders=True)
     assert reach(store, signed_in=True, device="web") == (
         "No reminders reach you: push notifications are off, email reminders cannot be sent right now"
         " and a browser tab cannot show notifications.")

@@ -115,24 +115,33 @@ def _join(reasons: list[str]) -> str:
     return reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
 
 
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How reminders reach the member now: by the server's channel, this device, or not at all
+    (None), and that in one sentence."""
+
+    by: Literal["push", "email", "device"] | None
+    text: str
+
+
 def describe_reach(plan: DevicePlan, prefs: SettingsInput, facts: ServerFacts, *, signed_in: bool,
-                   paywalled: bool, email: str | None, device: Device) -> str:
-    """One sentence: how reminders reach the member right now, or why none do. From the same
-    plan the device schedules by, so it never says what does not happen."""
+                   paywalled: bool, email: str | None, device: Device) -> Reach:
+    """How reminders reach the member right now, or why none do. From the same plan the device
+    schedules by, so it never says what does not happen."""
     if signed_in and paywalled:
-        return "No reminders now: your free trial has ended. Subscribe to get them again."
+        return Reach(None, "No reminders now: your free trial has ended. Subscribe to get them again.")
     if plan.morning_time is None and plan.evening_time is None:
-        return "No reminders: the morning and evening reminders are both off."
+        return Reach(None, "No reminders: the morning and evening reminders are both off.")
     parts = _parts(plan)
     come = "come" if plan.morning_time and plan.evening_time else "comes"
     if plan.channel == "push":
-        return f"{parts} {come} as push notifications on your phone."
+        return Reach("push", f"{parts} {come} as push notifications on your phone.")
     if plan.channel == "email":
-        return f"{parts} {come} by email to {email}." if email else f"{parts} {come} by email."
+        return Reach("email", f"{parts} {come} by email to {email}." if email else f"{parts} {come} by email.")
     if plan.reminds and device == "phone":
-        return f"{parts} {come} as notifications on this phone."
+        return Reach("device", f"{parts} {come} as notifications on this phone.")
     if plan.reminds and device == "desktop":
-        return f"{parts} {come} as notifications on this computer while the app is open."
+        return Reach("device", f"{parts} {come} as notifications on this computer while the app is open.")
     reasons = []
     if signed_in:
         if not prefs.push_notifications:
@@ -147,4 +156,4 @@ def describe_reach(plan: DevicePlan, prefs: SettingsInput, facts: ServerFacts, *
         reasons.append("notifications on this device are off")
     elif device == "web":
         reasons.append("a browser tab cannot show notifications")
-    return f"No reminders reach you: {_join(reasons)}."
+    return Reach(None, f"No reminders reach you: {_join(reasons)}.")

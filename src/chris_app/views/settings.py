@@ -1,5 +1,7 @@
-"""Settings `/settings`: protocol times, time zone, day start, reminders, sound, auto-play,
-theme; recording limits; about."""
+"""Settings `/settings`: protocol times, time zone, day start; reminders (the parts of the day,
+this device's notifications and, for a signed-in member, push, email and the weekly email, with
+one line saying how reminders reach the member now); sound, auto-play, theme; recording limits;
+account; about."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import flet as ft
 from chris_app import __version__
 from chris_app.audio import AudioError, list_input_devices
 from chris_app.domain.days import all_timezones
-from chris_app.services.profile import get_profile, get_settings, update_profile, update_settings
+from chris_app.services.profile import get_profile, get_server_facts, get_settings, update_profile, update_settings
+from chris_app.services.reminder_plan import account_member, describe_reach, device_plan
 from chris_app.state import use_app
 from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, Toggle, go
 from chris_app.views.data_rights import YourData
@@ -71,6 +74,104 @@ def list_input_devices_quietly():
         return []
 
 
+def Switch(label: str, meaning: str, value: bool, on_change, time: str | None = None) -> ft.Control:
+    """A switch with its label, one line saying what it means under it, and (for a part of the
+    day) its time at the end. One accessible node, named by all three; a click on the text
+    toggles it too (as common.Toggle)."""
+    return ft.MergeSemantics(content=ft.ListTile(
+        leading=ft.Switch(value=value, on_change=on_change),
+        title=ft.Text(label),
+        subtitle=ft.Text(meaning, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+        trailing=ft.Text(time, size=16, weight=ft.FontWeight.W_600) if time else None,
+        toggle_inputs=True,
+        content_padding=0,
+    ))
+
+
+def switched(e: ft.Event) -> bool:
+    """The value a switch was turned to, as the client reports it in the event. Not
+    `e.control.value`: a re-render in between (a sync finishing) can hand the handler a control
+    that still holds the value before the click, and the click was then lost."""
+    if isinstance(e.data, bool):
+        return e.data
+    return str(e.data).strip().lower() == "true"
+
+
+def where_it_runs(page: ft.Page) -> str:
+    """What this app can show by itself: a phone schedules, a computer shows them while the app
+    is open, a browser tab shows none (reminder_plan.Device)."""
+    if page.web:
+        return "web"
+    return "phone" if page.platform.is_mobile() else "desktop"
+
+
+@ft.component
+def Reminders(phone):
+    """The reminder switches, each saved (and synced) at once, and how reminders reach the
+    member now: the same plan the desktop runner and the phone's scheduler follow."""
+    app = use_app()
+    page = ft.context.page
+    now = app.now()
+    signed_in, paywalled = account_member(app.account, app.now)()
+    profile = app.read(get_profile)
+    prefs = app.read(get_settings)
+    facts = app.read(get_server_facts)
+    plan = app.read(lambda store: device_plan(store, now, signed_in=signed_in, paywalled=paywalled))
+    email = app.account.email if signed_in else None
+    reach = describe_reach(plan, prefs, facts, signed_in=signed_in, paywalled=paywalled, email=email,
+                           device=where_it_runs(page))
+
+    def switch(name: str):
+        return lambda e: app.act(update_settings, **{name: switched(e)})
+
+    reaching = reach.by is not None
+    controls: list[ft.Control] = [
+        ft.Semantics(identifier="reminders-reach", container=True, content=ft.Container(
+            padding=12, border_radius=12,
+            bgcolor=ft.Colors.SECONDARY_CONTAINER if reaching else ft.Colors.SURFACE_CONTAINER_HIGHEST,
+            content=ft.Row([
+                ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE_OUTLINED if reaching else ft.Icons.NOTIFICATIONS_OFF_OUTLINED,
+                        color=ft.Colors.ON_SECONDARY_CONTAINER if reaching else ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(reach.text, expand=True,
+                        color=ft.Colors.ON_SECONDARY_CONTAINER if reaching else ft.Colors.ON_SURFACE),
+            ], vertical_alignment=ft.CrossAxisAlignment.CENTER),
+        )),
+        Switch("Morning reminder", "At your morning protocol time, unless the morning is already done.",
+               prefs.morning_reminder, switch("morning_reminder"), profile.morning_time),
+        Switch("Evening reminder", "At your evening review time, unless the review is already done.",
+               prefs.evening_reminder, switch("evening_reminder"), profile.evening_time),
+        Note("The times are set under Your day."),
+        ft.Divider(height=1),
+        Switch("Notifications on this device",
+               "Used only when neither push nor email reaches you, so no reminder comes twice."
+               if signed_in else "This device reminds you at your times.",
+               prefs.on_device_reminders, switch("on_device_reminders")),
+    ]
+    if phone is not None and plan.reminds and phone.message:
+        controls.append(Note(phone.message))
+    if phone is not None and phone.status == "denied":
+        controls.append(ft.TextButton("Open the phone's notification settings",
+                                      on_click=lambda _: page.run_task(phone.open_phone_settings)))
+    if signed_in:
+        controls += [
+            Switch("Push notifications to my phone",
+                   "Sent to the phone you use the app on, even when the app is closed.",
+                   prefs.push_notifications, switch("push_notifications")),
+            Switch("Email reminders",
+                   f"Sent to {email} when no push notification can reach you." if email
+                   else "Sent by email when no push notification can reach you.",
+                   prefs.email_reminders, switch("email_reminders")),
+            Switch("Weekly progress email", "Your streak and score of the week, once a week by email.",
+                   prefs.weekly_email, switch("weekly_email")),
+        ]
+    else:
+        controls += [
+            Note("Push notifications and email reminders need an account: sign in to get them on any device."),
+            ft.TextButton("Sign in", on_click=go("/sign-in")),
+        ]
+    return Section("Reminders", *controls, identifier="settings-reminders")
+
+
 def phone_reminders(page: ft.Page):
     """The phone's scheduled reminders (a built phone app only), else None."""
     if page.web or not page.platform.is_mobile():
@@ -113,12 +214,13 @@ def Settings():
         set_error(outcome.error.message if outcome.error else "")
         set_saved(outcome.ok)
 
-    def toggle(name: str):  # (the phone's reminders follow on their own, see app.py)
-        return lambda e: app.act(update_settings, **{name: bool(e.control.value)})
+    def toggle(name: str):
+        return lambda e: app.act(update_settings, **{name: switched(e)})
 
     def sound_changed(e):
         # Turning Sound on plays the chime the morning ends with: the member hears what it does.
-        if app.act(update_settings, sound_enabled=bool(e.control.value)).ok and e.control.value:
+        on = switched(e)
+        if app.act(update_settings, sound_enabled=on).ok and on:
             cue(app, page, "morning-done")
 
     return Frame("/settings", "Settings", [
@@ -146,6 +248,7 @@ def Settings():
             Saved(saved),
             identifier="settings-day",
         ),
+        Reminders(phone),  # (the phone's reminders follow on their own, see app.py)
         Section(
             "Preferences",
             ft.Text("Theme"),
@@ -155,11 +258,6 @@ def Settings():
                 content=ft.Row([ft.Radio(value=k, label=k.capitalize()) for k in ("system", "light", "dark")],
                                wrap=True),
             ),
-            Toggle("Reminders on this device", prefs.on_device_reminders, toggle("on_device_reminders")),
-            *([Note(phone.message)] if phone is not None and phone.message else []),
-            *([ft.TextButton("Open the phone's notification settings",
-                             on_click=lambda _: page.run_task(phone.open_phone_settings))]
-              if phone is not None and phone.status == "denied" else []),
             Toggle("Sound", prefs.sound_enabled, sound_changed),
             Toggle("Play my recording back after saving", prefs.auto_play_recording,
                    toggle("auto_play_recording")),
