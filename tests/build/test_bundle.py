@@ -28,6 +28,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import tomllib
 import urllib.request
 from pathlib import Path
@@ -39,6 +40,7 @@ from tests.browser.conftest import (
     CHROMIUM_ARGS,
     free_port,
     screenshot,
+    has_text,
     stop_process,
     wait_for_text,
     wait_until_served,
@@ -127,6 +129,15 @@ def desktop_bundle(tmp_path_factory) -> Path:
     return _build(tmp_path_factory, "desktop")
 
 
+ACTION_STEP = "/morning?step=action"
+
+
+def library_actions() -> list[str]:
+    """Every action of the library JSON the bundle carries (the morning suggests three of
+    them, picked by date)."""
+    return [a["action"] for a in json.loads((ROOT / "src/chris_app/data/violent_actions.json").read_text("utf-8"))]
+
+
 def app_env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "TZ": "Europe/Berlin"}
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "CHRIS_APP_DATA_DIR", "FLET_SERVER_PORT", "FLET_SERVER_IP",
@@ -142,7 +153,7 @@ def run_in_a_window(exe: Path, tmp: Path) -> tuple[dict[str, list[str]], str, Pa
     data = tmp / "data"
     out = tmp / "window.jsonl"
     env = app_env(DISPLAY=":99", XDG_CONFIG_HOME=str(tmp / "config"),
-                  **install_fake_client(tmp / "client", out, routes="/,/morning,/settings", quiet=3))
+                  **install_fake_client(tmp / "client", out, routes=f"/,/morning,{ACTION_STEP},/settings", quiet=3))
     proc = subprocess.run([str(exe), "--data-dir", str(data)], env=env, cwd=tmp, capture_output=True,
                           text=True, timeout=240)
     output = proc.stdout + proc.stderr
@@ -152,14 +163,16 @@ def run_in_a_window(exe: Path, tmp: Path) -> tuple[dict[str, list[str]], str, Pa
 
 
 def assert_the_screens_reached_the_window(seen: dict[str, list[str]], output: str, data: Path) -> None:
-    first_action = json.loads((ROOT / "src/chris_app/data/violent_actions.json").read_text("utf-8"))[0]["action"]
     expected = {"/": ["Start the morning protocol"],
-                "/morning": ["Read aloud (version 1)", first_action],  # the bundled library JSON
+                "/morning": ["Read aloud (version 1)"],
                 "/settings": [f"Chris Disciplined {VERSION}"]}
     for route, texts in expected.items():
         for text in texts:
             assert any(text in s for s in seen.get(route, [])), \
                 f"{text!r} never reached the window on {route}; the app's output:\n{output[-4000:]}"
+    # the action step suggests three actions of the bundled library JSON (which three: by date)
+    assert any(action in s for action in library_actions() for s in seen.get(ACTION_STEP, [])), \
+        f"no library action reached the window on {ACTION_STEP}; the app's output:\n{output[-4000:]}"
     assert "Traceback" not in output and "ModuleNotFoundError" not in output, output[-4000:]
     with sqlite3.connect(data / "chris.sqlite3") as db:  # the bundled migrations ran
         tables = {row[0] for row in db.execute("select name from sqlite_master where type = 'table'")}
@@ -222,7 +235,7 @@ def test_the_built_app_shows_home_morning_and_settings_in_chromium(served, playw
     url, data, log = served
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM} (scripts/test.sh installs it)")
-    first_action = json.loads((ROOT / "src/chris_app/data/violent_actions.json").read_text("utf-8"))[0]["action"]
+    actions = library_actions()
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     page = None
     try:
@@ -241,7 +254,11 @@ def test_the_built_app_shows_home_morning_and_settings_in_chromium(served, playw
         wait_for_text(page, "Welcome to your daily discipline", timeout=60)
         open_screen("/morning")
         wait_for_text(page, "Read aloud (version 1)", timeout=30)
-        wait_for_text(page, first_action, timeout=30)  # from the bundled library JSON
+        open_screen(ACTION_STEP)  # three suggestions from the bundled library JSON
+        deadline = time.monotonic() + 30
+        while not any(has_text(page, action) for action in actions):
+            assert time.monotonic() < deadline, f"no library action appeared on {ACTION_STEP} within 30 s"
+            time.sleep(0.2)
         open_screen("/settings")
         wait_for_text(page, f"Chris Disciplined {VERSION}", timeout=30)
         assert not missing, f"the page asked for what the bundle does not serve: {missing}"

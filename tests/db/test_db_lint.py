@@ -2,7 +2,9 @@
 
 * every table in `public` has row level security enabled;
 * every SECURITY DEFINER function in `public` and `private` has a fixed search_path and is not
-  executable by anon or authenticated (directly or through PUBLIC).
+  executable by anon or authenticated (directly or through PUBLIC) — except those in
+  `MEMBER_DEFINER_FUNCTIONS`, each written for members on purpose and proven by pgTAP to act
+  only for the caller (anon still may not run them).
 
 The lint queries are also run against deliberately broken objects, in a rolled-back
 transaction, to prove they catch what they claim to.
@@ -21,17 +23,24 @@ select c.relname
  order by 1
 """
 
+# SECURITY DEFINER functions members call on purpose, each with why and where it is proven safe:
+# register_push_device takes a phone's push subscription over from the member who had it before
+# (the phone changed hands), a row the caller cannot otherwise touch; it writes only for
+# auth.uid() (supabase/tests/database/13-push-reminders.sql: stranger, anon, owner).
+MEMBER_DEFINER_FUNCTIONS = ("register_push_device(text,text)",)
+
 UNSAFE_DEFINER_FUNCTIONS = """
 select p.oid::regprocedure::text,
-       not coalesce(exists (select 1 from unnest(p.proconfig) cfg where cfg like 'search_path=%'), false)
+       not coalesce(exists (select 1 from unnest(p.proconfig) cfg where cfg like 'search_path=%%'), false)
          as no_search_path,
        has_function_privilege('anon', p.oid, 'execute') as anon_can_execute,
        has_function_privilege('authenticated', p.oid, 'execute') as authenticated_can_execute
   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
  where n.nspname in ('public', 'private') and p.prosecdef
-   and (not coalesce(exists (select 1 from unnest(p.proconfig) cfg where cfg like 'search_path=%'), false)
+   and (not coalesce(exists (select 1 from unnest(p.proconfig) cfg where cfg like 'search_path=%%'), false)
         or has_function_privilege('anon', p.oid, 'execute')
-        or has_function_privilege('authenticated', p.oid, 'execute'))
+        or (has_function_privilege('authenticated', p.oid, 'execute')
+            and p.oid::regprocedure::text <> all (%(member_functions)s)))
  order by 1
 """
 
@@ -42,12 +51,16 @@ select p.oid::regprocedure::text, cfg
 """
 
 
+def unsafe_definer_functions(db) -> list[tuple]:
+    return db.execute(UNSAFE_DEFINER_FUNCTIONS, {"member_functions": list(MEMBER_DEFINER_FUNCTIONS)}).fetchall()
+
+
 def test_every_public_table_has_row_level_security(db):
     assert db.execute(TABLES_WITHOUT_RLS).fetchall() == []
 
 
 def test_no_security_definer_function_is_unsafe(db):
-    assert db.execute(UNSAFE_DEFINER_FUNCTIONS).fetchall() == []
+    assert unsafe_definer_functions(db) == []
 
 
 def test_security_definer_functions_use_an_empty_search_path(db):
@@ -64,8 +77,16 @@ def test_the_lint_catches_a_table_without_rls(db):
 def test_the_lint_catches_an_unsafe_security_definer_function(db):
     # Supabase's default privileges grant EXECUTE on new public functions to the API roles.
     db.execute("create function public.lint_probe() returns int language sql security definer as 'select 1'")
-    rows = db.execute(UNSAFE_DEFINER_FUNCTIONS).fetchall()
+    rows = unsafe_definer_functions(db)
     assert rows == [("lint_probe()", True, True, True)]
     db.execute("alter function public.lint_probe() set search_path = ''")
     db.execute("revoke execute on function public.lint_probe() from public, anon")
-    assert db.execute(UNSAFE_DEFINER_FUNCTIONS).fetchall() == [("lint_probe()", False, False, True)]
+    assert unsafe_definer_functions(db) == [("lint_probe()", False, False, True)]
+
+
+def test_the_functions_members_may_run_as_definer_exist_and_anon_cannot_run_them(db):
+    for signature in MEMBER_DEFINER_FUNCTIONS:
+        definer, anon = db.execute(
+            "select p.prosecdef, has_function_privilege('anon', p.oid, 'execute')"
+            "  from pg_proc p where p.oid = %s::regprocedure", ("public." + signature,)).fetchone()
+        assert definer and not anon, signature
