@@ -102,6 +102,7 @@ def test_a_guest_switches_the_parts_of_the_day_and_this_device_and_they_are_kept
 
 def test_a_member_switches_push_email_and_the_weekly_email_and_they_sync(supabase, app_process, open_app):  # noqa: F811
     server, calls, url, _ = supabase
+    server.sender_heartbeat("email")  # the account's email sender runs
     base = app_process.start(env={"SUPABASE_URL": url, "SUPABASE_ANON_KEY": ANON_KEY})
     page = open_app("/settings", viewport=PHONE, base_url=base)
     sign_in_and_carry(page, base)
@@ -111,8 +112,10 @@ def test_a_member_switches_push_email_and_the_weekly_email_and_they_sync(supabas
     wait_switch(page, "Weekly progress email", True)
     assert "member@example.com" in switch(page, "Email reminders").get_attribute("aria-label") + \
         switch(page, "Email reminders").inner_text()
-    # push is on but no phone is registered: this tab is all there is, and it cannot show them
+    # push is on but no phone is registered, email is off: this tab is all there is, and it
+    # cannot show them
     assert "no phone is set up for push" in label_of(page, "reminders-reach")
+    assert "email reminders are off" in label_of(page, "reminders-reach")
 
     flip(page, "Push notifications to my phone", False)
     flip(page, "Email reminders", True)
@@ -140,9 +143,7 @@ def test_a_member_switches_push_email_and_the_weekly_email_and_they_sync(supabas
         assert not {"on_device_reminders", "push_reachable", "email_reachable"} & set(payload), payload
     assert server.settings["push_notifications"] is False
 
-    # the account's email sender comes alive: the next sync tells the device, which says so
-    server.sender_heartbeat("email")
-    sync_now(page)
+    # the pull after the push brought the server's facts with the settings: email reaches the member
     wait_for_text(page, "Your morning reminder (05:30) comes by email to member@example.com.")
     assert stored(app_process.data_dir, "push_reachable", "email_reachable") == (0, 1)
     screenshot(page, "settings-reminders-member-phone")

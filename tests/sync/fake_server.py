@@ -16,9 +16,9 @@ rule for rule (tests/db/test_db_fake_vs_real.py checks it against the real SQL):
 - the profile's `first_day` only moves earlier, applied when the push ends;
 - the settings object of `sync_pull` carries the server's read-only facts `push_reachable` (a
   phone registered through `register_push_device` and a push sender alive) and
-  `email_reachable` (an email address and an email sender alive); `register_push_device`,
-  `unregister_push_device` and `sender_heartbeat` change them (docs/backend.md) and count as a
-  change of the settings row for the pull's cursor;
+  `email_reachable` (an email address and an email sender alive), computed when pulled
+  (20261202000100_push_reminders.sql); the member's first phone registered or last one removed
+  touches the settings row (the cursor brings it again), a sender's heartbeat touches nothing;
 - a call without changes, client_id or op_id, or with more than 1000 rows, refused whole
   (CallRejected, as the transport raises it); (client_id, op_id) replayed; a bad row rejected
   (with `current`: the server's rows behind it, in sync_pull's shape) while the rest of the
@@ -532,30 +532,29 @@ class FakeServer:
         return {"push_reachable": bool(self.push_devices) and "push" in self.senders_alive,
                 "email_reachable": self.email is not None and "email" in self.senders_alive}
 
-    def _facts_changed(self, before: dict[str, bool]) -> None:
-        if self.facts() != before:
-            self.settings["change_xid"], self.next_xid = self.next_xid, self.next_xid + 1
+    def _touch_settings(self) -> None:
+        """private.push_devices_touch_settings: a new change_xid, nothing else."""
+        self.settings["change_xid"], self.next_xid = self.next_xid, self.next_xid + 1
 
     def register_push_device(self, subscription_id: Any, platform: Any) -> None:
         """public.register_push_device (the member's own phone; here always this member)."""
         if not (isinstance(subscription_id, str) and re.fullmatch(r"[A-Za-z0-9-]{1,128}", subscription_id)):
-            raise CallRejected("a push subscription id is 1 to 128 letters, digits or dashes", code="22023")
+            raise CallRejected("a push subscription id is 1 to 128 letters, digits or hyphens", code="22023")
         if platform not in ("android", "ios"):
-            raise CallRejected("the platform is android or ios", code="22023")
-        before = self.facts()
+            raise CallRejected("a phone registered for push is 'android' or 'ios'", code="22023")
+        first = not self.push_devices
         self.push_devices[subscription_id] = platform
-        self._facts_changed(before)
+        if first:
+            self._touch_settings()
 
     def unregister_push_device(self, subscription_id: Any) -> None:
-        before = self.facts()
-        self.push_devices.pop(subscription_id, None)
-        self._facts_changed(before)
+        if self.push_devices.pop(subscription_id, None) is not None and not self.push_devices:
+            self._touch_settings()
 
     def sender_heartbeat(self, channel: str, alive: bool = True) -> None:
-        """A sender says it can send (alive=False: its heartbeat went stale)."""
-        before = self.facts()
+        """public.sender_heartbeat (alive=False: its last heartbeat is over an hour old). Touches
+        no member's row: devices learn it with the next change of their settings."""
         (self.senders_alive.add if alive else self.senders_alive.discard)(channel)
-        self._facts_changed(before)
 
     # -- sync_pull ----------------------------------------------------------------------------
     def pull(self, since: int, client_id: str | None = None) -> dict[str, Any]:

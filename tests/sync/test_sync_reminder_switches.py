@@ -112,23 +112,38 @@ def test_turning_this_devices_notifications_off_changes_nothing_on_the_account(d
     assert get_settings(device).on_device_reminders is False  # and the pull did not undo it
 
 
-def test_the_servers_facts_come_down_with_the_settings_and_follow_the_server(device, transport, server):
-    engine_for(device, transport).run()
-    assert get_server_facts(device) == ServerFacts(push_reachable=False, email_reachable=False)
-
-    server.register_push_device("onesignal-sub-1", "ios")  # a phone, but no push sender yet
+def test_the_servers_facts_come_down_with_the_settings_row(device, transport, server):
     engine_for(device, transport).run()
     assert get_server_facts(device) == ServerFacts(push_reachable=False, email_reachable=False)
 
     server.sender_heartbeat("push")
     server.sender_heartbeat("email")
+    server.register_push_device("onesignal-sub-1", "ios")  # the first phone: the settings row is touched
     engine_for(device, transport).run()
     assert get_server_facts(device) == ServerFacts(push_reachable=True, email_reachable=True)
 
+    server.register_push_device("onesignal-sub-2", "android")  # a second phone changes nothing
     server.unregister_push_device("onesignal-sub-1")
+    [(cursor,)] = device.query("select value from sync_state where key = 'cursor'")
+    assert server.pull(int(cursor))["changes"]["user_settings"] == []  # the next pull brings no settings row
+    engine_for(device, transport).run()
+    assert get_server_facts(device) == ServerFacts(push_reachable=True, email_reachable=True)
+
+    server.unregister_push_device("onesignal-sub-2")  # the last phone gone
+    engine_for(device, transport).run()
+    assert get_server_facts(device) == ServerFacts(push_reachable=False, email_reachable=True)
+
+
+def test_a_sender_going_quiet_reaches_the_device_with_the_next_change_of_the_settings(device, transport, server):
+    server.sender_heartbeat("email")
+    engine_for(device, transport).run()
+    assert get_server_facts(device).email_reachable is True
     server.sender_heartbeat("email", alive=False)
     engine_for(device, transport).run()
-    assert get_server_facts(device) == ServerFacts(push_reachable=False, email_reachable=False)
+    assert get_server_facts(device).email_reachable is True  # as the real sync_pull: not yet
+    profile.update_settings(device, MORNING + timedelta(minutes=2), weekly_email=False)
+    engine_for(device, transport, clock=lambda: MORNING + timedelta(minutes=2)).run()
+    assert get_server_facts(device).email_reachable is False
 
 
 def test_an_account_without_an_email_address_is_never_email_reachable(device, server, transport):
