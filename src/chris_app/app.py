@@ -14,9 +14,9 @@ import flet as ft
 from chris_app.device import device_timezone
 from chris_app.notifications.runner import ReminderRunner, desktop_notify
 from chris_app.services import recordings
-from chris_app.services.day import get_day
 from chris_app.services.introduction import needs_introduction
-from chris_app.services.profile import ensure_profile, get_profile, get_settings, today
+from chris_app.services.profile import ensure_profile, get_settings
+from chris_app.services.reminder_plan import account_member, plan_key
 from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
 from chris_app.sync.config import load_config
@@ -68,7 +68,7 @@ def NotFoundView():
 
 
 @ft.component
-def App(store: Store, clock: Callable[[], datetime], account: Account | None):
+def App(store: Store, clock: Callable[[], datetime], account: Account | None, first_route: str | None = None):
     app, _ = ft.use_state(lambda: AppState(store=store, clock=clock, account=account))
     page = ft.context.page
     layout, _ = ft.use_state(lambda: Layout(width=page.width or 0))
@@ -84,8 +84,9 @@ def App(store: Store, clock: Callable[[], datetime], account: Account | None):
 
     def introduce_a_new_member():
         """A fresh install opening on Today gets the introduction first (once: finishing or
-        skipping it marks the device). A link to another screen (a reminder's tap) is obeyed."""
-        if (page.route or "/") == "/" and needs_introduction(store):
+        skipping it marks the device). A link to another screen (a reminder's tap, or the
+        desktop link the app was started with: `first_route`) is obeyed."""
+        if first_route is None and (page.route or "/") == "/" and needs_introduction(store):
             page.navigate("/welcome")
 
     ft.use_effect(introduce_a_new_member, [])
@@ -113,22 +114,16 @@ def App(store: Store, clock: Callable[[], datetime], account: Account | None):
             page.run_task(recover)
 
     ft.use_effect(recover_interrupted_reading, [])
-    # Phones: the scheduled reminders follow the times, the switch and what is done today
-    # (changed here or synced from another device). Elsewhere nothing is read for it.
+    # Phones: the scheduled reminders follow the plan (times, switches, what is done today, the
+    # server's channel, the paywall; changed here or synced from another device), and the push
+    # registration follows the push switch. Elsewhere nothing is read for it.
     on_phone = page.platform.is_mobile() and not page.web
     ft.use_effect(lambda: kick_phone_reminders(page),
-                  [app.read(reminder_inputs, app.now()) if on_phone else None])
+                  [app.read(plan_key, app.now(), account_member(account, clock)()) if on_phone else None])
+    ft.use_effect(lambda: kick_push(page),
+                  [app.read(get_settings).push_notifications if on_phone else None])
     return AppContext(app, lambda: LayoutContext(
         layout, lambda: ft.Router(ROUTES, not_found=NotFoundView, manage_views=True)))
-
-
-def reminder_inputs(store: Store, now: datetime) -> tuple:
-    """What the phone's reminders depend on."""
-    profile, prefs = get_profile(store), get_settings(store)
-    session = get_day(store, today(store, now))
-    return (profile.morning_time, profile.evening_time, profile.timezone, profile.day_start_hour,
-            prefs.on_device_reminders, bool(session and session.morning_completed),
-            bool(session and session.evening_completed))
 
 
 def kick_phone_reminders(page: ft.Page) -> None:
@@ -141,7 +136,20 @@ def kick_phone_reminders(page: ft.Page) -> None:
         phone.kick()
 
 
-def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Callable[[ft.Page], None]:
+def kick_push(page: ft.Page) -> None:
+    """Bring the phone's push registration in line with the push switch (a built phone app only)."""
+    if page.web or not page.platform.is_mobile():
+        return
+    from chris_app.notifications.push import current  # (imports the plugin: phones only)
+
+    if (push := current(page)) is not None:
+        push.kick()
+
+
+def make_main(store: Store, clock: Callable[[], datetime] = system_clock,
+              first_route: str | None = None) -> Callable[[ft.Page], None]:
+    """The page handler. `first_route`: the screen a desktop link started the app with
+    (chris_app/links.py opens it); the first-run introduction then waits for the next start."""
     ensure_profile(store, clock(), device_timezone())
     recordings.clean_up(store)  # what a crash may have left half-done
     account = None  # guest mode: no account, nothing to show
@@ -166,22 +174,33 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock) -> Cal
         # Set before the first render too: a page property changed only inside the first
         # render does not reach a freshly connected client.
         page.theme_mode = THEMES[get_settings(store).theme]
-        page.render_views(lambda: App(store, clock, page_account))
+        page.render_views(lambda: App(store, clock, page_account, first_route))
+        member = account_member(page_account, clock)  # () -> (signed in, behind the paywall)
         if not page.web and not page.platform.is_mobile():
             # Desktop: reminders while the app runs (desktop-notifier); the web build has none.
             notify = desktop_notify()
             if notify:
-                runner = ReminderRunner(store, clock, notify, page.navigate)
+                runner = ReminderRunner(store, clock, notify, page.navigate, member=member)
                 page.run_task(runner.run_forever)
         elif page.platform.is_mobile() and not page.web:
             # Phones: reminders the phone itself schedules (flet-notifications, in a built
             # app; a phone's browser reports the platform too, hence `not page.web`).
             from chris_app.notifications.phone import install
+            from chris_app.notifications.push import install as install_push
+            from chris_app.sync.config import load_push_app_id
 
-            install(page, store, clock)
-            # back in the foreground (maybe days later): keep the 30 days of reminders full
-            page.on_app_lifecycle_state_change = lambda e: (
-                kick_phone_reminders(page) if e.state == ft.AppLifecycleState.RESUME else None)
+            install(page, store, clock, member=member)
+            # server push (OneSignal) for a signed-in member; nothing without an app id or account
+            install_push(page, store, page_account, load_push_app_id())
+
+            def resumed(e: ft.AppLifecycleStateChangeEvent) -> None:
+                # back in the foreground (maybe days later): keep the 30 days of reminders full
+                # and the push registration current
+                if e.state == ft.AppLifecycleState.RESUME:
+                    kick_phone_reminders(page)
+                    kick_push(page)
+
+            page.on_app_lifecycle_state_change = resumed
 
     return main
 

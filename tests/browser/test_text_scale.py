@@ -60,7 +60,7 @@ SCREENS = {
     "/recordings": ("Your morning readings", "Your morning readings", [("button", "Play reading of")]),
     "/settings": ("Your data", "Day starts at",
                   [("button", "Earlier day start"), ("button", "Later day start"), ("button", "Save"),
-                   ("switch", "Reminders on this device"), ("switch", "Play my recording back after saving"),
+                   ("switch", "Notifications on this device"), ("switch", "Play my recording back after saving"),
                    ("textbox", "Shortest (seconds)"), ("button", "Account and sync"), ("button", "Subscription"),
                    ("button", "Export my data"), ("button", "Wipe this device…")]),
     "/leaderboard": ("Opt-in leaderboard", "Opt-in leaderboard", [("button", "Sign in")]),

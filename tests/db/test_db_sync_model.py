@@ -72,7 +72,7 @@ PROFILE_CHOICES = {
     "leaderboard_opt_in": [False, True],
 }
 SETTINGS_CHOICES = {
-    "on_device_reminders": [True, False],
+    "push_notifications": [True, False],
     "email_reminders": [False, True],
     "sound_enabled": [True, False],
     "auto_play_recording": [False, True],

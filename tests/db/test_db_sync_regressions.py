@@ -41,7 +41,7 @@ D0 = datetime(2026, 6, 10, 3, 30, tzinfo=timezone.utc)  # 05:30 in Berlin: a mor
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 PROFILE_FIELDS = ("display_name", "timezone", "day_start_hour", "morning_time", "evening_time",
                   "leaderboard_opt_in")
-SYNCED_SETTINGS = ("on_device_reminders", "email_reminders", "sound_enabled", "auto_play_recording", "theme")
+SYNCED_SETTINGS = ("push_notifications", "email_reminders", "sound_enabled", "auto_play_recording", "theme")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def test_a_device_installed_later_adopts_the_account_and_its_install_defaults_ov
     # days of use on A: every synced preference changed, own affirmations, a board, mornings
     profile.update_profile(a.store, D0 + timedelta(hours=1), display_name="Chris", timezone="Europe/Lisbon",
                            day_start_hour=4, morning_time="06:15", evening_time="21:30", leaderboard_opt_in=True)
-    profile.update_settings(a.store, D0 + timedelta(hours=1, minutes=5), theme="dark", on_device_reminders=False,
+    profile.update_settings(a.store, D0 + timedelta(hours=1, minutes=5), theme="dark", push_notifications=False,
                             email_reminders=True, sound_enabled=False, auto_play_recording=True,
                             min_recording_seconds=45)
     affirmations.save_new_version(a.store, D0 + timedelta(days=1), own)
@@ -182,7 +182,7 @@ def test_a_device_installed_later_adopts_the_account_and_its_install_defaults_ov
     chosen_profile, chosen_settings = a.profile(), a.settings()
     assert chosen_profile == {"display_name": "Chris", "timezone": "Europe/Lisbon", "day_start_hour": 4,
                               "morning_time": "06:15", "evening_time": "21:30", "leaderboard_opt_in": True}
-    assert chosen_settings == {"on_device_reminders": False, "email_reminders": True, "sound_enabled": False,
+    assert chosen_settings == {"push_notifications": False, "email_reminders": True, "sound_enabled": False,
                                "auto_play_recording": True, "theme": "dark"}
 
     # days later the member installs the app on another device and signs in there
