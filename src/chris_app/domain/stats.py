@@ -9,6 +9,10 @@ The window: the last 90 protocol days ending today if today is completed, else y
 never starting before the member's first day. Completion rate and average rating use it; the
 discipline score runs from the first day to the window's end, so an unfinished today never
 drags any figure down.
+
+Streaks count with freezes (docs/rules.md#streak-freezes): `walk` goes over the days from the
+first day to the window's end, earning a freeze for every 7 completed days of a streak (at most
+2 held) and spending one on a missed day, which keeps the streak without lengthening it.
 """
 
 from __future__ import annotations
@@ -40,10 +44,64 @@ class Stats:
     completion_rate: Decimal  # percent, 2 decimals
     average_rating: Decimal  # 1 decimal, 0 when there is no rating in the window
     score: Decimal  # discipline score in percent, 1 decimal
+    freezes_held: int = 0  # streak freezes held at the window's end (0..MAX_FREEZES)
 
     @classmethod
     def empty(cls) -> Stats:
         return cls(0, 0, 0, Decimal("0.00"), Decimal("0.0"), Decimal("0.0"))
+
+
+# Streak freezes (docs/rules.md#streak-freezes)
+FREEZE_EVERY = 7  # completed days of a streak that earn one freeze
+MAX_FREEZES = 2  # freezes held at most
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """The freeze walk's state after some day: the streak (bridged), the longest streak so far,
+    the freezes held, and the completed days since the last freeze was earned (or the streak
+    started)."""
+
+    streak: int = 0
+    best: int = 0
+    freezes: int = 0
+    since_earn: int = 0
+
+
+def walk(completed: Container[int], first: int, last: int, state: Walk = Walk(),
+         frozen: list[int] | None = None) -> Walk:
+    """The walk over day numbers (date.toordinal()) first..last, continuing from `state` (the
+    state after the day before `first`; `Walk()` when `first` is the member's first day).
+    Days where a freeze is spent are appended to `frozen` when given."""
+    streak, best, freezes, since_earn = state.streak, state.best, state.freezes, state.since_earn
+    for day in range(first, last + 1):
+        if day in completed:
+            streak += 1
+            since_earn += 1
+            best = max(best, streak)
+            if since_earn == FREEZE_EVERY:
+                freezes = min(freezes + 1, MAX_FREEZES)
+                since_earn = 0
+        elif streak > 0 and freezes > 0:
+            freezes -= 1  # a frozen day: the streak is kept, not extended
+            if frozen is not None:
+                frozen.append(day)
+        else:
+            streak = since_earn = 0
+    return Walk(streak, best, freezes, since_earn)
+
+
+def window_end(today: date, today_completed: bool) -> date:
+    """The last day the figures count: today once it is completed, else yesterday."""
+    return today if today_completed else today - timedelta(days=1)
+
+
+def frozen_days(completed: set[date], first_day: date, today: date) -> list[date]:
+    """The days a freeze was spent on, from the first day to the window's end, oldest first."""
+    out: list[int] = []
+    walk({d.toordinal() for d in completed}, first_day.toordinal(),
+         window_end(today, today in completed).toordinal(), frozen=out)
+    return [date.fromordinal(o) for o in out]
 
 
 def _round(value: Decimal | float, places: int) -> Decimal:
@@ -52,7 +110,8 @@ def _round(value: Decimal | float, places: int) -> Decimal:
 
 
 def current_streak(completed: set[date], today: date) -> int:
-    """Consecutive completed days ending today (if done) or yesterday."""
+    """Consecutive completed days ending today (if done) or yesterday: the strict run, without
+    freezes (the figures use `walk`)."""
     day = today if today in completed else today - timedelta(days=1)
     streak = 0
     while day in completed:
@@ -62,6 +121,7 @@ def current_streak(completed: set[date], today: date) -> int:
 
 
 def longest_streak(completed: set[date]) -> int:
+    """The longest run of consecutive completed days, without freezes (the figures use `walk`)."""
     best = 0
     for day in completed:
         if day - timedelta(days=1) in completed:
@@ -119,12 +179,15 @@ def compute_stats(days: Iterable[DayRecord], first_day: date, today: date) -> St
         in_window = sum(1 for d in completed if start <= d <= end)
         ratings = [d.rating for d in days if d.rating is not None and start <= d.date <= end]
         score = discipline_score(completed, first_day, end)
-    return figures(current_streak(completed, today), longest_streak(completed), len(completed),
-                   span, in_window, sum(ratings), len(ratings), score)
+    state = walk({d.toordinal() for d in completed}, first_day.toordinal(),
+                 window_end(today, today in completed).toordinal())
+    return figures(state.streak, state.best, len(completed), span, in_window, sum(ratings), len(ratings),
+                   score, state.freezes)
 
 
 def figures(current: int, longest: int, total: int, span: tuple[date, date] | None,
-            completed_in_window: int, rating_sum: int, rating_count: int, score: float) -> Stats:
+            completed_in_window: int, rating_sum: int, rating_count: int, score: float,
+            freezes_held: int = 0) -> Stats:
     """The figures from their parts, rounded as shown: what `compute_stats` counts from the
     days, and what the device's incremental state (services.summary) reads by index."""
     if span is None:
@@ -140,6 +203,7 @@ def figures(current: int, longest: int, total: int, span: tuple[date, date] | No
         completion_rate=_round(rate, 2),
         average_rating=_round(avg, 1),
         score=_round(score * 100, 1),
+        freezes_held=freezes_held,
     )
 
 
