@@ -32,10 +32,11 @@
 --     runs (push rows queued before this migration, for phones nobody could register, among
 --     them); purge_notifications (nightly) removes rows in every final state 30 days after
 --     they were due.
---   * sync_pull: the settings row carries push_reachable and email_reachable (this member, the
---     definitions the job uses), so that a device knows whether the server reminds the member
---     (domain/reminders.device_reminds). A phone registered or the last one removed touches the
---     settings row, so the member's other devices pull the change.
+--   * sync_pull: every pull carries `reach`, the member's push_reachable and email_reachable
+--     (the definitions the job uses), whatever the cursor, so that a device knows whether the
+--     server reminds the member (domain/reminders.device_reminds) as of its last pull, even when
+--     only a sender's heartbeat changed. A member's first phone registered or last one removed
+--     also touches their settings row (a change of the member's rows, for whoever watches them).
 --
 -- Measured (benchmarks/db_jobs.py --members 1000000 --only queue_reminders, 05:00 UTC slot,
 -- half the members with a phone, a third with email on, both senders alive; baseline = the
@@ -252,8 +253,12 @@ grant execute on function public.sender_heartbeat(text) to service_role;
 
 -- A member's first phone registered, or their last one gone (removed, taken over by another
 -- member, forgotten by the dispatcher): their push reachability changed, so their settings row
--- is touched (new change_xid, nothing else) and their other devices pull the new facts. Adding
--- a second phone or refreshing one touches nothing. A member being deleted is left alone.
+-- is touched (new change_xid, nothing else), so the change shows as a change of the member's
+-- rows to whoever watches them. Devices do not depend on it for the facts: every pull carries
+-- them (sync_pull's `reach`), and the app pulls at start, after each save and every few minutes.
+-- No device is woken by the touch today: Realtime publishes only public.profiles
+-- (20261126001500_realtime.sql); publishing user_settings would make it a wake-up call.
+-- Adding a second phone or refreshing one touches nothing. A member being deleted is left alone.
 create or replace function private.push_devices_touch_settings()
 returns trigger
 language plpgsql
@@ -532,8 +537,11 @@ revoke execute on function public.purge_notifications(timestamptz) from public, 
 -- =============================================
 -- Sync
 -- =============================================
--- sync_pull as in 20261126001100_sync.sql; the settings row now also carries the member's
--- push_reachable and email_reachable (read-only server facts, private.reminder_reachability).
+-- sync_pull as in 20261126001100_sync.sql, plus `reach`: always one object with the member's
+-- push_reachable and email_reachable (read-only server facts, private.reminder_reachability),
+-- whatever the cursor. Facts change without any row of the member changing (a sender going
+-- quiet or coming back), so they cannot ride on the settings row, which comes only when it
+-- changed since the cursor.
 create or replace function public.sync_pull(since bigint default 0, client_id uuid default null)
 returns jsonb
 language plpgsql
@@ -565,12 +573,12 @@ begin
         select jsonb_agg(to_jsonb(v) - 'change_xid' order by v.position)
           from public.vision_boards v where v.user_id = uid and v.change_xid >= since_xid), '[]'::jsonb),
       'user_settings', coalesce((
-        select jsonb_agg(to_jsonb(st) - 'change_xid' || to_jsonb(r))
-          from public.user_settings st cross join private.reminder_reachability(uid) r
-         where st.id = uid and st.change_xid >= since_xid), '[]'::jsonb),
+        select jsonb_agg(to_jsonb(st) - 'change_xid')
+          from public.user_settings st where st.id = uid and st.change_xid >= since_xid), '[]'::jsonb),
       'profile', coalesce((
         select jsonb_agg(to_jsonb(p) - 'change_xid')
-          from public.profiles p where p.id = uid and p.change_xid >= since_xid), '[]'::jsonb)));
+          from public.profiles p where p.id = uid and p.change_xid >= since_xid), '[]'::jsonb),
+      'reach', (select jsonb_build_array(to_jsonb(r)) from private.reminder_reachability(uid) r)));
 end
 $$;
 revoke execute on function public.sync_pull(bigint, uuid) from public, anon;

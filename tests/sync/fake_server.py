@@ -14,11 +14,12 @@ rule for rule (tests/db/test_db_fake_vs_real.py checks it against the real SQL):
   subtransaction (a bad value is rejected with its `field`, the others apply); a row without
   `field_stamps` is the legacy path (every sent field stamped at the row stamp);
 - the profile's `first_day` only moves earlier, applied when the push ends;
-- the settings object of `sync_pull` carries the server's read-only facts `push_reachable` (a
-  phone registered through `register_push_device` and a push sender alive) and
-  `email_reachable` (an email address and an email sender alive), computed when pulled
-  (20261202000100_push_reminders.sql); the member's first phone registered or last one removed
-  touches the settings row (the cursor brings it again), a sender's heartbeat touches nothing;
+- every `sync_pull`, whatever its cursor, carries `reach`: one object with the server's
+  read-only facts `push_reachable` (a phone registered through `register_push_device` and a
+  push sender alive) and `email_reachable` (an email address and an email sender alive),
+  computed when pulled (20261202000100_push_reminders.sql); the settings rows are plain. The
+  member's first phone registered or last one removed touches the settings row (it comes
+  again with the next pull); a sender's heartbeat touches nothing;
 - a call without changes, client_id or op_id, or with more than 1000 rows, refused whole
   (CallRejected, as the transport raises it); (client_id, op_id) replayed; a bad row rejected
   (with `current`: the server's rows behind it, in sync_pull's shape) while the rest of the
@@ -528,7 +529,7 @@ class FakeServer:
 
     # -- the server's facts about reaching the member -----------------------------------------
     def facts(self) -> dict[str, bool]:
-        """push_reachable / email_reachable, as sync_pull reports them."""
+        """push_reachable / email_reachable, as sync_pull reports them (its `reach`)."""
         return {"push_reachable": bool(self.push_devices) and "push" in self.senders_alive,
                 "email_reachable": self.email is not None and "email" in self.senders_alive}
 
@@ -553,7 +554,7 @@ class FakeServer:
 
     def sender_heartbeat(self, channel: str, alive: bool = True) -> None:
         """public.sender_heartbeat (alive=False: its last heartbeat is over an hour old). Touches
-        no member's row: devices learn it with the next change of their settings."""
+        no member's row: devices learn it from `reach` in their next pull."""
         (self.senders_alive.add if alive else self.senders_alive.discard)(channel)
 
     # -- sync_pull ----------------------------------------------------------------------------
@@ -562,8 +563,9 @@ class FakeServer:
             "daily_sessions": self._shaped(sorted(self.sessions.values(), key=lambda r: r["date"]), since),
             "affirmations": self._shaped(sorted(self.affirmations.values(), key=lambda r: r["version"]), since),
             "vision_boards": self._shaped(sorted(self.tiles.values(), key=lambda r: r["position"]), since),
-            "user_settings": [row | self.facts() for row in self._shaped([self.settings], since)],
+            "user_settings": self._shaped([self.settings], since),
             "profile": self._shaped([self.profile], since),
+            "reach": [self.facts()],
         }}
 
 

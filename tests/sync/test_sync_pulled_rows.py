@@ -100,8 +100,8 @@ def test_bad_days_tiles_and_settings_values_are_skipped_alone_and_their_neighbou
                               {"id": "7f1e0000-0000-4000-8000-000000000002", "position": 2, "image_path": f"{USER}/b.png",
                                "caption": "Boat", "client_updated_at": STAMP}],
             "user_settings": {"theme": "purple", "sound_enabled": False, "push_notifications": "yes",
-                              "push_reachable": 1, "email_reachable": True,
                               "field_stamps": {"theme": STAMP, "sound_enabled": STAMP}},
+            "reach": [{"push_reachable": 1, "email_reachable": True}],
         }, USER)
 
     assert sorted((s.table, s.field) for s in skipped) == [
@@ -112,6 +112,27 @@ def test_bad_days_tiles_and_settings_values_are_skipped_alone_and_their_neighbou
     settings = device.query("select theme, sound_enabled, push_notifications, push_reachable, email_reachable"
                             " from settings")[0]
     assert tuple(settings) == ("system", 0, 1, 0, 1)
+
+
+def test_the_servers_facts_come_only_from_reach_and_a_bad_reach_is_skipped_and_logged(device, caplog):
+    with device.transaction() as conn:
+        skipped = apply_pull(conn, {"user_settings": [{"theme": "dark", "push_reachable": True, "email_reachable": False,
+                                                       "field_stamps": {"theme": STAMP}}],
+                                    "reach": [{"email_reachable": True}]}, USER)
+    assert skipped == []
+    # facts inside the settings row are not the server's word: `reach` is (a fact it lacks stays)
+    assert tuple(device.query("select theme, push_reachable, email_reachable from settings")[0]) == ("dark", 0, 1)
+
+    with caplog.at_level(logging.WARNING, logger="chris_app.sync.payloads"), device.transaction() as conn:
+        skipped = apply_pull(conn, {"reach": "push"}, USER)
+    [problem] = skipped
+    assert problem.table == "user_settings" and "not an object" in problem.reason
+    assert any("user_settings" in r.getMessage() and "not an object" in r.getMessage() for r in caplog.records)
+    assert tuple(device.query("select push_reachable, email_reachable from settings")[0]) == (0, 1)
+
+    with device.transaction() as conn:  # a server from before `reach`: the device keeps what it had
+        assert apply_pull(conn, {"user_settings": [], "profile": []}, USER) == []
+    assert tuple(device.query("select push_reachable, email_reachable from settings")[0]) == (0, 1)
 
 
 def test_the_sync_status_stops_counting_skipped_rows_once_dismissed(device):

@@ -1,7 +1,8 @@
 """The reminder switches through sync (issue 15): `push_notifications`, `email_reminders`,
 `morning_reminder`, `evening_reminder` and `weekly_email` go up and come down like every synced
 setting (per field, edit times); `on_device_reminders` is each device's own and never leaves it;
-the server's facts `push_reachable` / `email_reachable` only ever come down."""
+the server's facts `push_reachable` / `email_reachable` only ever come down, in every pull's
+`reach` (a sender going quiet changes no row, and still reaches the device at its next pull)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from datetime import timedelta
 import pytest
 
 from chris_app.services import profile
-from chris_app.services.profile import ServerFacts, get_server_facts, get_settings
+from chris_app.services.profile import ServerFacts, get_profile, get_server_facts, get_settings
+from chris_app.services.reminder_plan import device_plan
 from chris_app.sync.errors import CallRejected
 from fake_server import FakeTransport
 from sync_helpers import MORNING, engine_for
@@ -112,38 +114,65 @@ def test_turning_this_devices_notifications_off_changes_nothing_on_the_account(d
     assert get_settings(device).on_device_reminders is False  # and the pull did not undo it
 
 
-def test_the_servers_facts_come_down_with_the_settings_row(device, transport, server):
+def cursor_of(store) -> int:
+    [(cursor,)] = store.query("select value from sync_state where key = 'cursor'")
+    return int(cursor)
+
+
+def test_the_servers_facts_come_down_with_every_pull(device, transport, server):
     engine_for(device, transport).run()
     assert get_server_facts(device) == ServerFacts(push_reachable=False, email_reachable=False)
 
     server.sender_heartbeat("push")
     server.sender_heartbeat("email")
     server.register_push_device("onesignal-sub-1", "ios")  # the first phone: the settings row is touched
+    assert server.pull(cursor_of(device))["changes"]["user_settings"] != []
     engine_for(device, transport).run()
     assert get_server_facts(device) == ServerFacts(push_reachable=True, email_reachable=True)
 
     server.register_push_device("onesignal-sub-2", "android")  # a second phone changes nothing
     server.unregister_push_device("onesignal-sub-1")
-    [(cursor,)] = device.query("select value from sync_state where key = 'cursor'")
-    assert server.pull(int(cursor))["changes"]["user_settings"] == []  # the next pull brings no settings row
+    pulled = server.pull(cursor_of(device))["changes"]
+    assert pulled["user_settings"] == []  # no settings row...
+    assert pulled["reach"] == [{"push_reachable": True, "email_reachable": True}]  # ...the facts all the same
     engine_for(device, transport).run()
     assert get_server_facts(device) == ServerFacts(push_reachable=True, email_reachable=True)
 
-    server.unregister_push_device("onesignal-sub-2")  # the last phone gone
+    server.unregister_push_device("onesignal-sub-2")  # the last phone gone: the row is touched
+    assert server.pull(cursor_of(device))["changes"]["user_settings"] != []
     engine_for(device, transport).run()
     assert get_server_facts(device) == ServerFacts(push_reachable=False, email_reachable=True)
 
 
-def test_a_sender_going_quiet_reaches_the_device_with_the_next_change_of_the_settings(device, transport, server):
-    server.sender_heartbeat("email")
+def test_the_settings_row_pulled_is_the_plain_row(device, transport, server):
+    server.sender_heartbeat("push")
+    server.register_push_device("onesignal-sub-1", "ios")
+    [row] = server.pull(0)["changes"]["user_settings"]
+    assert not {"push_reachable", "email_reachable"} & set(row)
+    assert {"push_notifications", "email_reminders", "theme"} <= set(row)
+
+
+def test_a_sender_going_quiet_reaches_the_device_at_the_next_pull_and_the_device_reminds(device, transport, server):
+    server.sender_heartbeat("push")
+    server.register_push_device("onesignal-sub-1", "android")
     engine_for(device, transport).run()
-    assert get_server_facts(device).email_reachable is True
-    server.sender_heartbeat("email", alive=False)
-    engine_for(device, transport).run()
-    assert get_server_facts(device).email_reachable is True  # as the real sync_pull: not yet
-    profile.update_settings(device, MORNING + timedelta(minutes=2), weekly_email=False)
-    engine_for(device, transport, clock=lambda: MORNING + timedelta(minutes=2)).run()
-    assert get_server_facts(device).email_reachable is False
+    plan = device_plan(device, MORNING, signed_in=True, paywalled=False)
+    assert (plan.channel, plan.reminds) == ("push", False)  # the server reminds: this device does not
+
+    server.sender_heartbeat("push", alive=False)
+    pulled = server.pull(cursor_of(device))["changes"]
+    assert all(rows == [] for table, rows in pulled.items() if table != "reach")  # no row changed
+    later = MORNING + timedelta(minutes=5)
+    engine_for(device, transport, clock=lambda: later).run()
+    assert get_server_facts(device) == ServerFacts(push_reachable=False, email_reachable=False)
+    plan = device_plan(device, later, signed_in=True, paywalled=False)
+    assert (plan.channel, plan.reminds) == (None, True)  # nobody else reminds: this device does
+    assert plan.times() == {"morning": get_profile(device).morning_time, "evening": get_profile(device).evening_time}
+
+    server.sender_heartbeat("push")  # back again: the device leaves it to the server
+    engine_for(device, transport, clock=lambda: later).run()
+    plan = device_plan(device, later, signed_in=True, paywalled=False)
+    assert (plan.channel, plan.reminds) == ("push", False)
 
 
 def test_an_account_without_an_email_address_is_never_email_reachable(device, server, transport):

@@ -4,8 +4,9 @@ Outgoing: `changes_for(conn, entries, user_id)` turns outbox entries into the `c
 that `sync_push` takes, reading each row's *current* state (the outbox only says which rows
 changed). Incoming: `apply_push_result` re-keys local rows the server matched by their natural
 key (a day by date, a tile by position) and renumbers affirmation versions; `apply_pull` writes
-pulled server rows into the store. Both take a connection inside the store's transaction and
-never enqueue anything: what comes from the server is not a local change.
+pulled server rows, and the server's facts that come with every pull (`reach`), into the
+store. Both take a connection inside the store's transaction and never enqueue anything: what
+comes from the server is not a local change.
 
 Translation rules (local → server):
 - booleans are 0/1 locally, JSON true/false on the server;
@@ -18,8 +19,10 @@ Translation rules (local → server):
   is `{user_id}/{file name}`;
 - settings: the synced switches keep the server's names (`pulled.SETTINGS_FIELDS`);
   `on_device_reminders` (this device's own reminders), the recording limits and the input
-  device stay on the device; `push_reachable` / `email_reachable` only come down (the server's
-  facts, `pulled.SETTINGS_FACTS`) and are never sent;
+  device stay on the device; `push_reachable` / `email_reachable` (the server's facts,
+  `pulled.SETTINGS_FACTS`) are stored in the settings row but are not part of the synced row:
+  they come down in every pull's `reach` (one object, whatever the cursor: a sender going quiet
+  changes no row) and are never sent;
 - profile: `day_start_hour` ⇄ `day_start`, `morning_time` ⇄ `morning_protocol_time`,
   `evening_time` ⇄ `evening_review_time`; an empty display name is sent as null (the server
   wants 1–40 characters or nothing).
@@ -360,24 +363,29 @@ class Skipped:
 
 
 def _rows(changes: Mapping[str, Any], table: str) -> list:
+    """A table's pulled rows: a list, or one object; anything else is one (bad) row."""
     rows = changes.get(table) or []
-    return [rows] if isinstance(rows, Mapping) else list(rows)
+    return list(rows) if isinstance(rows, list) else [rows]
 
 
 def apply_pull(conn: sqlite3.Connection, changes: Mapping[str, Any], user_id: str) -> list[Skipped]:
     """Write pulled server rows into the store (server wins: the engine only applies a pull
     when nothing local is waiting to be pushed). Every row is checked first (chris_app.sync.
     pulled); a row the device cannot hold is skipped alone, never half-written (each row in
-    its own savepoint), and a bad profile or settings value leaves just that field as it was."""
+    its own savepoint), and a bad profile or settings value leaves just that field as it was.
+    `reach` (the server's facts, in every pull) goes into the settings row's facts the same
+    way, reported as settings fields; a pull without it (an older server) leaves them as
+    they were."""
     skipped: list[Skipped] = []
 
-    def each(table: str, apply_one) -> None:
+    def each(table: str, apply_one, reported_as: str | None = None) -> None:
         for row in _rows(changes, table):
             row_id = None if table in SINGLE_ROW or not isinstance(row, Mapping) else row.get("id")
-            skipped.extend(_guarded(conn, table, row_id, lambda row=row: apply_one(conn, row, user_id)))
+            skipped.extend(_guarded(conn, reported_as or table, row_id, lambda row=row: apply_one(conn, row, user_id)))
 
     each("profile", _apply_profile)
     each("user_settings", _apply_settings)
+    each("reach", _apply_reach, reported_as="user_settings")
     skipped += _apply_affirmations(conn, _rows(changes, "affirmations"))
     each("vision_boards", _apply_tile)
     each("daily_sessions", _apply_session)
@@ -434,9 +442,19 @@ def _apply_profile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> list
 
 def _apply_settings(conn: sqlite3.Connection, row: Mapping, user_id: str) -> list[Skipped]:
     values, stamps, problems = pulled.clean_settings(row)
-    facts, fact_problems = pulled.clean_settings_facts(row)
-    _adopt(conn, "settings", values, stamps, facts)
-    return [Skipped("user_settings", "1", reason, field) for field, reason in problems + fact_problems]
+    _adopt(conn, "settings", values, stamps)
+    return [Skipped("user_settings", "1", reason, field) for field, reason in problems]
+
+
+def _apply_reach(conn: sqlite3.Connection, reach: Mapping, user_id: str) -> list[Skipped]:
+    """The server's facts (sync_pull's `reach`) into the settings row: no stamps, never
+    queued; a bad value is skipped alone and the device keeps what it had for that fact."""
+    if not isinstance(reach, Mapping):
+        raise TypeError(f"the server's facts are not an object: {reach!r}")
+    facts, problems = pulled.clean_settings_facts(reach)
+    if facts:
+        conn.execute("update settings set " + ", ".join(f"{k} = :{k}" for k in facts) + " where id = 1", facts)
+    return [Skipped("user_settings", "1", reason, field) for field, reason in problems]
 
 
 def _apply_affirmations(conn: sqlite3.Connection, rows: list) -> list[Skipped]:

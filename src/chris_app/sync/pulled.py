@@ -6,10 +6,11 @@ versions: every value is checked against the same limits the device's own input 
 
 - Days, tiles and affirmation versions are checked whole (`PulledSession`, `PulledTile`,
   `PulledAffirmation`): a bad row raises ValueError and is skipped alone (payloads.apply_pull).
-- The profile and the settings are checked field by field (`clean_profile`, `clean_settings`,
-  and `clean_settings_facts` for the server's read-only facts): a bad value (a time zone this
-  device does not know) is left out — the device keeps its own value for that field — and
-  reported, while the other fields apply.
+- The profile and the settings are checked field by field (`clean_profile`, `clean_settings`):
+  a bad value (a time zone this device does not know) is left out — the device keeps its own
+  value for that field — and reported, while the other fields apply. The server's read-only
+  facts (`reach`, one object in every pull, not part of the settings row) are checked the same
+  way by `clean_settings_facts`.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ SETTINGS_FIELDS = {"push_notifications": "push_notifications", "email_reminders"
                    "morning_reminder": "morning_reminder", "evening_reminder": "evening_reminder",
                    "weekly_email": "weekly_email", "sound_enabled": "sound_enabled",
                    "auto_play_recording": "auto_play_recording", "theme": "theme"}
-# What the server knows and the device only reads (sync_pull's settings object): taken from a
-# pull, never pushed, never stamped. `on_device_reminders` is in neither: this device's own.
+# What the server knows and the device only reads (sync_pull's `reach`, in every pull): stored
+# in the local settings row, never pushed, never stamped. `on_device_reminders` is in neither:
+# this device's own.
 SETTINGS_FACTS = {"push_reachable": "push_reachable", "email_reachable": "email_reachable"}
 
 
@@ -208,8 +210,8 @@ def clean_settings(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, st
 
 
 def clean_settings_facts(row: Mapping[str, Any]) -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """(local values, problems) of the server's facts in a pulled settings row; a fact the row
-    does not carry (a server from before them) is left out, and the device keeps what it had."""
+    """(local values, problems) of the server's facts (a pull's `reach` object); a fact it does
+    not carry is left out, and the device keeps what it had."""
     values: dict[str, int] = {}
     problems: list[tuple[str, str]] = []
     for server, local in SETTINGS_FACTS.items():

@@ -2,7 +2,7 @@
 -- push, the senders' heartbeats, one channel per member in the queue, rows finalised at claim
 -- ('skipped', 'expired'), the expiry and purge jobs, and a queue that does not grow.
 begin;
-select plan(98);
+select plan(103);
 
 -- Inside this transaction (rolled back at the end) only this file's members and senders exist.
 delete from auth.users;
@@ -67,7 +67,7 @@ select lives_ok($$select public.register_push_device('ana-phone-1', 'android')$$
 select results_eq($$select user_id, subscription_id, platform from public.push_devices$$,
   $$values (tests.get_supabase_uid('ana'), 'ana-phone-1', 'android')$$, '...and sees it, as theirs');
 select tests.clear_authentication();
-select ok(pg_temp.touched('ana'), 'a first phone touches the member''s settings row (their devices pull push_reachable)');
+select ok(pg_temp.touched('ana'), 'a first phone touches the member''s settings row');
 
 select pg_temp.mark_settings_old(array['ana']);
 update public.push_devices set last_seen_at = '2001-01-01', created_at = '2001-01-01';
@@ -198,33 +198,55 @@ select ok(private.sender_alive('push') and not private.sender_alive('email'),
   'a sender is alive while its last heartbeat is under an hour old');
 
 -- =============================================================================================
--- sync_pull: the member's two server facts in their settings row
+-- sync_pull: the member's two server facts in `reach`, with every pull whatever its cursor
 -- =============================================================================================
 delete from private.reminder_senders;
 select tests.create_supabase_user('syncer');
-create function pg_temp.facts() returns jsonb language sql as $$
-  select (public.sync_pull(0) -> 'changes' -> 'user_settings' -> 0) - array(
-           select k from jsonb_object_keys(public.sync_pull(0) -> 'changes' -> 'user_settings' -> 0) k
-            where k not in ('push_reachable', 'email_reachable'))
+create function pg_temp.reach(since bigint default 0) returns jsonb language sql as $$
+  select public.sync_pull(since) -> 'changes' -> 'reach'
+$$;
+-- a cursor past every row, this transaction's own included
+create function pg_temp.past_every_row() returns bigint language sql as $$
+  select pg_current_xact_id()::text::bigint + 1
+$$;
+create function pg_temp.rows_after(since bigint) returns bigint language sql as $$
+  select sum(jsonb_array_length(v)) from jsonb_each(public.sync_pull(since) -> 'changes') e (k, v) where k <> 'reach'
 $$;
 select tests.authenticate_as('syncer');
-select is(pg_temp.facts(), '{"push_reachable": false, "email_reachable": false}'::jsonb,
-  'sync_pull: no sender alive, neither channel is reachable');
+select is(pg_temp.reach(), '[{"push_reachable": false, "email_reachable": false}]'::jsonb,
+  'sync_pull: reach is one object; no sender alive, neither channel is reachable');
 select tests.clear_authentication();
 insert into private.reminder_senders (channel, seen_at) values ('push', now()), ('email', now());
 select tests.authenticate_as('syncer');
-select is(pg_temp.facts(), '{"push_reachable": false, "email_reachable": true}'::jsonb,
+select is(pg_temp.reach(), '[{"push_reachable": false, "email_reachable": true}]'::jsonb,
   '...senders alive: email reachable (the account has an address), push not (no phone)');
 select public.register_push_device('syncer-phone', 'ios');
-select is(pg_temp.facts(), '{"push_reachable": true, "email_reachable": true}'::jsonb,
+select is(pg_temp.reach(), '[{"push_reachable": true, "email_reachable": true}]'::jsonb,
   '...a phone registered: push reachable too');
-select ok((public.sync_pull(0) -> 'changes' -> 'user_settings' -> 0) ?& array['push_notifications', 'email_reminders', 'theme'],
-  '...alongside the settings row''s own fields');
+select ok((public.sync_pull(0) -> 'changes' -> 'user_settings' -> 0) ?& array['push_notifications', 'email_reminders', 'theme']
+          and not (public.sync_pull(0) -> 'changes' -> 'user_settings' -> 0) ?| array['push_reachable', 'email_reachable'],
+  '...the settings row is the plain row: its own fields, no facts');
+select is(pg_temp.rows_after(pg_temp.past_every_row()), 0::bigint, 'a pull with a cursor past every row brings no row');
+select is(pg_temp.reach(pg_temp.past_every_row()), '[{"push_reachable": true, "email_reachable": true}]'::jsonb,
+  '...but still reach');
+select tests.clear_authentication();
+update private.reminder_senders set seen_at = now() - interval '61 minutes' where channel = 'push';
+select tests.authenticate_as('syncer');
+select is(pg_temp.rows_after(pg_temp.past_every_row()), 0::bigint, 'the push sender going quiet changes no row of the member');
+select is(pg_temp.reach(pg_temp.past_every_row()), '[{"push_reachable": false, "email_reachable": true}]'::jsonb,
+  '...yet the pull past every row says push is unreachable now');
+select tests.clear_authentication();
+select tests.authenticate_as_service_role();
+select public.sender_heartbeat('push');
+select tests.clear_authentication();
+select tests.authenticate_as('syncer');
+select is(pg_temp.reach(pg_temp.past_every_row()), '[{"push_reachable": true, "email_reachable": true}]'::jsonb,
+  '...and reachable again once the sender is back');
 select tests.clear_authentication();
 update public.profiles set email = null where id = tests.get_supabase_uid('syncer');
 update private.reminder_senders set seen_at = now() - interval '61 minutes' where channel = 'push';
 select tests.authenticate_as('syncer');
-select is(pg_temp.facts(), '{"push_reachable": false, "email_reachable": false}'::jsonb,
+select is(pg_temp.reach(), '[{"push_reachable": false, "email_reachable": false}]'::jsonb,
   '...no address: email unreachable; the push sender quiet for over an hour: push unreachable');
 select tests.clear_authentication();
 
