@@ -15,7 +15,8 @@ import pytest
 import soundfile as sf
 
 from chris_app.audio.encoder import encode_opus
-from chris_app.services import day, recordings
+from chris_app.audio.metrics import file_metrics
+from chris_app.services import day, reading_metrics, recordings
 from tests.conftest import MORNING
 
 from .conftest import synthesize_speech
@@ -99,6 +100,10 @@ def test_a_take_killed_mid_way_is_recovered_on_the_next_start(store, wav, tmp_pa
     reference = encode_opus(mono, 44100, tmp_path / "reference.ogg")
     np.testing.assert_array_equal(sf.read(str(rec.path), dtype="float32")[0],
                                   sf.read(str(reference.path), dtype="float32")[0])
+    # A recovered reading is measured like any other: the metrics are stored with it.
+    stored = reading_metrics.figures_of(store, rec.id)
+    assert stored.speaking_s == pytest.approx(file_metrics(rec.path).speaking_s, abs=0.001)
+    assert 0.5 * stored.duration_s < stored.speaking_s < stored.duration_s
 
 
 @pytest.mark.parametrize("seconds", [1.5, 10])

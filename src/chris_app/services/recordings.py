@@ -21,12 +21,14 @@ import numpy as np
 import soundfile
 
 from chris_app.audio import AudioError, EncodedRecording, Take, check_quality, encode_opus, sweep_temp_files
+from chris_app.audio.metrics import ReadingMetrics, file_metrics
 from chris_app.audio.web_take import WebTake, claim_unfinished, has_unfinished
 from chris_app.errors import ChrisError, InvalidInput, StorageFailed
 from chris_app.services._rows import enqueue, new_id, stamp
 from chris_app.services.day import complete_morning
 from chris_app.services.files import sha256_of, storage_error
 from chris_app.services.profile import get_settings, today
+from chris_app.services.reading_metrics import store_metrics
 from chris_app.store import Store
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -59,7 +61,9 @@ def save_day_recording(store: Store, now: datetime, source: Path, *, mime: str,
                        keep_existing: bool = False) -> Recording:
     """Move a finished recording file into the store as today's reading and complete the
     morning, all or nothing. The day's previous take is removed only after this one is safe;
-    with `keep_existing` a day that already has a reading keeps it (InvalidInput)."""
+    with `keep_existing` a day that already has a reading keeps it (InvalidInput). The
+    reading's metrics are measured from the saved file and stored with it (every save path
+    comes here); a file that cannot be measured is saved without them."""
     day = today(store, now)
     recording_id = new_id()
     target = recordings_dir(store) / f"{day.isoformat()}-{recording_id[:8]}{source.suffix or '.ogg'}"
@@ -69,6 +73,7 @@ def save_day_recording(store: Store, now: datetime, source: Path, *, mime: str,
     except OSError as exc:
         raise storage_error(exc) from exc
     size, digest = target.stat().st_size, sha256_of(target)
+    metrics = _measure(target)
     previous: list[str] = []
     try:
         with store.transaction() as conn:
@@ -84,6 +89,8 @@ def save_day_recording(store: Store, now: datetime, source: Path, *, mime: str,
             )
             enqueue(conn, "recordings", recording_id, now)
             complete_morning(conn, day, now, recording_id)
+            if metrics is not None:
+                store_metrics(conn, recording_id, metrics, now)
             conn.execute("delete from recordings where date = ? and id != ?", (day.isoformat(), recording_id))
     except BaseException:
         target.unlink(missing_ok=True)
@@ -91,6 +98,13 @@ def save_day_recording(store: Store, now: datetime, source: Path, *, mime: str,
     for old in previous:
         Path(old).unlink(missing_ok=True)
     return get_recording(store, recording_id)
+
+
+def _measure(path: Path) -> ReadingMetrics | None:
+    try:
+        return file_metrics(path)
+    except (OSError, RuntimeError):
+        return None  # measured later (reading_metrics.measure_missing)
 
 
 def _save_encoded(store: Store, now: datetime, encoded: EncodedRecording,
