@@ -13,7 +13,7 @@ from deno_tool import deno_test, summary
 # every function and the shared code have a test file
 FUNCTIONS_WITH_TESTS = [
     "stripe-webhook", "create-checkout-session", "customer-portal", "reminder-dispatch", "kit-sync",
-    "generate-affirmations", "suggest-actions", "analyze-progress", "delete-account",
+    "generate-affirmations", "suggest-actions", "analyze-progress", "delete-account", "transcribe-reading",
 ]
 
 

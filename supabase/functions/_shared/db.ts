@@ -72,7 +72,7 @@ export interface KitJob {
   disciplineScore: number;
 }
 
-export type AiFeature = "generate_affirmations" | "suggest_actions" | "analyze_progress";
+export type AiFeature = "generate_affirmations" | "suggest_actions" | "analyze_progress" | "transcribe_reading";
 
 /** One protocol day of a member, as the AI functions see it. */
 export interface SessionSummary {
