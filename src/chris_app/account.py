@@ -366,7 +366,7 @@ class Account:
             raise ServerError()
         return response.json()
 
-    def call_function(self, name: str, body: dict | None = None) -> dict:
+    def call_function(self, name: str, body: dict | None = None, timeout: float = 40.0) -> dict:
         """Blocking call of an edge function as this member (run it off the UI thread)."""
         return functions_client.call(self.config.url, self.config.anon_key, self.auth.access_token(), name, body,
-                                     client=self._http)
+                                     client=self._http, timeout=timeout)

@@ -26,6 +26,7 @@ def call(base_url: str, anon_key: str, access_token: str, name: str, body: dict[
             f"{base_url.rstrip('/')}/functions/v1/{name}",
             json=body or {},
             headers={"apikey": anon_key, "Authorization": f"Bearer {access_token}"},
+            timeout=timeout,  # per call, also over a shared client (a transcription takes longer)
         )
     except httpx.TimeoutException:
         raise FunctionFailed("The server took too long to answer. Try again in a moment.", "timeout") from None

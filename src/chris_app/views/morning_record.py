@@ -18,6 +18,7 @@ from chris_app.views.common import Check, ErrorText, Note, go
 from chris_app.views.morning_step_body import StepBody
 from chris_app.views.morning_teleprompter import Teleprompter
 from chris_app.views.playback import Playback
+from chris_app.views.read_aloud_check import ReadAloudResult
 from chris_app.views.reading_recorder import ReadingRecorder, clock
 
 IMPORT_TYPES = ["ogg", "opus", "wav", "flac", "mp3"]
@@ -129,6 +130,7 @@ def RecordStep(session: DaySession | None, on_next):
         ft.Column([
             Playback(saved, autoplay=prefs.auto_play_recording and saved.id == just_saved, key=saved.id),
             ReadingMetricsRow(saved.id, key=f"metrics-{saved.id}"),
+            ReadAloudResult(saved.id, just_saved=saved.id == just_saved, key=f"read-aloud-{saved.id}"),
             ft.FilledButton("Next: your board", icon=ft.Icons.ARROW_FORWARD, on_click=on_next, height=52),
         ], spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, visible=calm) if saved else ft.Container(),
         Note(f"Read your affirmations aloud for at least {prefs.min_recording_seconds} seconds. "

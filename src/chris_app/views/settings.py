@@ -1,7 +1,7 @@
 """Settings `/settings`: protocol times, time zone, day start; reminders (the parts of the day,
 this device's notifications and, for a signed-in member, push, email and the weekly email, with
 one line saying how reminders reach the member now); sound, auto-play, theme; recording limits;
-account; about."""
+the read-aloud check (opt-in); account; about."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from chris_app.state import use_app
 from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, Toggle, go
 from chris_app.views.data_rights import YourData
 from chris_app.views.feedback import cue
+from chris_app.views.read_aloud_check import ReadAloudSetting
 from chris_app.views.reading_recorder import uses_stream
 
 
@@ -263,6 +264,7 @@ def Settings():
                    toggle("auto_play_recording")),
         ),
         RecordingSettings(prefs),
+        ReadAloudSetting(),
         Section(
             "Account",
             Note(f"Signed in as {app.account.email}." if app.account is not None and app.account.engine is not None
