@@ -89,12 +89,14 @@ update public.profiles set first_day = :'today'::date - 9 where id = :'uid';
 select private.rebuild_member_stats(:'uid');
 select cmp_ok(public.refresh_stale_stats(now()), '>=', 1, 'members never refreshed (no session yet) are refreshed');
 select is(public.refresh_stale_stats(now()), 0, 'nobody is refreshed while their day has not changed');
-select cmp_ok(public.refresh_stale_stats(now() + interval '2 days'), '>=', 2,
-  'two days later every member is refreshed');
+-- (10 days in a row earn one streak freeze, docs/rules.md#streak-freezes: the first missed day
+-- is bridged, the second breaks the streak)
+select cmp_ok(public.refresh_stale_stats(now() + interval '3 days'), '>=', 2,
+  'three days later every member is refreshed');
 select results_eq(format($$select current_streak, longest_streak, stats_day from public.profiles where id = '%s'$$, :'uid'),
-  format($$values (0, 10, '%s'::date)$$, :'today'::date + 2),
-  'a missed day breaks the streak, without any session row for it; longest stays');
-select is(public.refresh_stale_stats(now() + interval '2 days'), 0, 'a second run in the same day changes nothing');
+  format($$values (0, 10, '%s'::date)$$, :'today'::date + 3),
+  'two missed days break the streak (one freeze held), without any session row for them; longest stays');
+select is(public.refresh_stale_stats(now() + interval '3 days'), 0, 'a second run in the same day changes nothing');
 select is((select current_streak from public.profiles where id = :'uid'), 0, '...and the streak stays 0');
 
 -- members are refreshed at their own day boundary, not at UTC midnight
