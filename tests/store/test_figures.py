@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chris_app.domain.stats import DayRecord, compute_stats, score_series, weekly_summary
+from chris_app.domain.stats import DayRecord, compute_stats, frozen_days, score_series, weekly_summary
 from chris_app.services import summary
 from chris_app.store.db import Store, connect
 from chris_app.store.migrate import migrate
@@ -87,6 +87,7 @@ def reference_progress(store: Store, first_day: date, today: date) -> dict:
     return {
         "stats": compute_stats(records, first_day, today),
         "calendar": {d for d in completed if heat_start <= d <= today},
+        "frozen": {d for d in frozen_days(completed, first_day, today) if d >= heat_start},
         "ratings": [((d.date - trend_start).days, float(d.rating)) for d in sorted(records, key=lambda r: r.date)
                     if d.rating is not None and trend_start <= d.date <= today],
         "scores": [(i, round(v * 100, 1)) for i, (_, v) in
@@ -107,6 +108,7 @@ def assert_same_figures(store: Store, today: date) -> None:
     heat_start = today - timedelta(days=today.weekday(), weeks=summary.CALENDAR_WEEKS - 1)
     assert got.stats == expected["stats"]
     assert {d for d in got.calendar if d >= heat_start} == expected["calendar"]
+    assert got.frozen == expected["frozen"]
     assert got.ratings == expected["ratings"]
     assert got.scores == expected["scores"]
     assert got.weeks == expected["weeks"]

@@ -14,6 +14,9 @@ on how long the member has been at it.
   to a completed day on or before that day drops it (trigger); one made for another first_day
   is not used. Then it is computed once from first_day and kept again; it moves forward every
   7 days as today moves.
+* Streaks count with freezes (docs/rules.md#streak-freezes): `domain.stats.walk` continues
+  from its state kept with the score checkpoint (`stats_state.walk_*`, local migration 0010,
+  dropped with it) over the same ≤ 97 days, which also gives /progress its frozen days.
 * "today" and first_day are read at every call; nothing kept depends on either.
 """
 
@@ -28,10 +31,12 @@ from chris_app.domain.stats import (
     WINDOW_DAYS,
     DayRecord,
     Stats,
+    Walk,
     Week,
     compute_stats,
     figures,
     score_steps,
+    walk,
     weekly_summary,
     window,
 )
@@ -83,6 +88,7 @@ class Progress:
     today: date
     stats: Stats
     calendar: frozenset[date]  # completed days among the last CALENDAR_WEEKS weeks
+    frozen: frozenset[date]  # days a streak freeze bridged, same weeks (docs/rules.md#streak-freezes)
     ratings: list[tuple[int, float]]  # (days since the trend's start, rating), oldest first
     scores: list[tuple[int, float]]  # the score curve in percent, the last CURVE_DAYS days
     weeks: list[Week]  # newest first
@@ -128,7 +134,7 @@ def progress(store: Store, now: datetime) -> Progress:
         shown_from = min(monday - timedelta(weeks=CALENDAR_WEEKS - 1), monday - timedelta(weeks=SUMMARY_WEEKS - 1),
                          day - timedelta(days=TREND_DAYS - 1))
         curve_from = max(first_day, day - timedelta(days=CURVE_DAYS - 1))
-        st, series, rows = _figures(conn, first_day, day, curve_from=curve_from, rows_from=shown_from)
+        st, series, rows, frozen = _figures(conn, first_day, day, curve_from=curve_from, rows_from=shown_from)
         trend_start = max(first_day, day - timedelta(days=TREND_DAYS - 1))
         shown, trend, weeks_from = (shown_from.toordinal(), trend_start.toordinal(),
                                     (monday - timedelta(weeks=SUMMARY_WEEKS - 1)).toordinal())
@@ -136,6 +142,7 @@ def progress(store: Store, now: datetime) -> Progress:
             today=day,
             stats=st,
             calendar=frozenset(date.fromordinal(o) for o, done, _, _ in rows if done and o >= shown),
+            frozen=frozenset(date.fromordinal(o) for o in frozen if o >= shown),
             ratings=[(o - trend, float(rating)) for o, _, rating, _ in rows if rating is not None and o >= trend],
             scores=[(i, round(v * 100, 1)) for i, v in enumerate(series[-CURVE_DAYS:])],
             weeks=weekly_summary(
@@ -165,32 +172,29 @@ _ORDINAL = "cast(julianday(date) - 1721424.5 as integer)"
 
 
 def _figures(conn: sqlite3.Connection, first_day: date, day: date, curve_from: date | None = None,
-             rows_from: date | None = None) -> tuple[Stats, list[float], list[tuple]]:
+             rows_from: date | None = None) -> tuple[Stats, list[float], list[tuple], list[int]]:
     """compute_stats(history, first_day, day) from the kept state and one read of the window's
     rows; the score after each day from `curve_from` (or the window's end; or earlier) through
-    `day`; and with `rows_from`, the days from then (or earlier) through `day` as (day number,
-    morning_completed, discipline_rating, action_completed), oldest first."""
+    `day`; with `rows_from`, the days from then (or earlier) through `day` as (day number,
+    morning_completed, discipline_rating, action_completed), oldest first; and the frozen days
+    (day numbers) from then (or earlier) through the window's end."""
     cur = _cursor(conn)
-    today_completed, run_first, run_last, longest, total, kept_first_day, kept_day, kept_value = cur.execute(
+    today_completed, total, kept_first_day, kept_day, kept_value, *kept_walk = cur.execute(
         "select coalesce((select morning_completed from daily_sessions where date = :day), 0),"
-        " r.first_date, r.last_date, (select coalesce(max(days), 0) from stats_runs), s.completed_count,"
-        " s.score_first_day, s.score_day, s.score_value from stats_state s"
-        # the latest run starting by today: it holds the window's end if any run does (one
-        # starting today exists only when today is completed, and then the end is today)
-        " left join (select first_date, last_date from stats_runs where first_date <= :day"
-        "            order by first_date desc limit 1) r where s.id = 1", {"day": day.isoformat()}).fetchone()
+        " s.completed_count, s.score_first_day, s.score_day, s.score_value,"
+        " s.walk_streak, s.walk_best, s.walk_freezes, s.walk_since_earn from stats_state s where s.id = 1",
+        {"day": day.isoformat()}).fetchone()
     span = window(first_day, day, bool(today_completed))
     end = day if today_completed else day - timedelta(days=1)
-    holds_end = run_last is not None and run_last >= end.isoformat()
-    current = (end - date.fromisoformat(run_first)).days + 1 if holds_end else 0
 
-    # The score: continued from the checkpoint when it is for this first day and before what
-    # is needed, else from the first day. `after` is the last day it is known for.
+    # The score and the freeze walk: continued from the checkpoint when it is for this first
+    # day and before what is needed, else from the first day. `after` is the last day they are
+    # known for.
     since = None
-    if kept_day is not None and kept_first_day == first_day.isoformat():
+    if kept_day is not None and kept_first_day == first_day.isoformat() and None not in kept_walk:
         checkpoint = date.fromisoformat(kept_day)
         if first_day <= checkpoint < max(first_day, min(curve_from or end, end)):
-            since = (checkpoint, kept_value)
+            since = (checkpoint, kept_value, Walk(*kept_walk))
     after = since[0] if since else first_day - timedelta(days=1)
     # One read of the rows: the window's (rate, rating), the score's days, the caller's.
     ws, we = span or (day + timedelta(days=1), day)  # no window: an empty range
@@ -224,22 +228,29 @@ def _figures(conn: sqlite3.Connection, first_day: date, day: date, curve_from: d
                 done.add(o)
 
     series = score_steps(done, a + 1, day.toordinal(), since[1] if since else 0.0) if first_day <= day else []
+    frozen: list[int] = []
+    state = walk(done, a + 1, end.toordinal(), since[2] if since else Walk(), frozen=frozen)
     if series:
-        _keep_checkpoint(conn, first_day, day, after, since, series)
+        _keep_checkpoint(conn, first_day, day, after, since, series, done)
     if span is None:
-        return figures(current, longest, total, None, 0, 0, 0, 0.0), series, rows
+        return figures(state.streak, state.best, total, None, 0, 0, 0, 0.0, state.freezes), series, rows, frozen
     score = series[-1] if today_completed else series[-2]
-    return figures(current, longest, total, span, in_window, rating_sum, rating_count, score), series, rows
+    return (figures(state.streak, state.best, total, span, in_window, rating_sum, rating_count, score, state.freezes),
+            series, rows, frozen)
 
 
 def _keep_checkpoint(conn: sqlite3.Connection, first_day: date, day: date, after: date,
-                     since: tuple[date, float] | None, series: list[float]) -> None:
-    """Keep the score CHECKPOINT_LAG days before `day` when there is none (for this first_day)
-    or the one used lags CHECKPOINT_STEP days more. `series` starts the day after `after`."""
+                     since: tuple[date, float, Walk] | None, series: list[float], done: set[int]) -> None:
+    """Keep the score and the walk's state CHECKPOINT_LAG days before `day` when there is none
+    (for this first_day) or the one used lags CHECKPOINT_STEP days more. `series` starts the
+    day after `after`; `done` holds the completed days after `after`."""
     target = day - timedelta(days=CHECKPOINT_LAG)
     if after < target and (since is None or (target - since[0]).days >= CHECKPOINT_STEP):
+        w = walk(done, after.toordinal() + 1, target.toordinal(), since[2] if since else Walk())
         try:
-            conn.execute("update stats_state set score_first_day = ?, score_day = ?, score_value = ? where id = 1",
-                         (first_day.isoformat(), target.isoformat(), series[(target - after).days - 1]))
+            conn.execute("update stats_state set score_first_day = ?, score_day = ?, score_value = ?,"
+                         " walk_streak = ?, walk_best = ?, walk_freezes = ?, walk_since_earn = ? where id = 1",
+                         (first_day.isoformat(), target.isoformat(), series[(target - after).days - 1],
+                          w.streak, w.best, w.freezes, w.since_earn))
         except sqlite3.OperationalError:
             pass  # the database is busy or read-only: the checkpoint is a cache, the figures stay right
