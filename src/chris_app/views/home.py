@@ -13,7 +13,7 @@ from chris_app.services.profile import get_profile
 from chris_app.services.week import week_strip
 from chris_app.state import use_app
 from chris_app.views.common import Check, Frame, Heading, Note, Section, go
-from chris_app.views.streak import StreakHero, WeekStrip
+from chris_app.views.streak import FreezeLine, StreakHero, WeekStrip
 
 NOT_YET = "—"  # a figure that does not exist yet (never "0.0" before the first rating)
 
@@ -83,7 +83,7 @@ def Home():
             identifier="finish-sign-in",
         )] if unfinished else []),
         Heading(home.today.strftime("%A, %d %B")),
-        Hero(st.current_streak, days, next_step_label(home), home.next_step),
+        Hero(st.current_streak, days, next_step_label(home), home.next_step, st.freezes_held),
         TodayList(s, home.board_empty),
         Section(
             "Your discipline",
@@ -101,7 +101,7 @@ def Home():
     ])
 
 
-def Hero(streak: int, days, label: str, route: str) -> ft.Control:
+def Hero(streak: int, days, label: str, route: str, freezes_held: int = 0) -> ft.Control:
     return ft.Container(
         padding=ft.Padding.symmetric(horizontal=16, vertical=20),
         margin=ft.Margin.symmetric(horizontal=4),  # the cards' own margin: the edges line up
@@ -110,6 +110,7 @@ def Hero(streak: int, days, label: str, route: str) -> ft.Control:
         content=ft.Column(
             [
                 StreakHero(streak, identifier="stat-current-streak"),
+                FreezeLine(freezes_held),
                 WeekStrip(days),
                 ft.FilledButton(
                     label,

@@ -10,32 +10,59 @@ import flet as ft
 from chris_app.services import summary
 from chris_app.state import use_app
 from chris_app.views.common import Figure, Frame, Note, Section
+from chris_app.views.streak import FROZEN_COLOR
 
 WEEKS = summary.CALENDAR_WEEKS
 
 
-def Heatmap(completed: set, today) -> ft.Control:
+def _cell_look(d, completed, frozen) -> tuple[str, str]:
+    """(colour, word) of one day: completed, frozen (a streak freeze bridged it) or not."""
+    if d in completed:
+        return ft.Colors.PRIMARY, "completed"
+    if d in frozen:
+        return FROZEN_COLOR, "frozen (a streak freeze kept the streak)"
+    return ft.Colors.SURFACE_CONTAINER_HIGHEST, "not completed"
+
+
+def Heatmap(completed: set, today, frozen: set = frozenset()) -> ft.Control:
     start = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
     columns = []
     for w in range(WEEKS):
         cells = []
         for i in range(7):
             d = start + timedelta(days=7 * w + i)
-            done = d in completed
+            color, word = _cell_look(d, completed, frozen)
             cells.append(ft.Container(
                 width=18, height=18, border_radius=4,
-                bgcolor=(ft.Colors.PRIMARY if done else ft.Colors.SURFACE_CONTAINER_HIGHEST)
-                if d <= today else ft.Colors.TRANSPARENT,
-                tooltip=f"{d:%a %d %b}: {'completed' if done else 'not completed'}",
+                bgcolor=color if d <= today else ft.Colors.TRANSPARENT,
+                tooltip=f"{d:%a %d %b}: {word}",
             ))
         columns.append(ft.Column(cells, spacing=3))
     done_in_view = sum(1 for d in completed if start <= d <= today)
+    frozen_in_view = sum(1 for d in frozen if start <= d <= today)
+    frozen_words = f", {frozen_in_view} frozen day{'s' if frozen_in_view != 1 else ''}" if frozen_in_view else ""
     return ft.Semantics(
-        label=f"Calendar of the last {WEEKS} weeks: {done_in_view} completed days",
+        identifier="heatmap",
+        label=f"Calendar of the last {WEEKS} weeks: {done_in_view} completed days{frozen_words}",
         container=True,
         image=True,  # a picture of the days: the label says what it shows, cell by cell is noise
         exclude_semantics=True,
         content=ft.Row(columns, spacing=3, scroll=ft.ScrollMode.AUTO),
+    )
+
+
+def Legend() -> ft.Control:
+    """What the heatmap's colours mean."""
+    def key(color, text: str) -> ft.Control:
+        return ft.Row([ft.Container(width=14, height=14, border_radius=3, bgcolor=color), ft.Text(text, size=13)],
+                      spacing=6, tight=True)
+
+    return ft.Semantics(
+        identifier="heatmap-legend",
+        container=True,
+        content=ft.Row([key(ft.Colors.PRIMARY, "Completed"), key(FROZEN_COLOR, "Frozen (streak freeze)"),
+                        key(ft.Colors.SURFACE_CONTAINER_HIGHEST, "Missed")],
+                       wrap=True, spacing=16, run_spacing=6),
     )
 
 
@@ -72,8 +99,9 @@ def Progress():
             Figure("Completion rate", f"{st.completion_rate}%", "progress-completion-rate"),
             Figure("Discipline score", f"{st.score}%", "progress-score"),
         ], wrap=True, spacing=10, run_spacing=10),
-        Section(f"Last {WEEKS} weeks", Heatmap(data.calendar, today),
-                Note("Each square is a day (Monday at the top); green days have a recorded reading.")),
+        Section(f"Last {WEEKS} weeks", Heatmap(data.calendar, today, data.frozen), Legend(),
+                Note("Each square is a day (Monday at the top). A frozen day was missed but a streak "
+                     "freeze kept your streak going.")),
         Section(
             "Discipline rating, last 30 days",
             Chart(ratings, 10, ft.Colors.DEEP_ORANGE, f"Rating trend: {len(ratings)} rated days", "rating")

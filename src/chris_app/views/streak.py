@@ -59,6 +59,39 @@ def StreakHero(current_streak: int, animate: bool = False, identifier: str = "st
     )
 
 
+def freeze_text(freezes_held: int) -> str:
+    """The one line that explains streak freezes (docs/rules.md#streak-freezes)."""
+    if freezes_held <= 0:
+        return "7 days in a row earn a streak freeze"
+    noun = "streak freeze" if freezes_held == 1 else "streak freezes"
+    return f"{freezes_held} {noun}: a missed day won't break your streak"
+
+
+def FreezeLine(freezes_held: int, identifier: str = "streak-freezes") -> ft.Control:
+    """The freezes held, as a snowflake and one line (Home, under the streak)."""
+    held = freezes_held > 0
+    return ft.Semantics(
+        identifier=identifier,
+        label=freeze_text(freezes_held),
+        container=True,
+        exclude_semantics=True,
+        content=ft.Row(
+            [
+                ft.Icon(ft.Icons.AC_UNIT_ROUNDED, size=18, color=FROZEN_COLOR if held else ft.Colors.OUTLINE),
+                ft.Text(freeze_text(freezes_held), size=14,
+                        color=ft.Colors.ON_SURFACE if held else ft.Colors.ON_SURFACE_VARIANT),
+            ],
+            alignment=ft.MainAxisAlignment.CENTER,
+            spacing=6,
+            wrap=True,
+        ),
+    )
+
+
+# Frozen days and freezes, in both themes: an icy blue, apart from the primary (completed) colour.
+FROZEN_COLOR = ft.Colors.LIGHT_BLUE_400
+
+
 def day_label(day: WeekDay) -> str:
     """What a screen reader says for one day of the strip."""
     when = f"{day.date:%A} {day.date.day} {day.date:%B}" + (", today" if day.is_today else "")
