@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from chris_app.services.affirmations import STARTER_AFFIRMATIONS as STARTER
@@ -46,7 +46,7 @@ SERVER_ONLY = frozenset({
     "trial_ends_at", "stripe_customer_id", "stripe_subscription_id", "stripe_price_id",
     "subscription_current_period_end", "subscription_started_at", "subscription_ends_at", "subscription_event_at",
     "is_founding_member", "current_streak", "longest_streak", "total_days_completed", "completion_rate",
-    "average_discipline_rating", "discipline_score", "stats_day",
+    "average_discipline_rating", "discipline_score", "stats_day", "freezes_held", "frozen_days",
 })
 TABLES = ("profile", "user_settings", "affirmations", "vision_boards", "daily_sessions")
 
@@ -99,6 +99,8 @@ def spoil(draw, rec: dict, bad: dict[str, list], n: int = 5) -> dict:
 MORNING_BAD = {"recording_path": ["someone-else/2026-06-10-recording.ogg"], "recording_duration_ms": [4_000_000],
                "recording_sha256": ["not-a-sha"], "affirmations_version": [0], "violent_action": ["ab", "  ab  "]}
 EVENING_BAD = {"discipline_rating": [0, 11], "biggest_win": ["w" * 1001]}
+METRICS_BAD = {"recording_speaking_ms": [-1, "fast"], "recording_loudness_dbfs": [3.5, "NaN", "1e40"],
+               "read_coverage": [1.5, "loud"], "words_per_minute": [5000, True]}
 
 
 @st.composite
@@ -121,6 +123,14 @@ def sessions(draw) -> dict:
         rec |= some_of(draw, spoil(draw, morning, MORNING_BAD))
         if not legacy:
             rec["morning_updated_at"] = draw(stamps())
+    if draw(st.booleans()):  # the reading's metrics (any row may carry them, with or without a morning)
+        metrics = {
+            "recording_speaking_ms": draw(st.sampled_from([None, 20_000, 24_500])),
+            "recording_loudness_dbfs": draw(st.sampled_from([None, -21.5, -30.25, -18.3])),
+            "read_coverage": draw(st.sampled_from([None, 0.5, 0.94, 1])),
+            "words_per_minute": draw(st.sampled_from([None, 120, 132.7])),
+        }
+        rec |= some_of(draw, spoil(draw, metrics, METRICS_BAD))
     if draw(st.booleans()):
         evening = {
             "action_completed": draw(st.sampled_from([None, True, False])),
@@ -371,8 +381,31 @@ def call(member, sql: str, *args) -> Any:
     return result
 
 
+def reading(sha: str, minute: int, **metrics) -> dict:
+    """A day's morning with its reading (sha256 `sha`), stamped BASE + `minute`, and metrics."""
+    return {"daily_sessions": [{
+        "id": "@id:S0", "date": "2026-06-10", "morning_completed": True,
+        "morning_completed_at": BASE.isoformat(), "recording_path": "@own:2026-06-10-recording.ogg",
+        "recording_duration_ms": 30_000, "recording_sha256": sha * 64,
+        "morning_updated_at": (BASE + timedelta(minutes=minute)).isoformat()} | metrics]}
+
+
+# The reading's metrics, written out: measured, checked later under the same stamp, pushed again
+# without metrics, replaced by another device's newer reading, a late check of the old reading.
+METRICS_HISTORY = [
+    {"client": 0, "op_id": 1, "changes": reading("a", 0, recording_speaking_ms=20_000, recording_loudness_dbfs=-21.5)},
+    {"client": 0, "op_id": 2, "changes": reading("a", 0, recording_speaking_ms=20_000, read_coverage=0.94,
+                                                 words_per_minute=132.7)},
+    {"client": 1, "op_id": 1, "changes": reading("a", 2)},
+    {"client": 1, "op_id": 2, "changes": reading("b", 3, recording_speaking_ms=24_500, recording_loudness_dbfs=-18.3)},
+    {"client": 0, "op_id": 3, "changes": reading("a", 0, read_coverage=0.5, words_per_minute=120)},
+    {"client": 1, "op_id": 3, "changes": reading("b", 1, read_coverage=1.5)},
+]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(history=histories())
+@example(history=METRICS_HISTORY)
 def test_the_fake_server_answers_and_holds_what_the_real_sql_does(sides, history):
     admin, member = sides
     uid = str(admin.execute("select tests.create_supabase_user(%s, null, %s::jsonb)",

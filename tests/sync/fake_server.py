@@ -3,6 +3,8 @@
 rule for rule (tests/db/test_db_fake_vs_real.py checks it against the real SQL):
 
 - sessions matched by date, two last-writer-wins groups (morning, evening);
+  the reading's metrics follow the recording kept after the merge (its sha256), whichever half
+  won: a pushed null never erases them, a new recording brings its own (or none);
 - affirmation versions numbered by the server; the active version is the one saved last by
   client clock (ties: the larger id as text); a version without a save time never becomes
   active over an existing one and maps onto a version with the same text; the first version
@@ -35,11 +37,14 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
+
+import numpy as np
 
 from chris_app.domain.days import is_valid_timezone, protocol_day
 from chris_app.sync.errors import CallRejected
@@ -48,6 +53,8 @@ MORNING = ("morning_completed", "morning_completed_at", "recording_path", "recor
            "recording_sha256", "affirmations_version", "vision_board_viewed", "violent_action",
            "violent_action_id", "violent_action_set_at")
 EVENING = ("action_completed", "evening_completed", "evening_completed_at", "discipline_rating", "biggest_win")
+# the reading's metrics (20261202000300_reading_metrics.sql): kept with the recording they belong to
+METRICS = ("recording_speaking_ms", "recording_loudness_dbfs", "read_coverage", "words_per_minute")
 SETTINGS = ("push_notifications", "email_reminders", "morning_reminder", "evening_reminder", "weekly_email",
             "sound_enabled", "auto_play_recording", "theme")
 PROFILE = ("full_name", "display_name", "timezone", "day_start", "morning_protocol_time", "evening_review_time",
@@ -63,6 +70,8 @@ _TYPES: dict[str, str] = {
     "vision_board_viewed": "bool", "violent_action": "text", "violent_action_id": "uuid",
     "violent_action_set_at": "ts", "action_completed": "bool", "evening_completed": "bool",
     "evening_completed_at": "ts", "discipline_rating": "smallint", "biggest_win": "text",
+    "recording_speaking_ms": "int", "recording_loudness_dbfs": "real", "read_coverage": "real",
+    "words_per_minute": "real",
     "content": "text", "position": "smallint", "image_path": "text", "caption": "text", "deleted_at": "ts",
     "full_name": "text", "display_name": "text", "timezone": "text", "day_start": "smallint",
     "morning_protocol_time": "time", "evening_review_time": "time", "leaderboard_opt_in": "bool",
@@ -160,6 +169,14 @@ def _convert(column: str, value: Any) -> Any:
         if not -2 ** bits <= number < 2 ** bits:
             raise Reject("22003", f'value "{text}" is out of range for type {name}')
         return number
+    if kind == "real":  # float4: its input syntax, its precision (to_jsonb prints the shortest form)
+        if isinstance(value, bool) or not re.fullmatch(
+                r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity))\s*", text, re.IGNORECASE):
+            raise Reject("22P02", f'invalid input syntax for type real: "{text}"')
+        number = float(text)
+        if math.isfinite(number) and (abs(number) > 3.4028234663852886e38 or 0 < abs(number) < 1.17549435e-38):
+            raise Reject("22003", f'"{text.strip()}" is out of range for type real')
+        return float(str(np.float32(number)))
     if kind == "uuid":
         try:
             return str(uuid.UUID(text.strip()))
@@ -172,6 +189,11 @@ def _convert(column: str, value: Any) -> Any:
     if kind == "time":
         return _parse_time(text)
     raise AssertionError(kind)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """`is not distinct from` (NaN equals NaN in PostgreSQL)."""
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
 
 
 def _client_time(rec: dict, key: str) -> datetime | None:
@@ -201,8 +223,9 @@ def _btrim(value: str | None) -> str | None:
     return None if value is None else value.strip(" ")
 
 
-def _within(value: int | None, low: int, high: int) -> bool | None:
-    return None if value is None else low <= value <= high
+def _within(value: float | None, low: float, high: float) -> bool | None:
+    """`value between low and high` (PostgreSQL's NaN is above every number)."""
+    return None if value is None else (not math.isnan(value) and low <= value <= high)
 
 
 class FakeServer:
@@ -303,10 +326,13 @@ class FakeServer:
         has_m, has_e = any(k in rec for k in MORNING), any(k in rec for k in EVENING)
         if (has_m and m_ts is None) or (has_e and e_ts is None):
             raise Reject("22023", "a session needs morning_updated_at / evening_updated_at (or updated_at)")
+        metrics = {k: _convert(k, rec.get(k)) for k in METRICS}
         cur = self.sessions.get(day)
         if cur is None:
             row = {"id": row_id, "user_id": self.user_id, "date": day}
             row |= {k: _convert(k, rec.get(k)) for k in MORNING + EVENING}
+            same = row["recording_sha256"] is not None
+            row |= {k: metrics[k] if same else None for k in METRICS}
             for k in ("morning_completed", "vision_board_viewed", "evening_completed"):
                 row[k] = bool(row[k])
             row["morning_updated_at"] = _render_ts(m_ts) if has_m else None
@@ -318,8 +344,6 @@ class FakeServer:
             return {"status": "applied", "id": row_id}
         apply_m = has_m and (cur["morning_updated_at"] is None or m_ts > _ts(cur["morning_updated_at"]))
         apply_e = has_e and (cur["evening_updated_at"] is None or e_ts > _ts(cur["evening_updated_at"]))
-        if not (apply_m or apply_e):
-            return {"status": "unchanged", "id": cur["id"]}
         row = dict(cur)
         if apply_m:  # jsonb_populate_record: absent keys keep the stored value
             row |= {k: _convert(k, rec[k]) for k in MORNING if k in rec}
@@ -327,6 +351,14 @@ class FakeServer:
         if apply_e:
             row |= {k: _convert(k, rec[k]) for k in EVENING if k in rec}
             row["evening_updated_at"] = _render_ts(e_ts)
+        # The metrics follow the recording kept after the merge.
+        same = row["recording_sha256"] is not None and _text(rec.get("recording_sha256")) == row["recording_sha256"]
+        if row["recording_sha256"] != cur["recording_sha256"]:
+            row |= {k: metrics[k] if same else None for k in METRICS}
+        elif same:
+            row |= {k: cur[k] if metrics[k] is None else metrics[k] for k in METRICS}
+        if not (apply_m or apply_e) and all(_same_value(row[k], cur[k]) for k in METRICS):
+            return {"status": "unchanged", "id": cur["id"]}
         for k in ("morning_completed", "vision_board_viewed", "evening_completed"):
             row[k] = bool(row[k])
         self._check_session(row)
@@ -344,6 +376,10 @@ class FakeServer:
                "daily_sessions_biggest_win_check")
         _check(_within(row["discipline_rating"], 1, 10), rel, "daily_sessions_discipline_rating_check")
         _check(_within(row["recording_duration_ms"], 0, 3_600_000), rel, "daily_sessions_recording_duration_ms_check")
+        _check(_within(row["recording_speaking_ms"], 0, 3_600_000), rel, "daily_sessions_recording_speaking_ms_check")
+        _check(_within(row["recording_loudness_dbfs"], -120, 0), rel, "daily_sessions_recording_loudness_dbfs_check")
+        _check(_within(row["read_coverage"], 0, 1), rel, "daily_sessions_read_coverage_check")
+        _check(_within(row["words_per_minute"], 0, 1000), rel, "daily_sessions_words_per_minute_check")
         _check(None if sha is None else bool(re.fullmatch(r"[0-9a-f]{64}", sha)), rel,
                "daily_sessions_recording_sha256_check")
         action = row["violent_action"]
