@@ -91,7 +91,8 @@ def ReadAloudResult(recording_id: str, just_saved: bool):
         if on and just_saved and stored is None and not started.current:
             asyncio.create_task(run())
 
-    ft.on_mounted(start_by_itself)
+    # just_saved turns true a render after the reading appears (the step learns its id after saving)
+    ft.use_effect(start_by_itself, dependencies=[just_saved, on])
     if not on:
         return ft.Container()
     if busy:
