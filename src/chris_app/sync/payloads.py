@@ -116,6 +116,16 @@ def remote_recording_id(recording_path: str, sha256: str | None) -> str:
 # ---------------------------------------------------------------------------------------------
 # Local rows → server rows
 # ---------------------------------------------------------------------------------------------
+# local recordings column → sync_push key: the reading's metrics, which the server keeps with
+# the recording of the same sha256 whatever the morning's stamp (docs/sync.md)
+METRIC_KEYS = {"speaking_ms": "recording_speaking_ms", "loudness_dbfs": "recording_loudness_dbfs",
+               "read_coverage": "read_coverage", "words_per_minute": "words_per_minute"}
+
+
+def _metrics_payload(recording: Mapping | None) -> dict[str, Any]:
+    return {key: recording[column] if recording else None for column, key in METRIC_KEYS.items()}
+
+
 def session_payload(row: Mapping, recording: Mapping | None, user_id: str) -> dict[str, Any]:
     """A local day as sync_push expects it; each half only once it has its own stamp."""
     out: dict[str, Any] = {"id": row["id"], "date": row["date"]}
@@ -126,6 +136,7 @@ def session_payload(row: Mapping, recording: Mapping | None, user_id: str) -> di
             recording_path=recording_object(user_id, row["date"]) if recording else None,
             recording_duration_ms=recording["duration_ms"] if recording else None,
             recording_sha256=recording["sha256"] if recording else None,
+            **_metrics_payload(recording),
             affirmations_version=row["affirmations_version"],
             vision_board_viewed=bool(row["vision_board_viewed"]),
             violent_action=row["violent_action"],
@@ -522,6 +533,7 @@ def _recording_for(conn: sqlite3.Connection, row: Mapping, local: Mapping | None
     if local and local["recording_id"]:
         mine = conn.execute("select id, sha256 from recordings where id = ?", (local["recording_id"],)).fetchone()
         if mine and mine["sha256"] == sha:
+            _keep_metrics(conn, mine["id"], row)
             return mine["id"]
     rec_id = remote_recording_id(path, sha)
     if conn.execute("select 1 from recordings where id = ?", (rec_id,)).fetchone() is None:
@@ -532,7 +544,20 @@ def _recording_for(conn: sqlite3.Connection, row: Mapping, local: Mapping | None
             (rec_id, row["date"], REMOTE_PREFIX + path, max(int(row.get("recording_duration_ms") or 1), 1),
              sha or "0" * 64, normalize_stamp(row.get("morning_completed_at")) or normalize_stamp(row.get("morning_updated_at")),
              normalize_stamp(row.get("updated_at"))))
+    _keep_metrics(conn, rec_id, row)
     return rec_id
+
+
+def _keep_metrics(conn: sqlite3.Connection, rec_id: str, row: Mapping) -> None:
+    """The pulled day's reading metrics onto its local recording; a value the server lacks
+    (null) keeps what this device measured."""
+    speaking = row.get("recording_speaking_ms")
+    conn.execute(
+        "update recordings set speaking_ms = coalesce(?, speaking_ms), loudness_dbfs = coalesce(?, loudness_dbfs),"
+        " read_coverage = coalesce(?, read_coverage), words_per_minute = coalesce(?, words_per_minute)"
+        " where id = ?",
+        (round(speaking) if speaking is not None else None, row.get("recording_loudness_dbfs"),
+         row.get("read_coverage"), row.get("words_per_minute"), rec_id))
 
 
 def _apply_session(conn: sqlite3.Connection, raw: Mapping, user_id: str) -> None:

@@ -6,6 +6,7 @@ versions: every value is checked against the same limits the device's own input 
 
 - Days, tiles and affirmation versions are checked whole (`PulledSession`, `PulledTile`,
   `PulledAffirmation`): a bad row raises ValueError and is skipped alone (payloads.apply_pull).
+  A day's reading metrics are the exception: a bad one is left out (None), the day applies.
 - The profile and the settings are checked field by field (`clean_profile`, `clean_settings`):
   a bad value (a time zone this device does not know) is left out — the device keeps its own
   value for that field — and reported, while the other fields apply. The server's read-only
@@ -20,7 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from chris_app.domain import limits
 from chris_app.domain.days import is_valid_timezone
@@ -66,6 +67,17 @@ def _sha(value: str | None) -> str | None:
     return value
 
 
+def _metric(low: float, high: float) -> Callable[[Any], float | None]:
+    """A reading metric: a number in [low, high], or None. Anything else is left out (None)
+    rather than losing the day: the metrics are measurements, the day is the member's record."""
+    def check(value: Any) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        number = float(value)
+        return number if low <= number <= high else None  # NaN fails both comparisons
+    return check
+
+
 Stamp = Annotated[str, AfterValidator(stamp)]
 Day = Annotated[date, AfterValidator(_day)]
 
@@ -88,6 +100,11 @@ class PulledSession(_Pulled):
     violent_action_id: str | None = Field(default=None, max_length=64)
     violent_action_set_at: Stamp | None = None
     morning_updated_at: Stamp | None = None
+    # the reading's metrics (20261202000300_reading_metrics.sql), for the recording above
+    recording_speaking_ms: Annotated[float | None, BeforeValidator(_metric(0, 3_600_000))] = None
+    recording_loudness_dbfs: Annotated[float | None, BeforeValidator(_metric(-120, 0))] = None
+    read_coverage: Annotated[float | None, BeforeValidator(_metric(0, 1))] = None
+    words_per_minute: Annotated[float | None, BeforeValidator(_metric(0, 1000))] = None
     action_completed: StrictBool | None = None
     evening_completed: StrictBool | None = None
     evening_completed_at: Stamp | None = None
