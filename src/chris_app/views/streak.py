@@ -78,12 +78,13 @@ def FreezeLine(freezes_held: int, identifier: str = "streak-freezes") -> ft.Cont
         content=ft.Row(
             [
                 ft.Icon(ft.Icons.AC_UNIT_ROUNDED, size=18, color=FROZEN_COLOR if held else ft.Colors.OUTLINE),
-                ft.Text(freeze_text(freezes_held), size=14,
+                # loose: as wide as the text, wrapping beside the icon on a narrow phone
+                ft.Text(freeze_text(freezes_held), size=14, expand=True, expand_loose=True,
                         color=ft.Colors.ON_SURFACE if held else ft.Colors.ON_SURFACE_VARIANT),
             ],
             alignment=ft.MainAxisAlignment.CENTER,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
             spacing=6,
-            wrap=True,
         ),
     )
 
