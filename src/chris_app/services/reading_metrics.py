@@ -144,3 +144,45 @@ def record_check(store: Store, now: datetime, recording_id: str, coverage: float
         if not changed:
             raise NotFound("That reading is no longer on this device.")
         _enqueue_day(conn, recording_id, now)
+
+
+# ---------------------------------------------------------------------------------------------
+# Then and now (/recordings): the first reading beside the latest, the metrics over the days
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class VoiceHistory:
+    first: ReadingFigures | None  # the oldest reading (None: no readings)
+    latest: ReadingFigures | None  # the newest, when it is not the first
+    measured: list[ReadingFigures]  # the measured readings, oldest first (the chart's points)
+
+    @property
+    def checked(self) -> list[ReadingFigures]:
+        """The measured readings that also have a read-aloud check."""
+        return [f for f in self.measured if f.read_coverage is not None]
+
+
+def voice_history(store: Store) -> VoiceHistory:
+    readings = all_figures(store)
+    if not readings:
+        return VoiceHistory(None, None, [])
+    return VoiceHistory(readings[0], readings[-1] if len(readings) > 1 else None,
+                        [f for f in readings if f.measured])
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def change_since_first(first: ReadingFigures, latest: ReadingFigures) -> str | None:
+    """One sentence on how the voice changed from the first reading to the latest, or None
+    when either was never measured."""
+    if not (first.measured and latest.measured):
+        return None
+    parts = [f"speaking time {_clock(first.speaking_s)} → {_clock(latest.speaking_s)}"]
+    louder = round(latest.loudness_dbfs - first.loudness_dbfs)
+    parts.append("the same loudness" if louder == 0 else
+                 f"{abs(louder)} dB {'louder' if louder > 0 else 'quieter'}")
+    if first.read_coverage is not None and latest.read_coverage is not None:
+        parts.append(f"read {first.read_coverage:.0%} → {latest.read_coverage:.0%}")
+    return "Since your first reading: " + ", ".join(parts) + "."

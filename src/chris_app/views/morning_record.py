@@ -12,7 +12,7 @@ from chris_app.audio.metrics import ReadingMetrics
 from chris_app.services import affirmations, recordings
 from chris_app.services.day import DaySession
 from chris_app.services.profile import get_settings
-from chris_app.services.reading_metrics import metrics_of
+from chris_app.services.reading_metrics import measure_and_store, metrics_of
 from chris_app.state import use_app
 from chris_app.views.common import Check, ErrorText, Note, go
 from chris_app.views.morning_step_body import StepBody
@@ -45,17 +45,28 @@ def _metric(icon: ft.IconData, value: str, label: str) -> ft.Control:
 
 @ft.component
 def ReadingMetricsRow(recording_id: str):
-    """Measured from the saved take off the event loop (a long Opus file takes a moment)."""
+    """The metrics stored with the reading when it was saved. A reading saved before the store
+    kept them is measured once, off the event loop, and stored; one known only from the
+    account and never measured shows nothing."""
     app = use_app()
-    measured, set_measured = ft.use_state(None)
+    stored = app.read(metrics_of, recording_id)
+    measuring, set_measuring = ft.use_state(stored is None)
+    missing, set_missing = ft.use_state(False)
 
     async def measure():
-        set_measured(await asyncio.to_thread(metrics_of, app.store, recording_id))
+        if app.read(metrics_of, recording_id) is not None:
+            return set_measuring(False)
+        done = await asyncio.to_thread(measure_and_store, app.store, app.now(), recording_id)
+        set_missing(done is None)
+        set_measuring(False)
+        app.revision += 1
+        if done is not None and app.account is not None:
+            app.account.kick()  # the day carries its metrics to the member's other devices
 
-    ft.on_mounted(lambda: asyncio.create_task(measure()))
-    if measured is None:
-        return Note("Measuring your reading…")
-    m: ReadingMetrics = measured
+    ft.on_mounted(lambda: asyncio.create_task(measure()) if stored is None else None)
+    if stored is None:
+        return ft.Container() if missing or not measuring else Note("Measuring your reading…")
+    m: ReadingMetrics = stored
     return ft.Semantics(
         identifier="reading-metrics",
         label=metrics_label(m),
