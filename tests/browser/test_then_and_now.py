@@ -18,7 +18,7 @@ from chris_app.services import reading_metrics, recordings
 from chris_app.services.profile import ensure_profile, update_settings
 from chris_app.store import open_store
 from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, has_text, label_of, wait_for_text
-from tests.browser.test_accessibility import settled_screenshot
+from tests.browser.test_accessibility import MIN_CONTRAST, measured_contrasts, settled_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -122,6 +122,8 @@ def test_then_and_now_plays_both_readings_and_charts_the_voice(app_process, open
     desktop = open_app("/recordings", viewport=DESKTOP, base_url=url)
     wait_for_label(desktop, "voice-chart", r"over 5 readings")
     screenshot(desktop, "recordings-then-now-desktop-light")
+    low = [r for r in measured_contrasts(desktop) if r["ratio"] < MIN_CONTRAST]
+    assert not low, f"text below {MIN_CONTRAST}:1: {low}"
 
 
 def test_then_and_now_in_the_dark_and_with_one_reading(app_process, open_app, tmp_path):
@@ -132,6 +134,8 @@ def test_then_and_now_in_the_dark_and_with_one_reading(app_process, open_app, tm
         page = open_app("/recordings", viewport=viewport, base_url=url)
         wait_for_label(page, "voice-chart", r"over 5 readings")
         screenshot(page, f"recordings-then-now-{name}-dark")
+        low = [r for r in measured_contrasts(page) if r["ratio"] < MIN_CONTRAST]
+        assert not low, f"text below {MIN_CONTRAST}:1 on the {name}: {low}"
 
     # A single reading: nothing to compare yet, no chart, the reading listed with its figures.
     single = tmp_path / "single"
