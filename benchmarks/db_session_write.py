@@ -25,12 +25,14 @@ def load_history(conn, uid, days: int) -> None:
         " first_day = public.protocol_day(now(), 'UTC', 0) - %s where id = %s", (days, uid))
     conn.commit()
     # in transactions of 100 days: many versions of the same statistics rows inside one
-    # transaction make each further write slower (see docs/backend.md, batch size)
-    for lo in range(1, days + 1, 100):
+    # transaction make each further write slower (see docs/backend.md, batch size); oldest day
+    # first, as a device pushes a history: a day inserted before later ones is a late past day
+    # and rewrites the streak walk from there on (O(days since), so newest-first is quadratic)
+    for hi in range(days, 0, -100):
         conn.execute(
             "insert into public.daily_sessions (user_id, date, morning_completed, discipline_rating)"
             " select %s, public.protocol_day(now(), 'UTC', 0) - i, i %% 9 <> 0, 1 + i %% 10"
-            " from generate_series(%s::int, %s::int) i", (uid, lo, min(lo + 99, days)))
+            " from generate_series(%s::int, %s::int, -1) i", (uid, hi, max(hi - 99, 1)))
         conn.commit()
 
 

@@ -43,7 +43,7 @@ def test_the_speaking_time_of_a_padded_reading_excludes_the_silence(store, padde
     assert figures.loudness_dbfs == pytest.approx(alone.loudness_dbfs, abs=1.5)
 
 
-def test_samples_a_desktop_take_and_a_stream_take_each_store_the_metrics_of_their_file(store, speech_60s):
+def test_samples_a_desktop_take_and_a_stream_take_each_store_the_metrics_of_what_was_recorded(store, speech_60s):
     reading = speech_60s[: 21 * SR]
     expected = reading_metrics(reading, SR)
 
@@ -63,7 +63,9 @@ def test_samples_a_desktop_take_and_a_stream_take_each_store_the_metrics_of_thei
 
     for rec in saved:
         figures = stored.figures_of(store, rec.id)
-        assert figures.speaking_s == pytest.approx(file_metrics(rec.path).speaking_s, abs=0.001)
+        # measured from the signal as it was recorded (no second decode when saving); the saved
+        # Opus, decoded again, gives the same within 1 %
+        assert figures.speaking_s == pytest.approx(file_metrics(rec.path).speaking_s, rel=0.01)
         assert figures.speaking_s == pytest.approx(expected.speaking_s, rel=0.10)
         assert figures.loudness_dbfs == pytest.approx(expected.loudness_dbfs, abs=1.5)
         assert (figures.read_coverage, figures.words_per_minute) == (None, None)

@@ -40,6 +40,7 @@ except ImportError:  # pragma: no cover - Windows: no lock, the sweep is as befo
 
 from .errors import AudioError, EncodingFailed, StorageFull
 from .quality import DEFAULT_MIN_SECONDS, QualityMeter, QualityReport, as_mono_float32
+from .metrics import ReadingMetrics, meter_metrics
 from .resample import Resampler, opus_rate_for
 
 SPEECH_COMPRESSION_LEVEL = 0.93
@@ -311,6 +312,10 @@ class Take:
 
     def quality(self, min_seconds: float = DEFAULT_MIN_SECONDS) -> QualityReport:
         return self._meter.report(min_seconds)
+
+    def metrics(self) -> ReadingMetrics:
+        """Duration, speaking time and loudness, from the frames the gate was fed."""
+        return meter_metrics(self._meter)
 
     def save(self) -> EncodedRecording:
         """Moves the encoded take over its destination (raises the encoding error, if any)."""

@@ -85,6 +85,7 @@ class QualityMeter:
         self.quiet_frames = 0  # of them, below QUIET_DBFS
         self.samples = 0
         self.clipped = 0
+        self.speech_power = 0.0  # sum of the non-silent frames' mean squares (audio/metrics)
 
     def add(self, block: np.ndarray) -> None:
         block = np.asarray(block, dtype=np.float32).reshape(-1)
@@ -99,7 +100,9 @@ class QualityMeter:
 
     def _count(self, levels: np.ndarray) -> None:
         self.frames += levels.size
-        self.silent_frames += int(np.count_nonzero(levels < SILENCE_DBFS))
+        silent = levels < SILENCE_DBFS
+        self.silent_frames += int(np.count_nonzero(silent))
+        self.speech_power += float(np.sum(10.0 ** (levels[~silent] / 10.0)))
         self.quiet_frames += int(np.count_nonzero(levels < QUIET_DBFS))
 
     def report(self, min_seconds: float = DEFAULT_MIN_SECONDS) -> QualityReport:

@@ -21,7 +21,7 @@ import numpy as np
 import soundfile
 
 from chris_app.audio import AudioError, EncodedRecording, Take, check_quality, encode_opus, sweep_temp_files
-from chris_app.audio.metrics import ReadingMetrics, file_metrics
+from chris_app.audio.metrics import ReadingMetrics, file_metrics, reading_metrics
 from chris_app.audio.web_take import WebTake, claim_unfinished, has_unfinished
 from chris_app.errors import ChrisError, InvalidInput, StorageFailed
 from chris_app.services._rows import enqueue, new_id, stamp
@@ -58,12 +58,13 @@ DAY_TAKEN = "This day already has a reading."
 
 def save_day_recording(store: Store, now: datetime, source: Path, *, mime: str,
                        duration_ms: int, sample_rate: int | None,
-                       keep_existing: bool = False) -> Recording:
+                       keep_existing: bool = False, metrics: ReadingMetrics | None = None) -> Recording:
     """Move a finished recording file into the store as today's reading and complete the
     morning, all or nothing. The day's previous take is removed only after this one is safe;
     with `keep_existing` a day that already has a reading keeps it (InvalidInput). The
-    reading's metrics are measured from the saved file and stored with it (every save path
-    comes here); a file that cannot be measured is saved without them."""
+    reading's metrics are stored with it: `metrics` as measured while the take was recorded
+    (the app's save paths: nothing is decoded again, so stopping stays instant), else measured
+    from the saved file; a file that cannot be measured is saved without them."""
     day = today(store, now)
     recording_id = new_id()
     target = recordings_dir(store) / f"{day.isoformat()}-{recording_id[:8]}{source.suffix or '.ogg'}"
@@ -73,7 +74,8 @@ def save_day_recording(store: Store, now: datetime, source: Path, *, mime: str,
     except OSError as exc:
         raise storage_error(exc) from exc
     size, digest = target.stat().st_size, sha256_of(target)
-    metrics = _measure(target)
+    if metrics is None:
+        metrics = _measure(target)
     previous: list[str] = []
     try:
         with store.transaction() as conn:
@@ -107,11 +109,11 @@ def _measure(path: Path) -> ReadingMetrics | None:
         return None  # measured later (reading_metrics.measure_missing)
 
 
-def _save_encoded(store: Store, now: datetime, encoded: EncodedRecording,
+def _save_encoded(store: Store, now: datetime, encoded: EncodedRecording, metrics: ReadingMetrics,
                   keep_existing: bool = False) -> Recording:
     return save_day_recording(store, now, Path(encoded.path), mime=encoded.mime,
                               duration_ms=encoded.duration_ms, sample_rate=encoded.samplerate,
-                              keep_existing=keep_existing)
+                              keep_existing=keep_existing, metrics=metrics)
 
 
 def staging_path(store: Store) -> Path:
@@ -142,7 +144,8 @@ def save_take(store: Store, now: datetime, take: Take, *, keep_existing: bool = 
         encoded = take.save()
     except AudioError as exc:
         raise StorageFailed(exc.message) from exc
-    return replace(_save_encoded(store, now, encoded, keep_existing), warnings=tuple(report.warnings))
+    return replace(_save_encoded(store, now, encoded, take.metrics(), keep_existing),
+                   warnings=tuple(report.warnings))
 
 
 def new_stream_take(store: Store, now: datetime) -> WebTake:
@@ -197,7 +200,8 @@ def save_samples(store: Store, now: datetime, samples: np.ndarray, samplerate: i
         encoded = encode_opus(samples, samplerate, staging_path(store))
     except AudioError as exc:
         raise StorageFailed(exc.message) from exc
-    return replace(_save_encoded(store, now, encoded), warnings=tuple(report.warnings))
+    return replace(_save_encoded(store, now, encoded, reading_metrics(samples, samplerate)),
+                   warnings=tuple(report.warnings))
 
 
 def import_audio_file(store: Store, now: datetime, filename: str, data: bytes) -> Recording:
