@@ -10,6 +10,7 @@ import flet as ft
 from chris_app.services import summary
 from chris_app.state import use_app
 from chris_app.views.common import Figure, Frame, Note, Section
+from chris_app.views.progress_insight import ProgressInsight
 from chris_app.views.streak import FROZEN_COLOR
 
 WEEKS = summary.CALENDAR_WEEKS
@@ -114,6 +115,7 @@ def Progress():
             Note("The score forgives a missed day: it rises with each completed morning and fades "
                  "slowly (half-life 13 days) when you miss."),
         ),
+        ProgressInsight(today),
         Section("Weekly summary", *[
             ft.Semantics(
                 identifier=f"week-{w.start.isoformat()}",
