@@ -97,7 +97,8 @@ def spoil(draw, rec: dict, bad: dict[str, list], n: int = 5) -> dict:
 
 
 MORNING_BAD = {"recording_path": ["someone-else/2026-06-10-recording.ogg"], "recording_duration_ms": [4_000_000],
-               "recording_sha256": ["not-a-sha"], "affirmations_version": [0], "violent_action": ["ab", "  ab  "]}
+               "recording_sha256": ["not-a-sha"], "affirmations_version": [0], "violent_action": ["ab", "  ab  "],
+               "action_tile_caption": ["", "c" * 201]}
 EVENING_BAD = {"discipline_rating": [0, 11], "biggest_win": ["w" * 1001]}
 METRICS_BAD = {"recording_speaking_ms": [-1, "fast"], "recording_loudness_dbfs": [3.5, "NaN", "1e40"],
                "read_coverage": [1.5, "loud"], "words_per_minute": [5000, True]}
@@ -119,6 +120,9 @@ def sessions(draw) -> dict:
             "violent_action": draw(st.sampled_from([None, "Call the bank", "Run 10 km"])),
             "violent_action_id": None,
             "violent_action_set_at": draw(maybe(stamps())),
+            # a link without an action, or a caption without a tile, breaks the table's checks
+            "action_tile_id": draw(st.sampled_from([None, "@id:T0", "@id:T1"])),
+            "action_tile_caption": draw(st.sampled_from([None, "Cabin by the lake"])),
         }
         rec |= some_of(draw, spoil(draw, morning, MORNING_BAD))
         if not legacy:

@@ -4,7 +4,10 @@
 * every SECURITY DEFINER function in `public` and `private` has a fixed search_path and is not
   executable by anon or authenticated (directly or through PUBLIC) — except those in
   `MEMBER_DEFINER_FUNCTIONS`, each written for members on purpose and proven by pgTAP to act
-  only for the caller (anon still may not run them).
+  only for the caller (anon still may not run them);
+* no function in `private` is executable by anon (PostgreSQL grants EXECUTE on every new
+  function to PUBLIC, and the schema's default privileges cannot take that back, so each
+  migration must revoke it: 20261202000500_hardening.sql did for all existing ones).
 
 The lint queries are also run against deliberately broken objects, in a rolled-back
 transaction, to prove they catch what they claim to.
@@ -41,6 +44,13 @@ select p.oid::regprocedure::text,
         or has_function_privilege('anon', p.oid, 'execute')
         or (has_function_privilege('authenticated', p.oid, 'execute')
             and p.oid::regprocedure::text <> all (%(member_functions)s)))
+ order by 1
+"""
+
+PRIVATE_FUNCTIONS_FOR_ANON = """
+select p.oid::regprocedure::text
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+ where n.nspname = 'private' and has_function_privilege('anon', p.oid, 'execute')
  order by 1
 """
 
@@ -90,3 +100,14 @@ def test_the_functions_members_may_run_as_definer_exist_and_anon_cannot_run_them
             "select p.prosecdef, has_function_privilege('anon', p.oid, 'execute')"
             "  from pg_proc p where p.oid = %s::regprocedure", ("public." + signature,)).fetchone()
         assert definer and not anon, signature
+
+
+def test_anon_can_execute_no_function_in_private(db):
+    assert db.execute(PRIVATE_FUNCTIONS_FOR_ANON).fetchall() == []
+
+
+def test_the_lint_catches_a_new_private_function_left_to_public(db):
+    db.execute("create function private.lint_probe() returns int language sql as 'select 1'")
+    assert db.execute(PRIVATE_FUNCTIONS_FOR_ANON).fetchall() == [("private.lint_probe()",)]
+    db.execute("revoke execute on function private.lint_probe() from public")
+    assert db.execute(PRIVATE_FUNCTIONS_FOR_ANON).fetchall() == []

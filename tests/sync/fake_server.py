@@ -51,7 +51,7 @@ from chris_app.sync.errors import CallRejected
 
 MORNING = ("morning_completed", "morning_completed_at", "recording_path", "recording_duration_ms",
            "recording_sha256", "affirmations_version", "vision_board_viewed", "violent_action",
-           "violent_action_id", "violent_action_set_at")
+           "violent_action_id", "violent_action_set_at", "action_tile_id", "action_tile_caption")
 EVENING = ("action_completed", "evening_completed", "evening_completed_at", "discipline_rating", "biggest_win")
 # the reading's metrics (20261202000300_reading_metrics.sql): kept with the recording they belong to
 METRICS = ("recording_speaking_ms", "recording_loudness_dbfs", "read_coverage", "words_per_minute")
@@ -71,7 +71,7 @@ _TYPES: dict[str, str] = {
     "violent_action_set_at": "ts", "action_completed": "bool", "evening_completed": "bool",
     "evening_completed_at": "ts", "discipline_rating": "smallint", "biggest_win": "text",
     "recording_speaking_ms": "int", "recording_loudness_dbfs": "real", "read_coverage": "real",
-    "words_per_minute": "real",
+    "words_per_minute": "real", "action_tile_id": "uuid", "action_tile_caption": "text",
     "content": "text", "position": "smallint", "image_path": "text", "caption": "text", "deleted_at": "ts",
     "full_name": "text", "display_name": "text", "timezone": "text", "day_start": "smallint",
     "morning_protocol_time": "time", "evening_review_time": "time", "leaderboard_opt_in": "bool",
@@ -370,6 +370,11 @@ class FakeServer:
         if day > self.today + timedelta(days=1) or day < EARLIEST:  # the before-write trigger
             raise Reject("22008", f"session date {row['date']} is out of range")
         rel, path, sha = "daily_sessions", row["recording_path"], row["recording_sha256"]
+        caption = row["action_tile_caption"]  # 20261202000600_action_tile.sql
+        _check(None if caption is None else 1 <= len(caption) <= 200, rel, "daily_sessions_action_tile_caption_check")
+        _check(row["action_tile_id"] is not None or caption is None, rel, "daily_sessions_action_tile_link_check")
+        _check(row["action_tile_id"] is None or row["violent_action"] is not None, rel,
+               "daily_sessions_action_tile_needs_action_check")
         _check(None if row["affirmations_version"] is None else row["affirmations_version"] >= 1, rel,
                "daily_sessions_affirmations_version_check")
         _check(None if row["biggest_win"] is None else len(row["biggest_win"]) <= 1000, rel,

@@ -34,6 +34,10 @@ class DaySession:
     evening_completed: bool
     discipline_rating: int | None
     biggest_win: str | None
+    # the vision tile the action builds toward: its id and its caption when linked (the tile
+    # may since have been removed; docs/sync.md, "Board and action links")
+    action_tile_id: str | None = None
+    action_tile_caption: str | None = None
 
 
 def get_day(store: Store, day: date) -> DaySession | None:
@@ -129,23 +133,56 @@ def mark_vision_board_viewed(store: Store, now: datetime) -> DaySession:
     return get_day(store, day)
 
 
-def set_action(store: Store, now: datetime, text: str, library_id: str | None = None) -> DaySession:
-    """Set (or change) today's violent action: from the library (by id) or written by hand."""
+def set_action(store: Store, now: datetime, text: str, library_id: str | None = None,
+               tile_id: str | None = None) -> DaySession:
+    """Set (or change) today's violent action: from the library (by id) or written by hand,
+    optionally linked to the vision tile it builds toward (None: not linked)."""
     if library_id is not None and not text:
         picked = find_library_action(library_id)
         text = picked.action if picked else ""
     values = parse(ActionInput, text=text, library_id=library_id)
     day = today(store, now)
     with store.transaction() as conn:
+        caption = _tile_caption(conn, tile_id)
         session_id = ensure_session(conn, day, now)
         ts = stamp(now)
         conn.execute(
             "update daily_sessions set violent_action = ?, violent_action_id = ?,"
-            " violent_action_set_at = ?, morning_updated_at = ?, updated_at = ? where id = ?",
-            (values.text, values.library_id, ts, ts, ts, session_id),
+            " violent_action_set_at = ?, action_tile_id = ?, action_tile_caption = ?,"
+            " morning_updated_at = ?, updated_at = ? where id = ?",
+            (values.text, values.library_id, ts, tile_id, caption, ts, ts, session_id),
         )
         enqueue(conn, "daily_sessions", session_id, now)
     return get_day(store, day)
+
+
+def link_action_tile(store: Store, now: datetime, tile_id: str | None) -> DaySession:
+    """Link today's action to a vision tile, or unlink it (None). Needs an action set today."""
+    day = today(store, now)
+    with store.transaction() as conn:
+        row = conn.execute("select id, violent_action from daily_sessions where date = ?",
+                           (day.isoformat(),)).fetchone()
+        if not (row and row["violent_action"]):
+            raise InvalidInput({"tile_id": "Choose today's action first, then what it builds toward."})
+        caption = _tile_caption(conn, tile_id)
+        ts = stamp(now)
+        conn.execute(
+            "update daily_sessions set action_tile_id = ?, action_tile_caption = ?,"
+            " morning_updated_at = ?, updated_at = ? where id = ?",
+            (tile_id, caption, ts, ts, row["id"]),
+        )
+        enqueue(conn, "daily_sessions", row["id"], now)
+    return get_day(store, day)
+
+
+def _tile_caption(conn: sqlite3.Connection, tile_id: str | None) -> str | None:
+    """The caption to keep with a link to this tile; the tile must be on the board now."""
+    if tile_id is None:
+        return None
+    tile = conn.execute("select caption from vision_board_tiles where id = ?", (tile_id,)).fetchone()
+    if tile is None:
+        raise InvalidInput({"tile_id": "That picture is no longer on your vision board. Choose another one."})
+    return (tile["caption"] or "").strip() or None
 
 
 def save_evening(store: Store, now: datetime, *, action_completed=None, discipline_rating,
@@ -193,4 +230,6 @@ def _from_row(row: sqlite3.Row) -> DaySession:
         evening_completed=bool(row["evening_completed"]),
         discipline_rating=row["discipline_rating"],
         biggest_win=row["biggest_win"],
+        action_tile_id=row["action_tile_id"],
+        action_tile_caption=row["action_tile_caption"],
     )

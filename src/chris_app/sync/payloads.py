@@ -61,7 +61,7 @@ SINGLE_ROW = ("user_settings", "profile")  # sent as one object, not a list
 
 MORNING_KEYS = ("morning_completed", "morning_completed_at", "recording_path", "recording_duration_ms",
                 "recording_sha256", "affirmations_version", "vision_board_viewed", "violent_action",
-                "violent_action_id", "violent_action_set_at")
+                "violent_action_id", "violent_action_set_at", "action_tile_id", "action_tile_caption")
 EVENING_KEYS = ("action_completed", "evening_completed", "evening_completed_at", "discipline_rating",
                 "biggest_win")
 
@@ -142,6 +142,8 @@ def session_payload(row: Mapping, recording: Mapping | None, user_id: str) -> di
             violent_action=row["violent_action"],
             violent_action_id=row["violent_action_id"],
             violent_action_set_at=row["violent_action_set_at"],
+            action_tile_id=row["action_tile_id"],
+            action_tile_caption=row["action_tile_caption"],
             morning_updated_at=row["morning_updated_at"],
         )
     if row["evening_updated_at"]:
@@ -577,6 +579,8 @@ def _apply_session(conn: sqlite3.Connection, raw: Mapping, user_id: str) -> None
         "violent_action": row.get("violent_action"),
         "violent_action_id": row.get("violent_action_id"),
         "violent_action_set_at": normalize_stamp(row.get("violent_action_set_at")),
+        "action_tile_id": row.get("action_tile_id"),
+        "action_tile_caption": row.get("action_tile_caption") if row.get("action_tile_id") else None,
         "morning_updated_at": stamps[0],
         "action_completed": _int(row.get("action_completed")),
         "evening_completed": _int(row.get("evening_completed")) or 0,

@@ -25,6 +25,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from chris_app.domain import limits
 from chris_app.domain.days import is_valid_timezone
+from chris_app.sync.paths import checked_object_path
 
 EARLIEST_DAY = date(2000, 1, 1)  # the server refuses days before this too
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d(\.\d+)?)?$")
@@ -82,6 +83,11 @@ Stamp = Annotated[str, AfterValidator(stamp)]
 Day = Annotated[date, AfterValidator(_day)]
 
 
+def _object_path(value: str | None) -> str | None:
+    """A member's object path (sync/paths.py), or None."""
+    return None if value is None else checked_object_path(value)
+
+
 class _Pulled(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -91,7 +97,7 @@ class PulledSession(_Pulled):
     date: Day
     morning_completed: StrictBool | None = None
     morning_completed_at: Stamp | None = None
-    recording_path: str | None = Field(default=None, max_length=1024)
+    recording_path: Annotated[str | None, AfterValidator(_object_path)] = Field(default=None, max_length=1024)
     recording_duration_ms: int | None = Field(default=None, ge=0, le=3_600_000)
     recording_sha256: Annotated[str | None, AfterValidator(_sha)] = None
     affirmations_version: int | None = Field(default=None, ge=1)
@@ -99,6 +105,9 @@ class PulledSession(_Pulled):
     violent_action: str | None = Field(default=None, min_length=1, max_length=limits.ACTION_MAX)
     violent_action_id: str | None = Field(default=None, max_length=64)
     violent_action_set_at: Stamp | None = None
+    # the vision tile the action builds toward and its caption when linked (20261202000600)
+    action_tile_id: str | None = Field(default=None, min_length=1, max_length=64)
+    action_tile_caption: str | None = Field(default=None, min_length=1, max_length=200)
     morning_updated_at: Stamp | None = None
     # the reading's metrics (20261202000300_reading_metrics.sql), for the recording above
     recording_speaking_ms: Annotated[float | None, BeforeValidator(_metric(0, 3_600_000))] = None
@@ -118,7 +127,7 @@ class PulledSession(_Pulled):
 class PulledTile(_Pulled):
     id: str = Field(min_length=1, max_length=64)
     position: int = Field(ge=limits.POSITION_MIN, le=limits.POSITION_MAX)
-    image_path: str = Field(min_length=1, max_length=1024)
+    image_path: Annotated[str, AfterValidator(checked_object_path)] = Field(min_length=1, max_length=1024)
     caption: str | None = Field(default=None, max_length=limits.CAPTION_MAX)
     deleted_at: Stamp | None = None
     client_updated_at: Stamp | None = None

@@ -24,6 +24,7 @@ from chris_app.services.files import write_atomically
 from chris_app.services.vision_board import image_suffix
 from chris_app.store import Store
 from chris_app.sync.errors import AuthExpired, Offline, ServerError
+from chris_app.sync.paths import object_path_ok
 from chris_app.sync.payloads import REMOTE_PREFIX, image_object, recording_object
 
 
@@ -54,6 +55,13 @@ def pending_uploads(store: Store, user_id: str) -> list[Upload]:
     return uploads
 
 
+def _check_object_name(object_name: str) -> None:
+    """Refuse, before any request, an object name outside the member-folder rule (sync/paths.py):
+    the server would refuse it too, and `..` or `\\` must never reach a URL."""
+    if not object_path_ok(object_name):
+        raise ServerError("A file of your account has a name that cannot be stored. It stays on this device.")
+
+
 class StorageClient:
     def __init__(self, url: str, anon_key: str, token: Callable[[], str], client: httpx.Client | None = None) -> None:
         self.base = url.rstrip("/") + "/storage/v1/object"
@@ -61,10 +69,12 @@ class StorageClient:
         self.client = client or httpx.Client(timeout=120.0)
 
     def upload(self, upload: Upload) -> None:
+        _check_object_name(upload.object_name)
         self._request("POST", f"{upload.bucket}/{upload.object_name}", content=upload.path.read_bytes(),
                       headers={"Content-Type": upload.mime, "x-upsert": "true"})
 
     def download(self, bucket: str, object_name: str) -> bytes:
+        _check_object_name(object_name)
         return self._request("GET", f"authenticated/{bucket}/{object_name}").content
 
     def _request(self, method: str, path: str, content: bytes | None = None,

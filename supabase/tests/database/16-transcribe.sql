@@ -1,5 +1,5 @@
 -- The read-aloud check's quota (migrations/…_transcribe_quota.sql): 'transcribe_reading' is an AI
--- feature of its own, counted per member and protocol day like the others, given back on a
+-- feature of its own, counted per member and UTC day like the others, given back on a
 -- provider failure, readable by its member only, and spent only by the service role.
 begin;
 select plan(10);
@@ -19,8 +19,8 @@ select is(array[public.consume_ai_quota(:'reader_id', 'transcribe_reading', 2),
 select is((select count from public.ai_usage where user_id = :'reader_id' and feature = 'transcribe_reading'), 2,
   'the refused call takes nothing');
 select is((select day from public.ai_usage where user_id = :'reader_id' and feature = 'transcribe_reading'),
-  (select public.protocol_day(now(), p.timezone, p.day_start) from public.profiles p where p.id = :'reader_id'),
-  'counted on the member''s protocol day');
+  (now() at time zone 'UTC')::date,
+  'counted on the UTC day (20261202000500_hardening.sql)');
 select ok(public.consume_ai_quota(:'reader_id', 'suggest_actions', 1),
   'the transcription quota is separate from the other AI features');
 select ok(public.refund_ai_quota(:'reader_id', 'transcribe_reading'), 'a failed transcription gives the unit back');
