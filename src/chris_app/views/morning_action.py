@@ -8,9 +8,10 @@ import flet as ft
 
 from chris_app.domain import limits
 from chris_app.library import CATEGORIES, LibraryAction, by_category
-from chris_app.services import day
+from chris_app.services import day, vision_board
 from chris_app.services.day import DaySession
 from chris_app.state import use_app
+from chris_app.views.action_tile import BuildsToward
 from chris_app.views.ai import SuggestActions
 from chris_app.views.common import Check, ErrorText, OwnNode
 from chris_app.views.morning_step_body import StepBody
@@ -71,6 +72,10 @@ def ActionStep(session: DaySession | None, on_set):
     suggestions = app.read(day.action_suggestions, app.now())
     current = session.violent_action if session else None
     current_id = session.violent_action_id if session else None
+    tiles = app.read(vision_board.tiles)
+    # the tile this action builds toward: the saved link, or the chip tapped before an action
+    toward, set_toward = ft.use_state(session.action_tile_id if session else None)
+    toward = toward if any(t.id == toward for t in tiles) else None
 
     def done(outcome):
         set_error(outcome.error.message if outcome.error else "")
@@ -78,14 +83,15 @@ def ActionStep(session: DaySession | None, on_set):
             on_set()
 
     def choose(library_id: str):
-        done(app.act(day.set_action, "", library_id=library_id))
+        done(app.act(day.set_action, "", library_id=library_id, tile_id=toward))
 
     def set_own_action(_):
-        done(app.act(day.set_action, own.current))
+        done(app.act(day.set_action, own.current, tile_id=toward))
 
     return StepBody("action", [ft.Column([
         ft.Text("Today's violent action", theme_style=ft.TextThemeStyle.TITLE_LARGE, weight=ft.FontWeight.BOLD),
         Check(bool(current), current or "Choose one bold move outside your comfort zone."),
+        BuildsToward(tiles, toward, bool(current), set_toward),
         *[SuggestionCard(a, a.id == current_id, choose) for a in suggestions],
         SuggestActions(on_chosen=lambda: on_set()),
         OwnNode(ft.TextField(label="Or write your own action", max_length=limits.ACTION_MAX,

@@ -11,6 +11,7 @@ from chris_app.services import summary
 from chris_app.state import use_app
 from chris_app.views.common import Figure, Frame, Note, Section
 from chris_app.views.progress_insight import ProgressInsight
+from chris_app.views.progress_tiles import ProgressTiles
 from chris_app.views.streak import FROZEN_COLOR
 
 WEEKS = summary.CALENDAR_WEEKS
@@ -116,6 +117,7 @@ def Progress():
                  "slowly (half-life 13 days) when you miss."),
         ),
         ProgressInsight(today),
+        ProgressTiles(),
         Section("Weekly summary", *[
             ft.Semantics(
                 identifier=f"week-{w.start.isoformat()}",
