@@ -8,6 +8,7 @@ dark, every text at least 4.5:1 measured from the pixels."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -71,9 +72,20 @@ def test_a_member_asks_for_the_weekly_insight_and_sees_it_again_without_a_second
     assert kept(app_process.data_dir) == []
     assert page.get_by_role("button", name=ASK).is_visible()  # it can be asked again
 
-    bodies = []
-    functions["analyze-progress"] = lambda body: (bodies.append(body), (200, ANSWER))[1]
+    look(page, f"progress-insight-ask-phone-{theme}")
+
+    bodies, gate = [], threading.Event()
+
+    def analyze(body):
+        bodies.append(body)
+        assert gate.wait(60), "the test never let the answer go"
+        return 200, ANSWER
+
+    functions["analyze-progress"] = analyze
     page.get_by_role("button", name=ASK).click()
+    wait_for_text(page, "The AI coach is reading your last 30 days…")  # the answer held back: in progress
+    assert page.get_by_role("button", name=ASK).is_disabled()
+    gate.set()
     wait_for_text(page, ANSWER["summary"], timeout=30)
     for line in (*ANSWER["insights"], "Focus for next week", ANSWER["focus_for_next_week"]):
         wait_for_text(page, line)
