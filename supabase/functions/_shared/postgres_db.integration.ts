@@ -596,6 +596,10 @@ Deno.test({
           await admin`select 1 from public.affirmations where user_id = ${member} and client_updated_at is null`;
         assertEquals(unstamped.length, 0);
 
+        // 41 days of history: the account's first day is its earliest (as sync keeps it; streaks
+        // are walked from the first day)
+        await admin`update public.profiles p set first_day = public.protocol_day(now(), p.timezone, p.day_start) - 40
+                    where p.id = ${member}`;
         await admin`insert into public.daily_sessions (user_id, date, morning_completed, violent_action, action_completed,
                                                        evening_completed, discipline_rating, biggest_win)
                     select ${member}, public.protocol_day(now(), p.timezone, p.day_start) - d, true, 'Cold call', d % 2 = 0,
