@@ -1,6 +1,6 @@
 """"This builds toward": the morning's optional link from today's action to a vision tile.
 
-One chip per tile (its thumbnail and caption). Never a required tap: before an action is
+One chip per tile (its thumbnail and caption), in one line that scrolls sideways. Never a required tap: before an action is
 chosen, a tapped chip is remembered and goes with the action; once an action is set, a tap
 links it at once, and tapping the linked chip again unlinks it. Nothing shows without tiles."""
 
@@ -50,19 +50,22 @@ def BuildsToward(tiles: list[Tile], linked: str | None, has_action: bool, on_pic
             label=f"This builds toward: {tile_name(t)}" + (", chosen" if t.id == linked else ""),
             button=True, container=True, exclude_semantics=True,
             on_tap=lambda _, t=t: pick(None if t.id == linked else t.id),
-            content=ft.Chip(
-                label=ft.Text(tile_name(t), max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
-                leading=thumbnail(t),
-                selected=t.id == linked,
-                show_checkmark=False,
-                on_select=lambda _, t=t: pick(None if t.id == linked else t.id),
+            content=ft.Container(
+                on_click=lambda _, t=t: pick(None if t.id == linked else t.id),
+                padding=ft.Padding.only(left=6, right=12, top=4, bottom=4),
+                border_radius=10,
+                bgcolor=ft.Colors.SECONDARY_CONTAINER if t.id == linked else None,
+                border=ft.Border.all(2 if t.id == linked else 1,
+                                     ft.Colors.PRIMARY if t.id == linked else ft.Colors.OUTLINE),
+                content=ft.Row([thumbnail(t), ft.Text(tile_name(t), no_wrap=True)], spacing=8, tight=True),
             ),
         )
         for t in tiles
     ]
     return ft.Column([
-        ft.Text("This builds toward (optional)", weight=ft.FontWeight.W_600),
-        ft.Row(chips, wrap=True, spacing=8, run_spacing=8),
-        Note("Link today's action to a picture on your board; Progress shows what you did toward each."),
+        Note("This builds toward (optional): link today's action to a picture on your board."),
+        # one line that scrolls sideways (the suggestions below stay in view on a phone); each
+        # chip as wide as its caption
+        ft.ListView(chips, horizontal=True, height=44, spacing=8),
         ErrorText(error),
-    ], spacing=6)
+    ], spacing=4)
