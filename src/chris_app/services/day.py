@@ -133,24 +133,30 @@ def mark_vision_board_viewed(store: Store, now: datetime) -> DaySession:
     return get_day(store, day)
 
 
+KEEP_LINK = "keep"  # set_action's default: the day keeps the tile its action was linked to
+
+
 def set_action(store: Store, now: datetime, text: str, library_id: str | None = None,
-               tile_id: str | None = None) -> DaySession:
+               tile_id: str | None = KEEP_LINK) -> DaySession:
     """Set (or change) today's violent action: from the library (by id) or written by hand,
-    optionally linked to the vision tile it builds toward (None: not linked)."""
+    linked to the vision tile it builds toward (a tile id), not linked (None), or keeping the
+    day's link (the default: a screen that knows nothing of tiles never drops one)."""
     if library_id is not None and not text:
         picked = find_library_action(library_id)
         text = picked.action if picked else ""
     values = parse(ActionInput, text=text, library_id=library_id)
     day = today(store, now)
     with store.transaction() as conn:
-        caption = _tile_caption(conn, tile_id)
+        keep = tile_id == KEEP_LINK
+        caption = None if keep else _tile_caption(conn, tile_id)
         session_id = ensure_session(conn, day, now)
         ts = stamp(now)
         conn.execute(
-            "update daily_sessions set violent_action = ?, violent_action_id = ?,"
-            " violent_action_set_at = ?, action_tile_id = ?, action_tile_caption = ?,"
+            "update daily_sessions set violent_action = ?, violent_action_id = ?, violent_action_set_at = ?,"
+            " action_tile_id = case when ? then action_tile_id else ? end,"
+            " action_tile_caption = case when ? then action_tile_caption else ? end,"
             " morning_updated_at = ?, updated_at = ? where id = ?",
-            (values.text, values.library_id, ts, tile_id, caption, ts, ts, session_id),
+            (values.text, values.library_id, ts, keep, tile_id, keep, caption, ts, ts, session_id),
         )
         enqueue(conn, "daily_sessions", session_id, now)
     return get_day(store, day)
