@@ -117,12 +117,10 @@ export class PostgresDb implements Db {
   }
 
   // finish_notification retries up to 5 attempts; a reminder with no valid address can never be
-  // sent, so it is failed at once (the same claimed-row guard: only a row still 'sending').
+  // sent, so fail_notification fails it at once (the same shared finish: only a row still 'sending').
   giveUpReminder(id: number, error: string): Promise<void> {
     return this.asServiceRole(async (tx) => {
-      await tx`update public.notification_queue
-                  set status = 'failed', sent_at = null, last_error = left(${error}, 1000)
-                where id = ${id} and status = 'sending'`;
+      await tx`select public.fail_notification(${id}, ${error})`;
     });
   }
 
