@@ -78,8 +78,11 @@ def test_linking_needs_a_tile_on_the_board_and_an_action(device):
     session = day.set_action(device, MORNING, "Call the bank", tile_id=tile.id)
     assert (session.action_tile_id, session.action_tile_caption) == (tile.id, None)
     assert links(device) == [(tile_links.UNTITLED, False, [("Call the bank", None)])]
+    # a screen that knows nothing of tiles (the AI suggestions) changes the action, not the link
+    assert day.set_action(device, MORNING, "Run 10 km").action_tile_id == tile.id
+    assert links(device) == [(tile_links.UNTITLED, False, [("Run 10 km", None)])]
     vision_board.remove_tile(device, MORNING + timedelta(minutes=1), 3)
-    assert links(device) == [(tile_links.UNTITLED, True, [("Call the bank", None)])]
+    assert links(device) == [(tile_links.UNTITLED, True, [("Run 10 km", None)])]
     with pytest.raises(InvalidInput):
         day.link_action_tile(device, MORNING + timedelta(minutes=2), tile.id)
     assert day.get_day(device, MORNING.date()).action_tile_id == tile.id  # the refused link changed nothing
