@@ -8,7 +8,7 @@ from typing import Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from chris_app.domain import limits
+from chris_app.domain import defaults, limits
 from chris_app.domain.days import is_valid_timezone
 from chris_app.errors import InvalidInput
 
@@ -84,8 +84,8 @@ class ProfileInput(_Input):
         ge=limits.DAY_START_MIN, le=limits.DAY_START_MAX,
         json_schema_extra={"ask": f"The day starts at an hour from {limits.DAY_START_MIN} to {limits.DAY_START_MAX}."},
     )
-    morning_time: str = Field(json_schema_extra={"ask": "Write the morning time as HH:MM, for example 05:30."})
-    evening_time: str = Field(json_schema_extra={"ask": "Write the evening time as HH:MM, for example 20:00."})
+    morning_time: str = Field(json_schema_extra={"ask": f"Write the morning time as HH:MM, for example {defaults.MORNING_TIME}."})
+    evening_time: str = Field(json_schema_extra={"ask": f"Write the evening time as HH:MM, for example {defaults.EVENING_TIME}."})
     leaderboard_opt_in: bool = False
 
     @field_validator("timezone")
@@ -110,25 +110,25 @@ class SettingsInput(_Input):
     `email_reminders`, `morning_reminder` / `evening_reminder` (each part of the day, whatever
     the channel), `weekly_email` (the weekly progress email)."""
 
-    on_device_reminders: bool = True
-    push_notifications: bool = True
-    email_reminders: bool = False
-    morning_reminder: bool = True
-    evening_reminder: bool = True
-    weekly_email: bool = True
-    sound_enabled: bool = True
-    auto_play_recording: bool = False
+    on_device_reminders: bool = defaults.ON_DEVICE_REMINDERS
+    push_notifications: bool = defaults.PUSH_NOTIFICATIONS
+    email_reminders: bool = defaults.EMAIL_REMINDERS
+    morning_reminder: bool = defaults.MORNING_REMINDER
+    evening_reminder: bool = defaults.EVENING_REMINDER
+    weekly_email: bool = defaults.WEEKLY_EMAIL
+    sound_enabled: bool = defaults.SOUND_ENABLED
+    auto_play_recording: bool = defaults.AUTO_PLAY_RECORDING
     theme: Theme = Field(
-        default="system",
+        default=defaults.THEME,
         json_schema_extra={"ask": f"Choose {', '.join(limits.THEMES[:-1])} or {limits.THEMES[-1]} theme."},
     )
     min_recording_seconds: int = Field(
-        default=20, ge=limits.MIN_RECORDING_SECONDS_MIN, le=limits.MIN_RECORDING_SECONDS_MAX,
+        default=defaults.MIN_RECORDING_SECONDS, ge=limits.MIN_RECORDING_SECONDS_MIN, le=limits.MIN_RECORDING_SECONDS_MAX,
         json_schema_extra={"ask": f"Minimum recording length is {limits.MIN_RECORDING_SECONDS_MIN} to"
                                   f" {limits.MIN_RECORDING_SECONDS_MAX} seconds."},
     )
     max_recording_minutes: int = Field(
-        default=15, ge=limits.MAX_RECORDING_MINUTES_MIN, le=limits.MAX_RECORDING_MINUTES_MAX,
+        default=defaults.MAX_RECORDING_MINUTES, ge=limits.MAX_RECORDING_MINUTES_MIN, le=limits.MAX_RECORDING_MINUTES_MAX,
         json_schema_extra={"ask": f"Maximum recording length is {limits.MAX_RECORDING_MINUTES_MIN} to"
                                   f" {limits.MAX_RECORDING_MINUTES_MAX} minutes."},
     )

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from chris_app.domain.days import first_unfinished_step, morning_finished
+from chris_app.domain.days import day_completed, first_unfinished_step, morning_finished, morning_steps_done
 from chris_app.domain.suggestions import RecentAction, suggest
 from chris_app.library import LibraryAction, library
 from chris_app.library import find as find_library_action
@@ -46,10 +46,16 @@ def get_day(store: Store, day: date) -> DaySession | None:
 
 
 def parts_done(store: Store, now: datetime) -> tuple[bool, bool]:
-    """Whether the morning protocol and the evening review are done for the protocol day `now`
-    falls in: what decides whether today's reminders are still due."""
+    """Whether the morning (the completed day, docs/rules.md#completed-day) and the evening
+    review are done for the protocol day `now` falls in: what decides whether today's
+    reminders are still due."""
     session = get_day(store, today(store, now))
-    return bool(session and session.morning_completed), bool(session and session.evening_completed)
+    return completed(session), bool(session and session.evening_completed)
+
+
+def completed(session: DaySession | None) -> bool:
+    """Whether this day counts as completed (domain.days.day_completed); no row: not."""
+    return day_completed(bool(session and session.morning_completed))
 
 
 def board_is_empty(store: Store) -> bool:
@@ -57,17 +63,26 @@ def board_is_empty(store: Store) -> bool:
     return not store.query("select 1 from vision_board_tiles limit 1")
 
 
+def _morning_parts(session: DaySession | None, board_empty: bool) -> tuple[bool, bool, bool, bool]:
+    """The inputs of the morning-finished rule (domain.days) from a day's row (None: no row)."""
+    s = session
+    return (bool(s and s.morning_completed), bool(s and s.vision_board_viewed), board_empty,
+            bool(s and s.violent_action))
+
+
+def morning_steps(session: DaySession | None, board_empty: bool) -> dict[str, bool]:
+    """Each morning step of a day and whether it is done (domain.days.morning_steps_done)."""
+    return morning_steps_done(*_morning_parts(session, board_empty))
+
+
 def morning_step(session: DaySession | None, board_empty: bool) -> str:
     """The first unfinished morning step of a day: "record" | "board" | "action" | "done"."""
-    s = session
-    return first_unfinished_step(bool(s and s.morning_completed), bool(s and s.vision_board_viewed),
-                                 board_empty, bool(s and s.violent_action))
+    return first_unfinished_step(*_morning_parts(session, board_empty))
 
 
 def morning_finished_today(session: DaySession | None, board_empty: bool) -> bool:
-    s = session
-    return morning_finished(bool(s and s.morning_completed), bool(s and s.vision_board_viewed),
-                            board_empty, bool(s and s.violent_action))
+    """Whether the morning ritual of a day is finished (domain.days.morning_finished)."""
+    return morning_finished(*_morning_parts(session, board_empty))
 
 
 RECENT_DAYS = 14  # how far back the suggestions look at the member's actions

@@ -6,7 +6,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from chris_app.domain.days import DEFAULT_DAY_START_HOUR, is_valid_timezone, protocol_day
+from chris_app.domain import defaults
+from chris_app.domain.days import is_valid_timezone, protocol_day
 from chris_app.models import ProfileInput, SettingsInput, parse
 from chris_app.services._rows import enqueue, stamp, stamp_fields
 from chris_app.services.affirmations import seed_starter_affirmations
@@ -35,9 +36,9 @@ def ensure_profile(store: Store, now: datetime, device_timezone: str) -> Profile
 
 def create_guest(conn: sqlite3.Connection, now: datetime, device_timezone: str) -> None:
     """The rows of a new guest, inside the caller's transaction."""
-    tz = device_timezone if is_valid_timezone(device_timezone) else "UTC"
+    tz = device_timezone if is_valid_timezone(device_timezone) else defaults.TIMEZONE
     ts = stamp(now)
-    first = protocol_day(now, tz, DEFAULT_DAY_START_HOUR).isoformat()
+    first = protocol_day(now, tz, defaults.DAY_START_HOUR).isoformat()
     conn.execute(
         "insert into profile (id, timezone, first_day, created_at, updated_at)"
         " values (1, ?, ?, ?, ?)",
@@ -52,7 +53,7 @@ def get_profile(store: Store) -> Profile:
     return Profile(
         display_name=row["display_name"],
         # pulled zones are checked since schema 4; one stored before that may be unknown here
-        timezone=row["timezone"] if is_valid_timezone(row["timezone"]) else "UTC",
+        timezone=row["timezone"] if is_valid_timezone(row["timezone"]) else defaults.TIMEZONE,
         day_start_hour=row["day_start_hour"],
         morning_time=row["morning_time"],
         evening_time=row["evening_time"],

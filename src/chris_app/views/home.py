@@ -8,7 +8,7 @@ import flet as ft
 
 from chris_app.domain.stats import Stats, window
 from chris_app.services import summary
-from chris_app.services.day import morning_step
+from chris_app.services.day import completed, morning_step
 from chris_app.services.profile import get_profile
 from chris_app.services.week import week_strip
 from chris_app.state import use_app
@@ -71,7 +71,7 @@ def Home():
     days = app.read(week_strip, now)
     first_day = app.read(get_profile).first_day
     s, st = home.session, home.stats
-    has_window = window(first_day, home.today, bool(s and s.morning_completed)) is not None
+    has_window = window(first_day, home.today, completed(s)) is not None
     account = app.account
     unfinished = account is not None and (account.needs_code or account.needs_carry)
     return Frame("/", "Chris Disciplined", [
@@ -129,7 +129,7 @@ def TodayList(s, board_empty: bool) -> ft.Control:
     action = s.violent_action if s and s.violent_action else None
     return Section(
         "Today",
-        Item(bool(s and s.morning_completed), "Morning reading recorded"),
+        Item(completed(s), "Morning reading recorded"),
         EmptyBoard() if board_empty and not (s and s.vision_board_viewed) else
         Item(bool(s and s.vision_board_viewed), "Vision board viewed"),
         Item(bool(action), "Violent action set", detail=action),

@@ -98,12 +98,7 @@ def Morning():
     if paywalled:
         return Paywall("/morning", "Morning protocol")
 
-    finished = {
-        "record": bool(s and s.morning_completed),
-        "board": bool(s and s.vision_board_viewed) or not tiles,
-        "action": bool(s and s.violent_action),
-        "done": first == "done",
-    }
+    finished = {**day.morning_steps(s, not tiles), "done": first == "done"}
 
     def onward(_=None) -> None:
         """After a step: the first one still open, in order (the celebration when none is)."""
