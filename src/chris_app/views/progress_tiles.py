@@ -12,6 +12,7 @@ from chris_app.views.action_tile import thumbnail
 from chris_app.views.common import Note, Section
 
 SHOWN = 5  # the newest linked actions listed per tile
+REMOVED_SHOWN = 8  # removed tiles listed (most recently linked first); years of them stay light
 
 
 def _outcome(done: bool | None) -> tuple[str, str, str]:
@@ -59,7 +60,11 @@ def ProgressTiles():
     app = use_app()
     groups = app.read(tile_links.tile_actions)
     tiles = {t.id: t for t in app.read(vision_board.tiles)}
-    body = [TileCard(g, tiles.get(g.tile_id)) for g in groups] if groups else [
+    removed = [g for g in groups if g.removed]
+    shown = [g for g in groups if not g.removed] + removed[:REMOVED_SHOWN]
+    body = [TileCard(g, tiles.get(g.tile_id)) for g in shown] if groups else [
         Note("In the morning, link your action to a picture on your vision board (\"This builds "
              "toward\") to see here what you did toward each.")]
+    if len(removed) > REMOVED_SHOWN:
+        body.append(Note(f"and {len(removed) - REMOVED_SHOWN} earlier pictures no longer on your board"))
     return Section("Toward your vision", *body, identifier="progress-tiles")
