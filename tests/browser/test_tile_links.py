@@ -13,8 +13,8 @@ from chris_app.services import day, vision_board
 from chris_app.store import open_store
 from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, label_of, wait_for_text
 from tests.browser.test_accessibility import MIN_CONTRAST, measured_contrasts, settled_screenshot
-from tests.browser.test_morning_steps import (CAPTIONS, JOINED, TODAY, open_page, picture, seed_returning_member,
-                                              todays_row, wait_for_step)
+from tests.browser.test_morning_steps import (CAPTIONS, JOINED, TODAY, open_page, seed_returning_member, todays_row,
+                                              wait_for_step)
 
 pytestmark = pytest.mark.browser
 
@@ -36,11 +36,26 @@ def seed(data_dir, theme: str) -> None:
         store.close()
 
 
+def hidden_chips(page) -> set[str]:
+    """The labels of the tile chips scrolled out of their line: not painted, nothing to measure."""
+    line = page.locator('[flt-semantics-identifier="builds-toward"]')
+    if not line.count():
+        return set()
+    edge = line.bounding_box()
+    hidden = set()
+    for chip in page.get_by_role("button", name="This builds toward:").all():
+        box = chip.bounding_box()
+        if box["x"] + box["width"] > edge["x"] + edge["width"] + 1:
+            hidden.add(chip.get_attribute("aria-label") or chip.text_content())
+    return hidden
+
+
 def look(page, name: str) -> None:
-    """A settled screenshot, and every text on it readable."""
+    """A settled screenshot, and every text on it readable (chips scrolled out of view aside)."""
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"{name}.png").write_bytes(settled_screenshot(page))
-    low = [r for r in measured_contrasts(page) if r["ratio"] < MIN_CONTRAST]
+    hidden = hidden_chips(page)
+    low = [r for r in measured_contrasts(page) if r["ratio"] < MIN_CONTRAST and r["text"] not in hidden]
     assert not low, f"{name}: text below {MIN_CONTRAST}:1: {low}"
 
 
@@ -61,7 +76,7 @@ def test_a_linked_action_shows_on_progress_and_a_removed_tile_stays_readable(bro
     cabin.click()
     page.get_by_role("button", name="This builds toward: Cabin by the lake, chosen").wait_for(timeout=20_000)
     assert todays_row(data_dir).get("action_tile_id") is None  # remembered, not saved: no action yet
-    picture(page, f"tile-links-morning-{size}-{theme}")
+    look(page, f"tile-links-morning-{size}-{theme}")
     page.get_by_role("button", name="Choose:").first.click()
 
     wait_for_step(page, "Step 4 of 4: Done")

@@ -66,6 +66,7 @@ def BuildsToward(tiles: list[Tile], linked: str | None, has_action: bool, on_pic
         Note("This builds toward (optional): link today's action to a picture on your board."),
         # one line that scrolls sideways (the suggestions below stay in view on a phone); each
         # chip as wide as its caption
-        ft.ListView(chips, horizontal=True, height=44, spacing=8),
+        ft.Semantics(identifier="builds-toward", container=True,
+                     content=ft.ListView(chips, horizontal=True, height=44, spacing=8)),
         ErrorText(error),
     ], spacing=4)
