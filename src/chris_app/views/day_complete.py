@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import flet as ft
 
-from chris_app.services.day import DaySession
+from chris_app.services.day import DaySession, completed
 from chris_app.services.week import WeekDay
 from chris_app.views.common import Note
 from chris_app.views.streak import StreakHero, WeekStrip
@@ -15,7 +15,7 @@ from chris_app.views.streak import StreakHero, WeekStrip
 
 def DayComplete(s: DaySession, streak: int, days: Sequence[WeekDay], morning_time: str, *, animate: bool,
                 on_edit: Callable) -> ft.Control:
-    complete = s.morning_completed  # without the morning's reading the day does not count
+    complete = completed(s)  # without the morning's reading the day does not count
     lines = []
     if s.violent_action:
         lines.append(_Line(ft.Icons.BOLT_ROUNDED, ("Action done: " if s.action_completed else "Action not done: ")

@@ -10,7 +10,7 @@ import flet as ft
 
 from chris_app.audio.metrics import ReadingMetrics
 from chris_app.services import affirmations, recordings
-from chris_app.services.day import DaySession
+from chris_app.services.day import DaySession, completed
 from chris_app.services.profile import get_settings
 from chris_app.services.reading_metrics import measure_and_store, metrics_of
 from chris_app.state import use_app
@@ -124,7 +124,7 @@ def RecordStep(session: DaySession | None, on_next):
     attach_error, set_attach_error = ft.use_state("")
     current = app.read(affirmations.active)
     prefs = app.read(get_settings)
-    done = bool(session and session.morning_completed)
+    done = completed(session)  # the reading is saved: the day counts
     saved = app.read(recordings.get_recording, session.recording_id) if done else None
     recording = phase in ("recording", "paused")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from chris_app.domain import defaults
 from chris_app.services.affirmations import active
 from chris_app.services.introduction import mark_introduced
 from chris_app.services.profile import get_profile, update_profile
@@ -99,9 +100,9 @@ def RemindersStep(profile, times: dict, error: str, phone, page) -> list[ft.Cont
         ft.Text("One reminder when your morning protocol starts, one for the evening review. "
                 "You can change both in Settings."),
         ft.Row([
-            OwnNode(ft.TextField(label="Morning protocol time", value=profile.morning_time, hint_text="05:30",
+            OwnNode(ft.TextField(label="Morning protocol time", value=profile.morning_time, hint_text=defaults.MORNING_TIME,
                                  on_change=changed("morning_time"), width=190)),
-            OwnNode(ft.TextField(label="Evening review time", value=profile.evening_time, hint_text="20:00",
+            OwnNode(ft.TextField(label="Evening review time", value=profile.evening_time, hint_text=defaults.EVENING_TIME,
                                  on_change=changed("evening_time"), width=190)),
         ], wrap=True, spacing=12, run_spacing=12),
         ErrorText(error),

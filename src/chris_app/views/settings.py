@@ -9,6 +9,7 @@ import flet as ft
 
 from chris_app import __version__
 from chris_app.audio import AudioError, list_input_devices
+from chris_app.domain import defaults
 from chris_app.domain.days import all_timezones
 from chris_app.services.profile import get_profile, get_server_facts, get_settings, update_profile, update_settings
 from chris_app.services.reminder_plan import account_member, describe_reach, device_plan
@@ -239,9 +240,9 @@ def Settings():
                     set_day_start((day_start + 1) % 24), set_saved(False))),
             ]),
             Note("Anything you do before this hour counts for the day before."),
-            OwnNode(ft.TextField(label="Morning protocol time", value=profile.morning_time, hint_text="05:30",
+            OwnNode(ft.TextField(label="Morning protocol time", value=profile.morning_time, hint_text=defaults.MORNING_TIME,
                                  on_change=field("morning_time"))),
-            OwnNode(ft.TextField(label="Evening review time", value=profile.evening_time, hint_text="20:00",
+            OwnNode(ft.TextField(label="Evening review time", value=profile.evening_time, hint_text=defaults.EVENING_TIME,
                                  on_change=field("evening_time"))),
             Note("Changing the time zone or day start never moves days you already recorded."),
             ErrorText(error),
