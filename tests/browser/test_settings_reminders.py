@@ -24,7 +24,7 @@ def switch(page, name: str):
     return page.get_by_role("switch", name=name)
 
 
-def wait_switch(page, name: str, on: bool, timeout: float = 10.0) -> None:
+def wait_switch(page, name: str, on: bool, timeout: float = 20.0) -> None:
     poll(page, f"() => ({SWITCH_STATE})({json.dumps([name, 'true' if on else 'false'])})",
          f"the {name!r} switch turning {'on' if on else 'off'}", timeout=timeout)
 
