@@ -1,10 +1,12 @@
-// The AI functions' common path: member → daily quota (in the database, atomic) → OpenAI
-// Chat Completions with a strict JSON schema → validation → the function's own save, if any.
+// The AI functions' common path: member (admitted within their request rate, member.ts) → daily
+// quota (in the database, atomic) → OpenAI Chat Completions with a strict JSON schema →
+// validation → the function's own save, if any.
 // A provider error, a timeout or an output that fails validation gives the client a clear
 // error (502/504), gives the quota unit back, and saves nothing.
 import type { Authenticate, Member } from "./auth.ts";
 import type { AiFeature, Db } from "./db.ts";
 import { HttpError, json, readJsonObject, route } from "./http.ts";
+import { admitMember } from "./member.ts";
 import { providerSchema, type Schema, validate } from "./schema.ts";
 
 export const OPENAI_URL = "https://api.openai.com/v1/chat/completions";
@@ -86,7 +88,7 @@ export function makeAiHandler<P>(
   run: (member: Member, params: P) => Promise<unknown>,
 ): (req: Request) => Promise<Response> {
   return route(async (req) => {
-    const member = await deps.authenticate(req);
+    const member = await admitMember(deps, req);
     const params = parse(await readJsonObject(req));
     if (!(await deps.db.consumeAiQuota(member.id, feature, deps.dailyLimit))) {
       throw new HttpError(

@@ -95,6 +95,26 @@ export interface MemberStats {
   today: string; // the member's protocol day now
 }
 
+/** A Stripe price as public.record_stripe_price stores it (operator_metrics' MRR reads these). */
+export interface StripePrice {
+  priceId: string;
+  unitAmount: number; // in the currency's smallest unit (cents)
+  currency: string; // lowercase ISO code, as Stripe sends it
+  interval: "day" | "week" | "month" | "year" | null; // null: not a recurring price
+  intervalCount: number;
+}
+
+/** Per-member request buckets of private.rate_limit_config. */
+export type RateBucket = "functions" | "sync";
+
+export type AuditEvent =
+  | "export_created"
+  | "export_downloaded"
+  | "account_deleted"
+  | "support_access"
+  | "sessions_revoked";
+export type AuditActor = "member" | "support" | "system";
+
 export interface Db {
   applyStripeSubscription(update: StripeUpdate): Promise<StripeOutcome>;
   billingProfile(userId: string): Promise<BillingProfile | null>;
@@ -121,4 +141,13 @@ export interface Db {
   /** The member's sessions of the last `days` protocol days (today included), oldest first. */
   recentSessions(userId: string, days: number): Promise<SessionSummary[]>;
   memberStats(userId: string): Promise<MemberStats | null>;
+
+  /** public.take_rate_token: 0 when the request may go on (a token taken), else the seconds until one is free. */
+  takeRateToken(userId: string, bucket: RateBucket): Promise<number>;
+  /** public.record_audit: one row of the member's audit log; its id. */
+  recordAudit(userId: string, event: AuditEvent, actor: AuditActor, detail?: Record<string, unknown>): Promise<number>;
+  /** public.record_stripe_price: insert or refresh a price (Stripe prices never change amount or interval). */
+  recordStripePrice(price: StripePrice): Promise<void>;
+  /** public.export_member: all of a member's rows as one JSON object (null when there is no such member). */
+  exportMember(userId: string): Promise<Record<string, unknown> | null>;
 }

@@ -1,5 +1,6 @@
 // HTTP helpers shared by every function: JSON responses, CORS (the web build calls the member
 // functions from a browser) and one error shape, `{"error": {"code", "message"}}`.
+import { reportError } from "./report.ts";
 
 export const corsHeaders: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
@@ -9,7 +10,12 @@ export const corsHeaders: Record<string, string> = {
 
 /** An error the client gets as `{"error": {"code", "message"}}` with this status. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -21,12 +27,24 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   });
 }
 
-export function errorResponse(err: unknown, log: (msg: string) => void = console.error): Response {
+/** The error shape for `err`. An unexpected error (not an HttpError) is logged, reported to Sentry
+ * when SENTRY_DSN is set (scrubbed: _shared/report.ts) and answered 500 without details. */
+export async function errorResponse(
+  err: unknown,
+  opts: { log?: (msg: string) => void; req?: Request } = {},
+): Promise<Response> {
   if (err instanceof HttpError) {
-    return json({ error: { code: err.code, message: err.message } }, err.status);
+    return json({ error: { code: err.code, message: err.message } }, err.status, err.headers);
   }
-  log(`unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  (opts.log ?? console.error)(`unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  await reportError(err, { functionName: opts.req ? functionName(opts.req) : null });
   return json({ error: { code: "internal", message: "Something went wrong on our side. Please try again." } }, 500);
+}
+
+/** The function's name from the request path (/functions/v1/<name> hosted, /<name> locally). */
+export function functionName(req: Request): string | null {
+  const last = new URL(req.url).pathname.split("/").filter(Boolean).pop() ?? "";
+  return /^[a-z][a-z0-9-]{0,62}$/.test(last) ? last : null;
 }
 
 /** Wraps a handler: CORS preflight, POST only, and errors turned into the error shape. */
@@ -39,7 +57,7 @@ export function route(handler: (req: Request) => Promise<Response>): (req: Reque
     try {
       return await handler(req);
     } catch (err) {
-      return errorResponse(err);
+      return await errorResponse(err, { req });
     }
   };
 }

@@ -5,15 +5,19 @@
 import postgres from "postgres";
 import type {
   AiFeature,
+  AuditActor,
+  AuditEvent,
   BillingProfile,
   Channel,
   Db,
   DeletedMember,
   KitJob,
   MemberStats,
+  RateBucket,
   ReminderJob,
   SessionSummary,
   StripeOutcome,
+  StripePrice,
   StripeUpdate,
 } from "./db.ts";
 
@@ -224,6 +228,44 @@ export class PostgresDb implements Db {
           today: r.today,
         }
         : null;
+    });
+  }
+
+  takeRateToken(userId: string, bucket: RateBucket): Promise<number> {
+    return this.asServiceRole(async (tx) => {
+      const [row] = await tx`select public.take_rate_token(${userId}::uuid, ${bucket}) as wait`;
+      return Number(row.wait);
+    });
+  }
+
+  recordAudit(
+    userId: string,
+    event: AuditEvent,
+    actor: AuditActor,
+    detail: Record<string, unknown> = {},
+  ): Promise<number> {
+    return this.asServiceRole(async (tx) => {
+      const [row] = await tx`
+        select public.record_audit(${userId}::uuid, ${event}, ${actor}, ${tx.json(detail)}::jsonb) as id`;
+      return Number(row.id);
+    });
+  }
+
+  recordStripePrice(p: StripePrice): Promise<void> {
+    return this.asServiceRole(async (tx) => {
+      await tx`select public.record_stripe_price(${p.priceId}, ${p.unitAmount}::bigint, ${p.currency},
+                                                 ${p.interval}, ${p.intervalCount}::int)`;
+    });
+  }
+
+  exportMember(userId: string): Promise<Record<string, unknown> | null> {
+    return this.asServiceRole(async (tx) => {
+      // export_member checks auth.role(), which reads the JWT claims PostgREST would set for the
+      // service key; a bare `set local role` leaves them empty (and the call refused).
+      await tx`select set_config('request.jwt.claims', '{"role":"service_role"}', true)`;
+      const [row] = await tx`select public.export_member(${userId}::uuid) as data`;
+      const data = row.data as Record<string, unknown> | null;
+      return data && data.profile ? data : null;
     });
   }
 }

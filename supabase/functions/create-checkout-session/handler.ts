@@ -7,6 +7,7 @@ import type Stripe from "stripe";
 import type { Authenticate } from "../_shared/auth.ts";
 import type { Db } from "../_shared/db.ts";
 import { HttpError, json, route } from "../_shared/http.ts";
+import { admitMember } from "../_shared/member.ts";
 
 export interface CheckoutDeps {
   stripe: Stripe;
@@ -19,7 +20,7 @@ export interface CheckoutDeps {
 
 export function makeCheckoutHandler(deps: CheckoutDeps): (req: Request) => Promise<Response> {
   return route(async (req) => {
-    const member = await deps.authenticate(req);
+    const member = await admitMember(deps, req);
     const profile = await deps.db.billingProfile(member.id);
     if (!profile) throw new HttpError(404, "no_profile", "Your account is not set up yet. Try again in a moment.");
     if (profile.subscriptionStatus === "active" || profile.subscriptionStatus === "past_due") {

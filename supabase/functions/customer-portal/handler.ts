@@ -4,6 +4,7 @@ import type Stripe from "stripe";
 import type { Authenticate } from "../_shared/auth.ts";
 import type { Db } from "../_shared/db.ts";
 import { HttpError, json, route } from "../_shared/http.ts";
+import { admitMember } from "../_shared/member.ts";
 
 export interface PortalDeps {
   stripe: Stripe;
@@ -14,7 +15,7 @@ export interface PortalDeps {
 
 export function makePortalHandler(deps: PortalDeps): (req: Request) => Promise<Response> {
   return route(async (req) => {
-    const member = await deps.authenticate(req);
+    const member = await admitMember(deps, req);
     const profile = await deps.db.billingProfile(member.id);
     if (!profile?.stripeCustomerId) {
       throw new HttpError(409, "no_customer", "There is no billing account yet: subscribe first.");

@@ -169,9 +169,9 @@ export function makeTranscribeReadingHandler(deps: TranscribeDeps): (req: Reques
   return (req) => {
     // A body that cannot hold an acceptable reading is refused before it is read.
     if (req.method === "POST" && Number(req.headers.get("Content-Length") ?? 0) > maxBody) {
-      return Promise.resolve(errorResponse(
+      return errorResponse(
         new HttpError(413, "audio_too_large", "This reading is too large to check (the limit is 25 MB)."),
-      ));
+      );
     }
     return handler(req);
   };

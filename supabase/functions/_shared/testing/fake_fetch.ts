@@ -6,6 +6,8 @@ export interface Recorded {
   url: URL;
   headers: Headers;
   body: string;
+  /** The body's bytes (binary uploads do not survive as text). */
+  bodyBytes?: Uint8Array;
 }
 
 export type Responder = (req: Recorded) => Response | Promise<Response>;
@@ -21,11 +23,13 @@ export class FakeFetch {
 
   readonly fetch: typeof fetch = async (input, init) => {
     const req = input instanceof Request ? input : new Request(input, init);
+    const bytes = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
     const rec: Recorded = {
       method: req.method,
       url: new URL(req.url),
       headers: req.headers,
-      body: req.body ? await req.text() : "",
+      body: bytes ? new TextDecoder().decode(bytes) : "",
+      bodyBytes: bytes,
     };
     this.requests.push(rec);
     const route = this.routes.find((r) => r.method === rec.method && r.pattern.test(rec.url.href));

@@ -3,15 +3,19 @@
 // tests/db/test_db_edge_functions.py runs the real PostgresDb against the real functions.
 import type {
   AiFeature,
+  AuditActor,
+  AuditEvent,
   BillingProfile,
   Channel,
   Db,
   DeletedMember,
   KitJob,
   MemberStats,
+  RateBucket,
   ReminderJob,
   SessionSummary,
   StripeOutcome,
+  StripePrice,
   StripeUpdate,
   SubscriptionStatus,
 } from "../db.ts";
@@ -57,6 +61,18 @@ export class MemoryDb implements Db {
   sessions = new Map<string, SessionSummary[]>();
   stats = new Map<string, MemberStats>();
   failNext: Error | null = null;
+  /** Rows of public.vision_boards (the board's tiles), for the export. */
+  tiles: { id: string; userId: string; position: number; imagePath: string; caption: string | null }[] = [];
+  /** Recording metadata of daily_sessions rows, for the export. */
+  recordings: { userId: string; date: string; recordingPath: string; durationMs: number }[] = [];
+  /** Token buckets like private.take_rate_token: capacity = per minute, refilled continuously. */
+  rateConfig = new Map<RateBucket, number>([["functions", 100], ["sync", 100]]);
+  rateBuckets = new Map<string, { tokens: number; at: number }>();
+  rateTaken: { userId: string; bucket: RateBucket }[] = [];
+  clock: () => number = () => Date.now();
+  audit: { id: number; userId: string; event: AuditEvent; actor: AuditActor; detail: Record<string, unknown> }[] =
+    [];
+  prices = new Map<string, StripePrice>();
 
   addMember(id: string, email: string, extra: Partial<FakeProfile> = {}): FakeProfile {
     const p: FakeProfile = {
@@ -141,6 +157,8 @@ export class MemoryDb implements Db {
     this.reminders = this.reminders.filter((r) => r.userId !== userId);
     this.pushDevices = this.pushDevices.filter((d) => d.userId !== userId);
     this.kitJobs = this.kitJobs.filter((k) => k.userId !== userId);
+    this.tiles = this.tiles.filter((t) => t.userId !== userId);
+    this.recordings = this.recordings.filter((r) => r.userId !== userId);
     for (const key of [...this.quota.keys()]) if (key.startsWith(`${userId}/`)) this.quota.delete(key);
     return await Promise.resolve({ deleted: existed, storageObjects: [] });
   }
@@ -241,5 +259,88 @@ export class MemoryDb implements Db {
 
   async memberStats(userId: string): Promise<MemberStats | null> {
     return await Promise.resolve(this.stats.get(userId) ?? null);
+  }
+
+  async takeRateToken(userId: string, bucket: RateBucket): Promise<number> {
+    this.maybeFail();
+    const perMinute = this.rateConfig.get(bucket);
+    if (perMinute === undefined) throw new Error(`unknown rate bucket ${bucket}`);
+    const now = this.clock();
+    const key = `${userId}/${bucket}`;
+    const b = this.rateBuckets.get(key) ?? { tokens: perMinute, at: now };
+    const tokens = Math.min(perMinute, b.tokens + ((now - b.at) / 60_000) * perMinute);
+    if (tokens >= 1) {
+      this.rateBuckets.set(key, { tokens: tokens - 1, at: now });
+      this.rateTaken.push({ userId, bucket });
+      return await Promise.resolve(0);
+    }
+    this.rateBuckets.set(key, { tokens, at: now });
+    return await Promise.resolve(((1 - tokens) * 60) / perMinute);
+  }
+
+  async recordAudit(
+    userId: string,
+    event: AuditEvent,
+    actor: AuditActor,
+    detail: Record<string, unknown> = {},
+  ): Promise<number> {
+    this.maybeFail();
+    const id = this.audit.length + 1;
+    this.audit.push({ id, userId, event, actor, detail });
+    return await Promise.resolve(id);
+  }
+
+  async recordStripePrice(price: StripePrice): Promise<void> {
+    this.maybeFail();
+    this.prices.set(price.priceId, { ...price });
+    await Promise.resolve();
+  }
+
+  /** Like export_member: the member's rows in its JSON shape (the fields this fake keeps). */
+  async exportMember(userId: string): Promise<Record<string, unknown> | null> {
+    this.maybeFail();
+    const p = this.profiles.get(userId);
+    if (!p) return null;
+    return await Promise.resolve({
+      format: "chris-disciplined-export/1",
+      exported_at: new Date(this.clock()).toISOString(),
+      profile: {
+        id: p.id,
+        email: p.email,
+        full_name: p.fullName,
+        member_number: p.memberNumber,
+        subscription_status: p.subscriptionStatus,
+      },
+      settings: { id: p.id },
+      daily_sessions: (this.sessions.get(userId) ?? []).map((s) => {
+        const rec = this.recordings.find((r) => r.userId === userId && r.date === s.date);
+        return {
+          user_id: userId,
+          date: s.date,
+          morning_completed: s.morningCompleted,
+          violent_action: s.violentAction,
+          biggest_win: s.biggestWin,
+          recording_path: rec?.recordingPath ?? null,
+          recording_duration_ms: rec?.durationMs ?? null,
+        };
+      }),
+      affirmations: this.affirmations.filter((a) => a.userId === userId).map((a) => ({
+        id: a.id,
+        user_id: userId,
+        version: a.version,
+        content: a.content,
+        is_active: a.isActive,
+      })),
+      vision_boards: this.tiles.filter((t) => t.userId === userId).map((t) => ({
+        id: t.id,
+        user_id: userId,
+        position: t.position,
+        image_path: t.imagePath,
+        caption: t.caption,
+      })),
+      devices: [],
+      ai_usage: [],
+      files: [],
+    });
   }
 }
