@@ -19,6 +19,9 @@ public configuration too (it is compiled into every OneSignal app): `CHRIS_ONESI
 in the environment, else `"onesignal_app_id"` in the same `supabase.json` (the user's, then
 the shipped one). Absent → no push:
 the phone registers nothing and the member's reminders come on the device or by email.
+
+Error reports (chris_app.reporting, opt-in) go to the Sentry DSN in `SENTRY_DSN`, else
+`"sentry_dsn"` in the same file; absent → none are sent whatever the member's switch says.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ CONFIG_FILE = "supabase.json"
 BUNDLED_ENV = "CHRIS_APP_BUNDLED_CONFIG"  # the config file shipped inside the app (phones)
 ONESIGNAL_ENV = "CHRIS_ONESIGNAL_APP_ID"
 ONESIGNAL_KEY = "onesignal_app_id"
+SENTRY_ENV = "SENTRY_DSN"
+SENTRY_KEY = "sentry_dsn"
 _APP_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -112,6 +117,19 @@ def load_push_app_id(env: Mapping[str, str] | None = None, path: Path | None = N
     if not value:
         return None
     return push_app_id_of(value, source)
+
+
+def load_sentry_dsn(env: Mapping[str, str] | None = None, path: Path | None = None,
+                    bundled: Path | None = None) -> str | None:
+    """The Sentry DSN error reports go to, or None (none are sent). Looked up like the push app
+    id; only an http(s) address counts."""
+    env = os.environ if env is None else env
+    value = env.get(SENTRY_ENV, "").strip()
+    for file in ([] if value else [config_path() if path is None else path,
+                                   bundled_config_path(env) if bundled is None else bundled]):
+        if value := str(_read(file).get(SENTRY_KEY) or "").strip():
+            break
+    return value if value.startswith(("https://", "http://")) else None
 
 
 def push_app_id_of(value: str, source: str) -> str | None:
