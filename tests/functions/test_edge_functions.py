@@ -14,6 +14,7 @@ from deno_tool import deno_test, summary
 FUNCTIONS_WITH_TESTS = [
     "stripe-webhook", "create-checkout-session", "customer-portal", "reminder-dispatch", "kit-sync",
     "generate-affirmations", "suggest-actions", "analyze-progress", "delete-account", "transcribe-reading",
+    "export-data",
 ]
 
 
