@@ -68,8 +68,10 @@ def NotFoundView():
 
 
 @ft.component
-def App(store: Store, clock: Callable[[], datetime], account: Account | None, first_route: str | None = None):
-    app, _ = ft.use_state(lambda: AppState(store=store, clock=clock, account=account))
+def App(store: Store, clock: Callable[[], datetime], account: Account | None, first_route: str | None = None,
+        app_state: AppState | None = None):
+    """`app_state`: the page's own state, made by its owner (the hosted mode's member space)."""
+    app, _ = ft.use_state(lambda: app_state or AppState(store=store, clock=clock, account=account))
     page = ft.context.page
     layout, _ = ft.use_state(lambda: Layout(width=page.width or 0))
 
@@ -167,13 +169,7 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock,
             page_account = await account_in_secure_storage(store, config)
             # the session ended (web: expired after the tab closed): stop its sync and socket
             page.on_close = lambda _: threading.Thread(target=page_account.close, daemon=True).start()
-        page.title = "Chris Disciplined"
-        page.fonts = FONTS
-        page.theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE, font_family=FONT_FAMILY)
-        page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE, font_family=FONT_FAMILY)
-        # Set before the first render too: a page property changed only inside the first
-        # render does not reach a freshly connected client.
-        page.theme_mode = THEMES[get_settings(store).theme]
+        dress(page, THEMES[get_settings(store).theme])
         page.render_views(lambda: App(store, clock, page_account, first_route))
         member = account_member(page_account, clock)  # () -> (signed in, behind the paywall)
         if not page.web and not page.platform.is_mobile():
@@ -203,6 +199,17 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock,
             page.on_app_lifecycle_state_change = resumed
 
     return main
+
+
+def dress(page: ft.Page, theme_mode: ft.ThemeMode) -> None:
+    """Title, font and themes of a new page. The theme mode is set before the first render
+    too: a page property changed only inside the first render does not reach a freshly
+    connected client."""
+    page.title = "Chris Disciplined"
+    page.fonts = FONTS
+    page.theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE, font_family=FONT_FAMILY)
+    page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.DEEP_ORANGE, font_family=FONT_FAMILY)
+    page.theme_mode = theme_mode
 
 
 async def account_in_secure_storage(store: Store, config) -> Account:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import ipaddress
 import os
 import socket
 import sys
@@ -34,6 +35,14 @@ NO_BROWSER_MODE = (
     "This build of Chris Disciplined opens a desktop window only: it has no browser mode (--web). "
     "Use the full build, or the app installed with pip, to serve it to a browser."
 )
+NO_BACKEND = (
+    "chris-app --hosted serves many members, each signed in to their own account, so it needs the "
+    "Supabase project they sign in to: set SUPABASE_URL and SUPABASE_ANON_KEY (or the config file; "
+    "`chris-app --check-backend` says what is configured). Nothing was started."
+)
+# Flet keeps a page whose tab went away for this long (its default is an hour): then the page
+# closes and its sync stops. A reload within it comes back to the same page.
+HOSTED_SESSION_TIMEOUT_S = 120
 NO_DISPLAY = (
     "No display found. This build of Chris Disciplined opens a desktop window only, and has no "
     "browser mode to fall back to: start it in a graphical session, or use the full build, which "
@@ -44,6 +53,9 @@ NO_DISPLAY = (
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="chris-app", description="Chris Disciplined: your daily discipline.")
     parser.add_argument("--web", action="store_true", help="serve the app to a browser instead of a window")
+    parser.add_argument("--hosted", action="store_true",
+                        help="serve the web build to many members: signing in is required and each member's "
+                             "data is kept apart (needs SUPABASE_URL and SUPABASE_ANON_KEY; docs/deployment.md)")
     parser.add_argument("--port", type=int, default=8550, help="port for --web (default 8550)")
     parser.add_argument("--host", default="127.0.0.1", help="address for --web (default 127.0.0.1)")
     parser.add_argument("--data-dir", type=Path, help="where to keep the app's data (default: the user data dir)")
@@ -210,6 +222,32 @@ def start_when_answering(host: str, port: int, start: Callable[[], None], timeou
     threading.Thread(target=watch, name="chris-app-watch", daemon=True).start()
 
 
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach an address (a name other than localhost may be
+    anything, so it counts as reachable)."""
+    if host.strip().lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def shared_store_warning(host: str, port: int) -> str:
+    """What plain --web says when other machines can reach it: it has one member's store."""
+    bar = "!" * 78
+    return "\n".join([
+        bar,
+        f"WARNING: chris-app --web is serving ONE member's data at http://{host}:{port}/ to anyone",
+        "who can reach this address. Plain --web has no sign-in wall: every visitor sees and",
+        "changes this member's days, recordings, affirmations, vision board, settings and account.",
+        "For yourself, serve it on 127.0.0.1 (the default). To serve many members, use the hosted",
+        "mode instead: chris-app --hosted (each member signs in and has a store of their own;",
+        "see docs/deployment.md).",
+        bar,
+    ])
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.data_dir:
@@ -221,6 +259,9 @@ def main(argv: list[str] | None = None) -> None:
         ok, lines = check_backend(load_config())
         print("\n".join(lines))
         raise SystemExit(0 if ok else 1)
+    if args.hosted:
+        serve_hosted(args)
+        return
     route = route_to_open(args.link)  # (exits here when the running app took it)
 
     web = args.web or not window_possible()
@@ -256,16 +297,16 @@ def main(argv: list[str] | None = None) -> None:
     assets = str(assets_dir())  # the icon, fonts and sounds the client loads by path
     if web:
         # No window possible (or asked for the browser): serve the web build, fully offline.
+        host = os.environ.get("FLET_SERVER_IP") or args.host  # (Flet's environment wins)
+        if not is_loopback(host):
+            print(shared_store_warning(host, int(os.environ.get("FLET_SERVER_PORT") or args.port)),
+                  file=sys.stderr, flush=True)
         print(f"Chris Disciplined is serving at http://{args.host}:{args.port}/", flush=True)
         if not args.web:
             print("(no display found, so the app runs in your browser)", flush=True)
         if route is not None:
             print(f"The link's screen: http://{args.host}:{args.port}{route}", flush=True)
-        os.environ.setdefault("FLET_SERVER_PORT", str(args.port))
-        # (Flet's environment overrides the arguments: watch where it really listens.)
-        start_when_answering(os.environ.get("FLET_SERVER_IP") or args.host, int(os.environ["FLET_SERVER_PORT"]), start)
-        ft.run(entry, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True,
-               assets_dir=assets)
+        serve_web(entry, start, args.host, args.port, assets)
     else:
         start()  # the client window takes longer to start than the app's imports
         try:
@@ -273,6 +314,51 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             if serving is not None:
                 serving.stop()
+
+
+def serve_web(entry: Callable, start: Callable[[], None], host: str, port: int, assets: str) -> None:
+    """Serve the web build, fully offline; `start` (the app's load) once the server answers."""
+    import flet as ft
+
+    os.environ.setdefault("FLET_SERVER_PORT", str(port))
+    # (Flet's environment overrides the arguments: watch where it really listens.)
+    start_when_answering(os.environ.get("FLET_SERVER_IP") or host, int(os.environ["FLET_SERVER_PORT"]), start)
+    ft.run(entry, view=ft.AppView.WEB_BROWSER, host=host, port=port, no_cdn=True, assets_dir=assets)
+
+
+def serve_hosted(args: argparse.Namespace) -> None:
+    """`--hosted`: the web build for many members (chris_app/hosted.py). No store is opened
+    here: each signed-in page opens its member's own."""
+    from chris_app.sync.config import load_config
+
+    config = load_config()
+    if config is None:
+        print(NO_BACKEND, file=sys.stderr, flush=True)
+        raise SystemExit(2)
+    if not has_browser_mode():
+        print(NO_BROWSER_MODE, file=sys.stderr, flush=True)
+        raise SystemExit(2)
+    import flet as ft  # noqa: F401
+    import flet.app  # noqa: F401  (ft.run's module, imported here before the loader thread runs)
+
+    from chris_app.assets import assets_dir
+    from chris_app.paths import data_dir
+
+    root = data_dir()
+    clock = clock_from_environment()
+    os.environ.setdefault("FLET_SESSION_TIMEOUT", str(HOSTED_SESSION_TIMEOUT_S))
+
+    def load():
+        from chris_app.hosted import make_hosted_main
+
+        main = make_hosted_main(root, config, clock)
+        warm_up(window=False)
+        return main
+
+    entry, start = deferred_entry(load)
+    print(f"Chris Disciplined (hosted, members sign in) is serving at http://{args.host}:{args.port}/", flush=True)
+    print(f"Member data: {root / 'members'}; sign-in: {config.url}", flush=True)
+    serve_web(entry, start, args.host, args.port, str(assets_dir()))
 
 
 if __name__ == "__main__":

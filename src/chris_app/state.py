@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
 from chris_app.errors import ChrisError
 from chris_app.store import Store
+
+if TYPE_CHECKING:  # the sync stack loads only when a backend is configured (app.py)
+    from chris_app.account import Account
 
 
 def system_clock() -> datetime:
@@ -45,7 +48,8 @@ class Outcome:
 class AppState:
     store: Store
     clock: Callable[[], datetime] = system_clock
-    account: Any = None  # chris_app.account.Account when a backend is configured
+    account: Account | None = None  # when a backend is configured
+    hosted: bool = False  # hosted web mode (chris_app.hosted): signing in is the only way in
     revision: int = 0
 
     def now(self) -> datetime:
@@ -61,6 +65,16 @@ class AppState:
         if self.account is not None:
             self.account.kick()  # push the change soon, in the background
         return Outcome(value=value)
+
+    @property
+    def signed_in(self) -> bool:
+        """Signed in and syncing on this device (a guest, a code still owed or data not yet
+        carried in are not)."""
+        if self.account is None:
+            return False
+        from chris_app.account.status import AccountStatus  # loaded with the account
+
+        return self.account.status is AccountStatus.SYNCING
 
     def paywalled(self) -> bool:
         """A signed-in member past their trial and not active (guests never are)."""

@@ -159,8 +159,8 @@ def SignIn():
             ErrorText(error),
         )])
 
-    if account.engine is not None:
-        status = account.status()
+    if app.signed_in:
+        status = account.sync_status()
         return Frame("/sign-in", "Account", [Section(
             f"Signed in as {account.email}",
             ft.Semantics(identifier="sync-status", container=True,
@@ -180,7 +180,8 @@ def SignIn():
 
     return Frame("/sign-in", "Sign in", [Section(
         "Sign in to sync",
-        Note(GUEST + " Sign in to keep it safe and use it on your other devices."),
+        Note("Sign in to use Chris Disciplined here: your days are kept in your account." if app.hosted  # (hosted web)
+             else GUEST + " Sign in to keep it safe and use it on your other devices."),
         OwnNode(ft.TextField(label="Email", keyboard_type=ft.KeyboardType.EMAIL, autofill_hints=[ft.AutofillHint.EMAIL],
                              on_change=lambda e: setattr(email, "current", e.control.value))),
         OwnNode(ft.TextField(label="Password", password=True, can_reveal_password=True,

@@ -1,0 +1,370 @@
+"""Hosted web mode (`chris-app --hosted`): one server serves the web build to many members.
+
+What keeps members apart:
+- Every browser tab is a Flet page with its own objects: its own `DeviceSecrets` over the
+  browser's SecureStorage (the session lives in the browser, not on the server), its own
+  `Account`, its own `Store` connection, its own sync thread. Nothing of a member is kept at
+  module level or shared between pages.
+- A page starts in the lobby: only the sign-in screen, whatever the address (deep links lead
+  there and are opened after signing in). The lobby's account works on a scratch store of its
+  own that holds nothing and is thrown away.
+- Once signed in (or a session comes back from the browser), the member id is the one the
+  auth server vouches for (`GET /auth/v1/user` with the session's token: a session read from
+  the browser is the visitor's word only), it must be a UUID before it becomes a path, and an
+  account with two-step verification needs an `aal2` token. Then the member's own store,
+  `<data dir>/members/<user id>/chris.sqlite3` (with its `files/`), is opened for this page.
+  A fresh one is linked to the account and synced before it is shown.
+- Signing out (or deleting the account) returns the page to the lobby and closes the page's
+  store and account; a closed tab (Flet's session timeout after the tab went away) stops its
+  sync the same way. Two tabs of one member share the member's database file (SQLite, WAL),
+  never objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import re
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import flet as ft
+import httpx
+
+from chris_app.account import Account
+from chris_app.app import App, dress
+from chris_app.device import device_timezone
+from chris_app.services import recordings
+from chris_app.services.profile import ensure_profile
+from chris_app.state import AppContext, AppState
+from chris_app.store import Store, open_store
+from chris_app.sync.config import BackendConfig
+from chris_app.sync.errors import AuthExpired, Offline, ServerError, SyncError
+from chris_app.views.common import Layout, LayoutContext
+from chris_app.views.sign_in import SignIn
+
+log = logging.getLogger(__name__)
+
+MEMBERS = "members"
+DATABASE = "chris.sqlite3"
+SESSION_TIMEOUT_S = 120  # a tab gone this long is closed: its sync stops (Flet's default is an hour)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
+
+NO_BACKEND = ("The hosted mode serves many members, so each one has to sign in: it needs the Supabase "
+              "project to sign in to. Set SUPABASE_URL and SUPABASE_ANON_KEY (or the config file, see "
+              "`chris-app --check-backend`) and start it again.")
+
+
+class NotThisMember(AuthExpired):
+    """The session from the browser is not one the auth server vouches for."""
+
+
+def member_dir(root: Path, user_id: str) -> Path:
+    """Where the member's store lives on the server. Only a lower-case UUID becomes a path."""
+    if not isinstance(user_id, str) or not _UUID.fullmatch(user_id):
+        raise ValueError("a member id is a UUID")
+    return root / MEMBERS / user_id
+
+
+def token_assurance(token: str) -> str | None:
+    """The `aal` claim of a JWT (its signature is the auth server's business: it was just
+    accepted by the auth server with this very token)."""
+    try:
+        payload = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))).get("aal")
+    except (IndexError, ValueError, AttributeError):
+        return None
+
+
+def verified_member(config: BackendConfig, token: str, claimed: str | None, http: httpx.Client | None = None) -> str:
+    """The member id the auth server vouches for with this token (`GET /auth/v1/user`), which
+    must be the id the session claims. Refused (NotThisMember) for a token the server does not
+    know, another member's id, an id that is not a UUID, or an aal1 token of an account with
+    a verified second factor. Offline / ServerError when the server cannot say."""
+    headers = {"apikey": config.anon_key, "Authorization": f"Bearer {token}"}
+    try:
+        response = (http or httpx).get(f"{config.url}/auth/v1/user", headers=headers, timeout=20.0)
+    except httpx.HTTPError:
+        raise Offline() from None
+    if response.status_code in (401, 403):
+        raise NotThisMember()
+    if not response.is_success:
+        raise ServerError()
+    try:
+        user = response.json()
+        user_id = str(user.get("id") or "")
+        factors = user.get("factors") or []
+    except (ValueError, AttributeError):
+        raise ServerError() from None
+    if not _UUID.fullmatch(user_id) or user_id != claimed:
+        raise NotThisMember()
+    if any(isinstance(f, dict) and f.get("status") == "verified" for f in factors) \
+            and token_assurance(token) != "aal2":
+        raise NotThisMember("Enter the code from your authenticator app to finish signing in.")
+    return user_id
+
+
+def _signed_in_not_linked(account: Account) -> bool:
+    """Signed in, no two-step code owed: the lobby's account is ready to open a member store."""
+    auth = account.auth
+    return auth.session is not None and not account.needs_code
+
+
+class LobbyAccount(Account):
+    """The sign-in screen's account, on a scratch store that is never linked: every way of
+    signing in ends in `arrived`, which opens the member's own store (HostedPage.enter). It
+    never offers to carry data in: the lobby has none."""
+
+    def __init__(self, store: Store, config: BackendConfig, secrets, arrived: Callable[[], None]) -> None:
+        super().__init__(store, config, secrets=secrets)
+        self._arrived = arrived
+
+    @property
+    def needs_carry(self) -> bool:
+        return False
+
+    def _then_enter(self) -> None:
+        if _signed_in_not_linked(self):
+            self._arrived()
+
+    def sign_in(self, email: str, password: str) -> None:
+        super().sign_in(email, password)
+        self._then_enter()
+
+    def sign_up(self, email: str, password: str, timezone: str) -> str:
+        message = super().sign_up(email, password, timezone)
+        self._then_enter()
+        return message
+
+    def finish_google(self, auth_code: str) -> None:
+        super().finish_google(auth_code)
+        self._then_enter()
+
+    def verify_code(self, code: str) -> None:
+        super().verify_code(code)
+        self._then_enter()
+
+    def recover(self, email: str, code: str, new_password: str) -> str:
+        message = super().recover(email, code, new_password)
+        self._then_enter()
+        return message
+
+
+@dataclass(eq=False)
+class Lobby:
+    """A page before sign-in: a scratch store (empty, never linked) for the lobby account."""
+    folder: Path
+    store: Store
+    account: LobbyAccount
+    app: AppState
+
+    def close(self) -> None:
+        self.account.close()  # nothing runs (never linked); forgets nothing: the session stays
+        self.store.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass(eq=False)
+class Member:
+    """A signed-in page: the member's store and account, this page's own objects."""
+    user_id: str
+    store: Store
+    account: Account
+    app: AppState
+    unhook: Callable[[], None] = lambda: None
+
+    def close(self) -> None:
+        self.unhook()
+        self.account.close()  # stops this page's sync thread and live socket
+        self.store.close()
+
+
+class HostedPage:
+    """One browser page's way in and its current space (Lobby or Member)."""
+
+    def __init__(self, page: ft.Page, root: Path, config: BackendConfig, clock: Callable[[], datetime],
+                 secrets) -> None:
+        self.page, self.root, self.config, self.clock, self.secrets = page, root, config, clock, secrets
+        self.loop = asyncio.get_running_loop()
+        self.space: Lobby | Member = self._new_lobby()
+        self.wanted: str | None = None  # the address asked for before signing in
+        self._listeners: list[Callable[[Lobby | Member], None]] = []
+        self._entering = threading.Lock()
+        self._closed = False
+
+    # -- the lobby -----------------------------------------------------------------------------
+    def _new_lobby(self) -> Lobby:
+        folder = Path(tempfile.mkdtemp(prefix="chris-lobby-"))
+        store = open_store(folder / DATABASE)
+        account = LobbyAccount(store, self.config, self.secrets, arrived=self.enter)
+        return Lobby(folder, store, account, AppState(store=store, clock=self.clock, account=account, hosted=True))
+
+    async def start(self) -> None:
+        """A session the browser kept comes back (verified): straight to the member's store."""
+        lobby = self.space
+        await asyncio.to_thread(lobby.account.restore)
+        if isinstance(self.space, Lobby) and _signed_in_not_linked(lobby.account):
+            try:
+                await asyncio.to_thread(self.enter)
+            except NotThisMember:
+                await asyncio.to_thread(lobby.account.sign_out)  # forget what the browser held
+            except SyncError as exc:  # offline: the lobby stays, the member signs in again later
+                log.info("a kept session could not be checked (%s)", type(exc).__name__)
+
+    # -- in and out ----------------------------------------------------------------------------
+    def enter(self) -> None:
+        """Blocking (a worker thread): open the signed-in member's own store for this page.
+        Raises SyncError (shown on the sign-in screen) when the session is not vouched for."""
+        with self._entering:
+            lobby = self.space
+            if not isinstance(lobby, Lobby) or self._closed:
+                return
+            auth = lobby.account.auth
+            user_id = verified_member(self.config, auth.access_token(), auth.user_id)
+            folder = member_dir(self.root, user_id)
+            store = open_store(folder / DATABASE)
+            try:
+                account = self._member_account(store, user_id)
+            except BaseException:
+                store.close()
+                raise
+            member = Member(user_id, store, account, AppState(store=store, clock=self.clock, account=account,
+                                                                hosted=True))
+            member.unhook = account.on_session(lambda event: self._session_event(member, event))
+        asyncio.run_coroutine_threadsafe(self._switch(member, close=lobby), self.loop)
+
+    def _member_account(self, store: Store, user_id: str) -> Account:
+        now = self.clock()
+        fresh = store.query("select value from sync_state where key = 'account'") == []
+        ensure_profile(store, now, device_timezone())
+        recordings.clean_up(store)
+        account = Account(store, self.config, secrets=self.secrets)
+        account.restore()
+        if fresh:
+            # a new server-side copy of the account: nothing of its own to carry (install
+            # defaults never win in sync); the first sync brings the member's data before the
+            # screens show
+            account.carry_guest_data(now)
+        if account.member_id() != user_id:
+            account.close()
+            raise NotThisMember()
+        if fresh:
+            try:
+                account.sync_now()
+            except SyncError:
+                pass  # shown by the sync status; the background sync tries again
+        return account
+
+    def _session_event(self, member: Member, event: str) -> None:
+        if event in ("signing_out", "deleted"):
+            asyncio.run_coroutine_threadsafe(self._leave(member, deleted=event == "deleted"), self.loop)
+
+    async def _leave(self, member: Member, deleted: bool) -> None:
+        if self.space is not member:
+            return
+        lobby = await asyncio.to_thread(self._new_lobby)
+        await self._switch(lobby, close=member)
+        if deleted:  # the account is gone: so is its copy here
+            shutil.rmtree(member_dir(self.root, member.user_id), ignore_errors=True)
+
+    async def _switch(self, space: Lobby | Member, close: Lobby | Member) -> None:
+        if self._closed:
+            await asyncio.to_thread(space.close)
+            return
+        self.space = space
+        for listener in list(self._listeners):
+            listener(space)
+        if isinstance(space, Member):
+            self.page.navigate(self.wanted or "/")
+            self.wanted = None
+        else:
+            self.page.navigate("/sign-in")
+        # after the screens moved on to the new space (the switch re-renders on this loop)
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(close.close)
+
+    def listen(self, listener: Callable[[Lobby | Member], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def close(self) -> None:
+        """The page is gone (the tab closed and Flet's session timed out): stop everything."""
+        self._closed = True
+        with self._entering:
+            space = self.space
+        space.close()
+        print("A page closed: its sync stopped and its store is closed.", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# UI
+# ------------------------------------------------------------------------------------------------
+@ft.component
+def ToSignIn():
+    """Any address but /sign-in, before signing in."""
+    page = ft.context.page
+    ft.use_effect(lambda: page.navigate("/sign-in"), [])
+    return ft.Text("Sign in to continue.")
+
+
+LOBBY_ROUTES = [ft.Route(path="sign-in", component=SignIn)]
+
+
+@ft.component
+def LobbyScreens(lobby: Lobby):
+    page = ft.context.page
+    layout, _ = ft.use_state(lambda: Layout(width=page.width or 0))
+
+    def follow_the_window():
+        def resized(e: ft.PageResizeEvent):
+            if e.width != layout.width:
+                layout.width = e.width
+
+        page.on_resize = resized
+
+    ft.use_effect(follow_the_window, [])
+    page.theme_mode = ft.ThemeMode.SYSTEM
+    return AppContext(lobby.app, lambda: LayoutContext(
+        layout, lambda: ft.Router(LOBBY_ROUTES, not_found=ToSignIn, manage_views=True)))
+
+
+@ft.component
+def Hosted(hosted: HostedPage):
+    space, set_space = ft.use_state(hosted.space)
+    ft.use_effect(lambda: hosted.listen(set_space), [])
+    if isinstance(space, Member):
+        return App(space.store, hosted.clock, space.account, app_state=space.app)
+    return LobbyScreens(space)
+
+
+def make_hosted_main(root: Path, config: BackendConfig, clock: Callable[[], datetime]):
+    """The page handler of the hosted mode: each page gets its own HostedPage."""
+
+    async def main(page: ft.Page) -> None:
+        from flet_secure_storage import SecureStorage
+
+        from chris_app.sync.device_secrets import DeviceSecrets
+
+        dress(page, ft.ThemeMode.SYSTEM)
+        secrets = DeviceSecrets(SecureStorage(), asyncio.get_running_loop())
+        await secrets.load()
+        hosted = HostedPage(page, root, config, clock, secrets)
+        asked = (page.route or "/").split("?", 1)[0]
+        if asked not in ("/", "/sign-in"):
+            hosted.wanted = page.route  # a deep link: opened once signed in
+        page.on_close = lambda _: threading.Thread(target=hosted.close, daemon=True).start()
+        await hosted.start()
+        if isinstance(hosted.space, Lobby) and asked != "/sign-in":
+            page.navigate("/sign-in")
+        page.render_views(lambda: Hosted(hosted))
+
+    return main
+
