@@ -30,7 +30,14 @@ select c.relname
 # register_push_device takes a phone's push subscription over from the member who had it before
 # (the phone changed hands), a row the caller cannot otherwise touch; it writes only for
 # auth.uid() (supabase/tests/database/13-push-reminders.sql: stranger, anon, owner).
-MEMBER_DEFINER_FUNCTIONS = ("register_push_device(text,text)",)
+# record_own_audit adds the one audit row a member may write ('sessions_revoked'), about
+# auth.uid() only; members have no INSERT on audit_log (22-audit-log.sql: owner, anon, the
+# events refused). private.take_rate_token keeps the rate buckets, which members may neither
+# read nor write, for the member's own sync requests (sync_push and sync_pull run as the
+# member); a member's JWT takes only that member's tokens (20-rate-limits.sql: stranger).
+# Names as regprocedure prints them with `public` on the search_path.
+MEMBER_DEFINER_FUNCTIONS = ("register_push_device(text,text)", "record_own_audit(text,jsonb)",
+                            "private.take_rate_token(uuid,text)")
 
 UNSAFE_DEFINER_FUNCTIONS = """
 select p.oid::regprocedure::text,
@@ -98,7 +105,8 @@ def test_the_functions_members_may_run_as_definer_exist_and_anon_cannot_run_them
     for signature in MEMBER_DEFINER_FUNCTIONS:
         definer, anon = db.execute(
             "select p.prosecdef, has_function_privilege('anon', p.oid, 'execute')"
-            "  from pg_proc p where p.oid = %s::regprocedure", ("public." + signature,)).fetchone()
+            "  from pg_proc p where p.oid = %s::regprocedure",
+            (signature if "." in signature.split("(")[0] else "public." + signature,)).fetchone()
         assert definer and not anon, signature
 
 

@@ -54,13 +54,14 @@ select is((select count(*)::int from pg_proc p where p.pronamespace in ('public'
 select is((select count(*)::int from pg_proc p where p.pronamespace = 'public'::regnamespace and p.prosecdef
              and has_function_privilege('anon', p.oid, 'execute')), 0,
   'no SECURITY DEFINER function is executable by anon');
--- register_push_device is the one exception: it moves a phone from its previous owner, a row
--- the caller may not touch, and does everything for auth.uid() only (13-push-reminders.sql)
-select is((select array_agg(p.oid::regprocedure::text order by 1) from pg_proc p
+-- register_push_device is one exception: it moves a phone from its previous owner, a row
+-- the caller may not touch, and does everything for auth.uid() only (13-push-reminders.sql);
+-- record_own_audit the other: the one audit row a member may add, about themselves (22-audit-log.sql)
+select is((select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p
             where p.pronamespace = 'public'::regnamespace and p.prosecdef
               and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['register_push_device(text,text)'],
-  'no SECURITY DEFINER function is executable by authenticated but register_push_device');
+  array['record_own_audit(text,jsonb)', 'register_push_device(text,text)'],
+  'no SECURITY DEFINER function is executable by authenticated but register_push_device and record_own_audit');
 select function_privs_are('public', 'handle_new_user', array[]::text[], 'authenticated', array[]::text[],
   'the sign-up trigger function cannot be called by members');
 

@@ -81,10 +81,10 @@ select is_empty($$select p.oid::regprocedure::text from pg_proc p join pg_namesp
   'anon can execute no function in private');
 select is((select array_agg(p.proname::text order by p.proname) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
             where n.nspname = 'private' and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['client_time', 'jsonb_pick', 'object_path_ok', 'reminder_reachability', 'sender_alive',
+  array['client_time', 'enforce_rate_limit', 'jsonb_pick', 'object_path_ok', 'reminder_reachability', 'sender_alive',
         'sync_apply_affirmation', 'sync_apply_fields', 'sync_apply_profile', 'sync_apply_session',
-        'sync_apply_settings', 'sync_apply_tile', 'sync_current'],
-  'members may execute only what sync_push, sync_pull and the path checks run');
+        'sync_apply_settings', 'sync_apply_tile', 'sync_current', 'take_rate_token'],
+  'members may execute only what sync_push, sync_pull and the path checks run (rate limits: 20-rate-limits.sql)');
 select tests.authenticate_as_anon();
 select throws_ok($$select private.sender_alive('push')$$, '42501', null, 'anon cannot call a private function');
 
