@@ -34,7 +34,7 @@ function setup() {
   });
   t.db.profiles.get(AI_MEMBER)!.stripeCustomerId = "cus_1";
   t.net.on("POST", /^https:\/\/api\.stripe\.com\//, () => jsonResponse({ id: "x", url: "https://stripe.test/x" }));
-  const storage = new FakeStorage(t.net).bucket("recordings").bucket("vision-boards").bucket("exports");
+  new FakeStorage(t.net).bucket("recordings").bucket("vision-boards").bucket("exports"); // answers on t.net
   const stripe = makeStripe("sk_test_rate", t.net.fetch);
   const common = { db: t.db, authenticate: t.deps.authenticate };
   const handlers: Record<string, (req: Request) => Promise<Response>> = {

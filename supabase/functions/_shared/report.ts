@@ -40,9 +40,7 @@ function envOrNull(name: string): string | undefined {
 function current(): ReportConfig | null {
   if (config === undefined) {
     const dsn = envOrNull("SENTRY_DSN");
-    config = dsn
-      ? { dsn, environment: envOrNull("SENTRY_ENVIRONMENT"), release: envOrNull("SENTRY_RELEASE") }
-      : null;
+    config = dsn ? { dsn, environment: envOrNull("SENTRY_ENVIRONMENT"), release: envOrNull("SENTRY_RELEASE") } : null;
   }
   return config;
 }
@@ -95,11 +93,19 @@ export function stackFrames(stack: string | undefined): Frame[] {
     const file = m[2].replace(/^file:\/\//, "");
     const at = file.lastIndexOf("/functions/");
     const inApp = at >= 0 && !file.includes("/node_modules/");
-    const filename = inApp ? file.slice(at + "/functions/".length) : file.includes("/node_modules/")
+    const filename = inApp
+      ? file.slice(at + "/functions/".length)
+      : file.includes("/node_modules/")
       ? `node_modules/${file.slice(file.lastIndexOf("/node_modules/") + "/node_modules/".length)}`
       : file.split("/").pop()!;
     const fn = m[1]?.replace(/[^\w.$<> ]/g, "").slice(0, 100);
-    frames.push({ ...(fn ? { function: fn } : {}), filename, lineno: Number(m[3]), colno: Number(m[4]), in_app: inApp });
+    frames.push({
+      ...(fn ? { function: fn } : {}),
+      filename,
+      lineno: Number(m[3]),
+      colno: Number(m[4]),
+      in_app: inApp,
+    });
   }
   return frames.reverse();
 }
@@ -151,7 +157,8 @@ export async function reportError(err: unknown, context: { functionName?: string
       method: "POST",
       headers: {
         "Content-Type": "application/x-sentry-envelope",
-        "X-Sentry-Auth": `Sentry sentry_version=7, sentry_client=${SDK.name}/${SDK.version}, sentry_key=${dsn.publicKey}`,
+        "X-Sentry-Auth":
+          `Sentry sentry_version=7, sentry_client=${SDK.name}/${SDK.version}, sentry_key=${dsn.publicKey}`,
       },
       body: envelope(buildEvent(err, context, c), c.dsn),
       signal: AbortSignal.timeout(c.timeoutMs ?? 3_000),

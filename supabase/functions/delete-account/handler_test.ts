@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch } from "../_shared/testing/assert.ts";
 import { makeDeleteAccountHandler } from "./handler.ts";
+import { makeExportDataHandler } from "../export-data/handler.ts";
 import { supabaseAuthenticator } from "../_shared/auth.ts";
 import { makeStripe } from "../_shared/stripe.ts";
 import { StorageAdmin } from "../_shared/storage.ts";
@@ -268,4 +269,24 @@ Deno.test("delete-account: a database failure is 500 internal and can be retried
   assertEquals((await handler(post({ confirm: "DELETE" }))).status, 200);
   assert(!db.profiles.has(MEMBER));
   assertEquals(logs, []);
+});
+
+Deno.test("delete-account: an archive written by export-data is gone with the account", async () => {
+  const { db, net, storage, handler } = setup();
+  const exportData = makeExportDataHandler({
+    db,
+    storage: new StorageAdmin(SUPABASE_URL, SERVICE_ROLE_KEY, net.fetch),
+    authenticate: supabaseAuthenticator(SUPABASE_URL, ANON_KEY, net.fetch),
+  });
+  const made = await exportData(post({}));
+  assertEquals(made.status, 200);
+  const { path, url } = await made.json();
+  assert(storage.names("exports").includes(path));
+  assertEquals((await net.fetch(url)).status, 200); // the link works while the account lives
+
+  assertEquals((await handler(post({ confirm: "DELETE" }))).status, 200);
+  assertEquals(storage.names("exports"), []);
+  assertEquals(storage.names("recordings"), [`${STRANGER}/a.ogg`]);
+  assertEquals([...storage.bytes.keys()].filter((k) => k.includes(MEMBER)), []); // the bytes, not just the names
+  assertEquals((await net.fetch(url)).status, 400); // and the link reads nothing any more
 });

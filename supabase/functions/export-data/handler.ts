@@ -13,7 +13,7 @@
 // One archive must fit the exports bucket's file_size_limit (50 MB): the sizes Storage lists are
 // added up before anything is downloaded, and an account whose files do not fit gets 413 with a
 // clear message instead of a cut-down archive.
-import { strToU8, zipSync, type Zippable } from "fflate";
+import { strToU8, type Zippable, zipSync } from "fflate";
 import type { Db } from "../_shared/db.ts";
 import { HttpError, json, readJsonObject, route } from "../_shared/http.ts";
 import { admitMember, type MemberGate } from "../_shared/member.ts";

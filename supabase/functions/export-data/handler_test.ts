@@ -1,6 +1,6 @@
 import { strFromU8, unzipSync } from "fflate";
 import { assert, assertEquals, assertMatch } from "../_shared/testing/assert.ts";
-import { EXPORTS_BUCKET, exportName, LINK_SECONDS, makeExportDataHandler } from "./handler.ts";
+import { exportName, EXPORTS_BUCKET, LINK_SECONDS, makeExportDataHandler } from "./handler.ts";
 import { supabaseAuthenticator } from "../_shared/auth.ts";
 import { StorageAdmin } from "../_shared/storage.ts";
 import { MemoryDb } from "../_shared/testing/memory_db.ts";

@@ -6,9 +6,13 @@
 //    last applied one ('stale'), so out-of-order delivery ends in the right state.
 // 3. The member is found by client_reference_id / metadata.user_id (set by
 //    create-checkout-session on the session and on the subscription) or by Stripe customer id.
+// 4. The subscription item's price (amount, currency, interval) is recorded with
+//    public.record_stripe_price on customer.subscription.created/updated (and on a completed
+//    checkout whose subscription came expanded): operator_metrics turns it into MRR.
 import type Stripe from "stripe";
-import type { Db, StripeUpdate, SubscriptionStatus } from "../_shared/db.ts";
+import type { Db, StripePrice, StripeUpdate, SubscriptionStatus } from "../_shared/db.ts";
 import { json } from "../_shared/http.ts";
+import { reportError } from "../_shared/report.ts";
 
 export interface StripeWebhookDeps {
   stripe: Stripe;
@@ -127,6 +131,46 @@ export function updateFor(event: Stripe.Event): StripeUpdate | null {
   }
 }
 
+const INTERVALS = ["day", "week", "month", "year"] as const;
+
+/** A Stripe price object as public.record_stripe_price takes it; null when it cannot be one
+ * (not expanded, no unit amount: tiered or custom-amount prices have none). */
+export function stripePrice(price: unknown): StripePrice | null {
+  if (!price || typeof price !== "object") return null;
+  const p = price as Obj;
+  if (typeof p.id !== "string" || !Number.isInteger(p.unit_amount) || p.unit_amount < 0) return null;
+  if (typeof p.currency !== "string" || !/^[a-z]{3}$/i.test(p.currency)) return null;
+  const interval = INTERVALS.includes(p.recurring?.interval) ? p.recurring.interval as StripePrice["interval"] : null;
+  const count = Number.isInteger(p.recurring?.interval_count) && p.recurring.interval_count > 0
+    ? p.recurring.interval_count
+    : 1;
+  return {
+    priceId: p.id,
+    unitAmount: p.unit_amount,
+    currency: p.currency.toLowerCase(),
+    interval,
+    intervalCount: count,
+  };
+}
+
+/** The prices an event carries (subscription items; a checkout's expanded subscription). */
+export function pricesFor(event: Stripe.Event): StripePrice[] {
+  const obj = event.data.object as unknown as Obj;
+  let subscription: Obj | null = null;
+  if (event.type === "customer.subscription.created" || event.type === "customer.subscription.updated") {
+    subscription = obj;
+  } else if (event.type === "checkout.session.completed" && obj.subscription && typeof obj.subscription === "object") {
+    subscription = obj.subscription;
+  }
+  const items: Obj[] = Array.isArray(subscription?.items?.data) ? subscription.items.data : [];
+  const seen = new Map<string, StripePrice>();
+  for (const item of items) {
+    const price = stripePrice(item?.price);
+    if (price) seen.set(price.priceId, price);
+  }
+  return [...seen.values()];
+}
+
 export function makeStripeWebhookHandler(deps: StripeWebhookDeps): (req: Request) => Promise<Response> {
   const log = deps.log ?? console.log;
   return async (req) => {
@@ -152,12 +196,16 @@ export function makeStripeWebhookHandler(deps: StripeWebhookDeps): (req: Request
     if (!update) return json({ received: true, ignored: true, type: event.type });
     // A database error propagates as 500: Stripe retries, and the event id was not recorded
     // (apply_stripe_subscription runs as one transaction).
+    // The price first: recording it again on a redelivery is harmless (a price's amount and
+    // interval never change at Stripe), and a failure leaves the event unrecorded for the retry.
     try {
+      for (const price of pricesFor(event)) await deps.db.recordStripePrice(price);
       const outcome = await deps.db.applyStripeSubscription(update);
       log(`stripe-webhook: ${event.id} ${event.type} -> ${outcome}`);
       return json({ received: true, outcome });
     } catch (err) {
       log(`stripe-webhook: ${event.id} ${event.type} failed: ${err instanceof Error ? err.message : err}`);
+      await reportError(err, { functionName: "stripe-webhook" });
       return json({ error: { code: "internal", message: "Could not record the event; Stripe will retry." } }, 500);
     }
   };

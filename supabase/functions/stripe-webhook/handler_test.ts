@@ -287,3 +287,96 @@ Deno.test("only POST is accepted", async () => {
   const { handler } = setup();
   assertEquals((await handler(new Request("http://localhost/", { method: "GET" }))).status, 405);
 });
+
+Deno.test("prices: subscription created/updated record the item's price (amount, currency, interval)", async () => {
+  const { db, handler } = setup();
+  const s = { id: "sub_p1", customer: "cus_p1", status: "active", userId: MEMBER };
+  let r = await deliver(handler, subscriptionEvent("customer.subscription.created", s, T0));
+  assertEquals([r.status, r.body.outcome], [200, "applied"]);
+  assertEquals([...db.prices.values()], [{
+    priceId: "price_monthly",
+    unitAmount: 2900,
+    currency: "usd",
+    interval: "month",
+    intervalCount: 1,
+  }]);
+  // a plan change: the yearly price in euros, every 1 year
+  r = await deliver(
+    handler,
+    subscriptionEvent("customer.subscription.updated", {
+      ...s,
+      price: "price_yearly_eur",
+      amount: 24000,
+      currency: "EUR",
+      interval: "year",
+    }, T0 + 10),
+  );
+  assertEquals(r.status, 200);
+  assertEquals(db.prices.get("price_yearly_eur"), {
+    priceId: "price_yearly_eur",
+    unitAmount: 24000,
+    currency: "eur",
+    interval: "year",
+    intervalCount: 1,
+  });
+  // a quarterly price: 3 months
+  await deliver(
+    handler,
+    subscriptionEvent(
+      "customer.subscription.updated",
+      { ...s, price: "price_q", amount: 7500, intervalCount: 3 },
+      T0 + 20,
+    ),
+  );
+  assertEquals(db.prices.get("price_q")?.intervalCount, 3);
+  assertEquals(db.prices.size, 3);
+});
+
+Deno.test("prices: deletions, invoices and prices without a unit amount record none", async () => {
+  const { db, handler } = setup();
+  const s = { id: "sub_p2", customer: "cus_p2", status: "active", userId: MEMBER };
+  await deliver(handler, subscriptionEvent("customer.subscription.deleted", { ...s, status: "canceled" }, T0));
+  await deliver(handler, invoiceEvent("invoice.paid", { customer: "cus_p2", subscription: "sub_p2" }, T0 + 1));
+  await deliver(handler, checkoutCompleted({ userId: MEMBER, customer: "cus_p2", subscription: "sub_p2" }, T0 + 2));
+  // tiered / custom-amount prices carry unit_amount null: nothing to turn into MRR, the event still applies
+  const r = await deliver(
+    handler,
+    subscriptionEvent("customer.subscription.updated", { ...s, price: "price_tiered", amount: null }, T0 + 3),
+  );
+  assertEquals(r.body.outcome, "applied");
+  assertEquals(db.prices.size, 0);
+});
+
+Deno.test("prices: a checkout completion carrying its subscription expanded records its price", async () => {
+  const { db, handler } = setup();
+  const payload = checkoutCompleted({ userId: MEMBER, customer: "cus_p3", subscription: "sub_p3" }, T0);
+  const sub = subscriptionEvent("customer.subscription.created", {
+    id: "sub_p3",
+    customer: "cus_p3",
+    status: "active",
+    price: "price_weekly",
+    amount: 700,
+    interval: "week",
+  }, T0).data.object;
+  payload.data.object.subscription = sub;
+  const r = await deliver(handler, payload);
+  assertEquals(r.body.outcome, "applied");
+  assertEquals(db.prices.get("price_weekly")?.interval, "week");
+  assertEquals(db.profiles.get(MEMBER)!.stripeSubscriptionId, "sub_p3");
+});
+
+Deno.test("prices: a failure to record the price is a 500 and the event stays unrecorded for Stripe's retry", async () => {
+  const { db, handler } = setup();
+  db.failNext = new Error("connection reset");
+  const e = subscriptionEvent("customer.subscription.created", {
+    id: "sub_p4",
+    customer: "cus_p4",
+    status: "active",
+    userId: MEMBER,
+  }, T0);
+  assertEquals((await deliver(handler, e)).status, 500);
+  assertEquals(db.processed.size, 0);
+  assertEquals(db.prices.size, 0);
+  const again = await deliver(handler, e);
+  assertEquals([again.status, again.body.outcome, db.prices.size], [200, "applied", 1]);
+});

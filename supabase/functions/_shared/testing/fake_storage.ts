@@ -32,7 +32,9 @@ export class FakeStorage {
   constructor(readonly net: FakeFetch = new FakeFetch()) {
     const base = `${SUPABASE_URL.replace(/[.]/g, "\\.")}/storage/v1`;
     const guard = (bucketOf: (req: Recorded) => string, handler: (req: Recorded, bucket: string) => Response) =>
-    (req: Recorded) => {
+    (
+      req: Recorded,
+    ) => {
       if (
         req.headers.get("apikey") !== SERVICE_ROLE_KEY ||
         req.headers.get("Authorization") !== `Bearer ${SERVICE_ROLE_KEY}`

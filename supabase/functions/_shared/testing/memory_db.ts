@@ -70,8 +70,7 @@ export class MemoryDb implements Db {
   rateBuckets = new Map<string, { tokens: number; at: number }>();
   rateTaken: { userId: string; bucket: RateBucket }[] = [];
   clock: () => number = () => Date.now();
-  audit: { id: number; userId: string; event: AuditEvent; actor: AuditActor; detail: Record<string, unknown> }[] =
-    [];
+  audit: { id: number; userId: string; event: AuditEvent; actor: AuditActor; detail: Record<string, unknown> }[] = [];
   prices = new Map<string, StripePrice>();
 
   addMember(id: string, email: string, extra: Partial<FakeProfile> = {}): FakeProfile {

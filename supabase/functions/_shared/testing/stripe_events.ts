@@ -46,7 +46,18 @@ export function checkoutCompleted(
 
 export function subscriptionEvent(
   type: "customer.subscription.created" | "customer.subscription.updated" | "customer.subscription.deleted",
-  o: { id: string; customer: string; status: string; userId?: string; price?: string; periodEnd?: number },
+  o: {
+    id: string;
+    customer: string;
+    status: string;
+    userId?: string;
+    price?: string;
+    periodEnd?: number;
+    amount?: number | null;
+    currency?: string;
+    interval?: string;
+    intervalCount?: number;
+  },
   created: number,
 ): Obj {
   return event(type, {
@@ -61,7 +72,22 @@ export function subscriptionEvent(
       data: [{
         id: `si_${o.id}`,
         object: "subscription_item",
-        price: { id: o.price ?? "price_monthly", object: "price", unit_amount: 2900, currency: "usd" },
+        price: {
+          id: o.price ?? "price_monthly",
+          object: "price",
+          active: true,
+          billing_scheme: "per_unit",
+          currency: o.currency ?? "usd",
+          product: "prod_membership",
+          recurring: {
+            interval: o.interval ?? "month",
+            interval_count: o.intervalCount ?? 1,
+            usage_type: "licensed",
+          },
+          type: "recurring",
+          unit_amount: o.amount === undefined ? 2900 : o.amount,
+          unit_amount_decimal: o.amount === undefined ? "2900" : o.amount === null ? null : String(o.amount),
+        },
         quantity: 1,
         current_period_start: (o.periodEnd ?? created + 2592000) - 2592000,
         current_period_end: o.periodEnd ?? created + 2592000,
