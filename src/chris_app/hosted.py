@@ -39,7 +39,7 @@ from pathlib import Path
 import flet as ft
 import httpx
 
-from chris_app.account import Account
+from chris_app.account import Account, AccountStatus
 from chris_app.app import App, dress
 from chris_app.device import device_timezone
 from chris_app.services import recordings
@@ -113,9 +113,9 @@ def verified_member(config: BackendConfig, token: str, claimed: str | None, http
 
 
 def _signed_in_not_linked(account: Account) -> bool:
-    """Signed in, no two-step code owed: the lobby's account is ready to open a member store."""
-    auth = account.auth
-    return auth.session is not None and not account.needs_code
+    """Signed in, no two-step code owed: the lobby's account is ready to open a member store
+    (its own store is never linked, so this is the state its sign-ins end in)."""
+    return account.status is AccountStatus.NEEDS_CARRY
 
 
 class LobbyAccount(Account):
@@ -124,7 +124,7 @@ class LobbyAccount(Account):
     never offers to carry data in: the lobby has none."""
 
     def __init__(self, store: Store, config: BackendConfig, secrets, arrived: Callable[[], None]) -> None:
-        super().__init__(store, config, secrets=secrets)
+        super().__init__(store, config, secrets=secrets, platform="web")
         self._arrived = arrived
 
     @property
@@ -246,7 +246,7 @@ class HostedPage:
         fresh = store.query("select value from sync_state where key = 'account'") == []
         ensure_profile(store, now, device_timezone())
         recordings.clean_up(store)
-        account = Account(store, self.config, secrets=self.secrets)
+        account = Account(store, self.config, secrets=self.secrets, platform="web")
         account.restore()
         if fresh:
             # a new server-side copy of the account: nothing of its own to carry (install
