@@ -1,10 +1,10 @@
-"""The member's account on this device: guest mode unless a Supabase project is configured,
-then sign-in, carrying guest data into the account, and background sync.
+"""The member's account on this device: the sign-in state machine, and the parts that follow it
+(the backend door, the sync loop, the live profile, file transfers, server reads).
 
-States: no config → guest only (nothing shown) · configured, signed out · signed in but the
-account's two-step verification code is still owed (`needs_code`) · signed in, waiting for the
-member to confirm carrying this device's data in (`needs_carry`) · signed in and linked →
-syncing in the background (kicked after each save, and every few minutes).
+States (`status`, chris_app.account.status.AccountStatus): no config or nobody signed in →
+GUEST · signed in but the account's two-step code is still owed → NEEDS_CODE · signed in,
+waiting for the member to confirm carrying this device's data in → NEEDS_CARRY · signed in and
+linked → SYNCING (in the background: after each save, and every few minutes).
 
 Sign-in: email + password, or Google (PKCE): on desktops through the system browser and a
 loopback redirect (`google_desktop`), on the web build by leaving for Google and coming back
@@ -13,79 +13,80 @@ two end in `finish_google`.
 
 Session hooks (`on_session`): "started" when syncing starts (signed in and linked), "signing_out"
 and "deleted" just before the session is forgotten, while its token still works — the phone's
-push registration (chris_app.notifications.push) follows them."""
+push registration (chris_app.notifications.push) follows them.
+
+Each Account owns its door (one HTTP client, its session) and its threads: two Accounts share
+nothing (the hosted web mode runs one per browser page)."""
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
+from pathlib import Path
 
 import httpx
-import keyring
 import keyring.errors
 
-from chris_app import functions_client
+from chris_app import __version__
+from chris_app.account import server
+from chris_app.account.files import fetch_recording, recordings_not_here, transfer_after_sync
+from chris_app.account.live import LiveProfile
+from chris_app.account.secrets import MemorySecrets, system_secrets
+from chris_app.account.status import AccountStatus
+from chris_app.account.subscription import last_pulled_subscription
+from chris_app.account.sync_loop import SyncLoop
 from chris_app.domain.subscription import Subscription
 from chris_app.store import Store
-from chris_app.sync.auth import AuthClient, AuthFailed, TotpEnrollment
+from chris_app.sync.auth import AuthFailed, TotpEnrollment
 from chris_app.sync.config import BackendConfig
+from chris_app.sync.door import Backend, platform_name
 from chris_app.sync.engine import SyncEngine, SyncStatus, attach_account
-from chris_app.sync.errors import AccountMismatch, Offline, ServerError, SyncError
-from chris_app.sync.payloads import keep_server_fields
-from chris_app.sync.uploads import StorageClient, download_recording, download_tile_images, upload_pending
+from chris_app.sync.errors import AccountMismatch, SyncError
 from chris_app.sync.transport import SupabaseTransport
-
-SYNC_EVERY_S = 300.0
 
 log = logging.getLogger(__name__)
 
 
-class MemorySecrets:
-    """Where a session is kept when the system has no keychain: in memory, for this run only
-    (the member signs in again after a restart; tokens never go to a plain file)."""
-
-    def __init__(self) -> None:
-        self._items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self._items.pop((service, username), None)
-
-
-def system_secrets():
-    backend = keyring.get_keyring()
-    usable = getattr(backend, "priority", 0) > 0 and "fail" not in type(backend).__module__
-    return keyring if usable else MemorySecrets()
-
-
 class Account:
-    def __init__(self, store: Store, config: BackendConfig, secrets=None, http=None) -> None:
+    def __init__(self, store: Store, config: BackendConfig, secrets=None, http: httpx.Client | None = None, *,
+                 platform: str | None = None, app_version: str = __version__) -> None:
+        """`http`: the one client every request goes over (tests: one on httpx.MockTransport);
+        `platform`: what pulls report ('web' in a browser, 'android'/'ios' on phones; default
+        this desktop's OS, see chris_app.sync.door.platform_name)."""
         self.store, self.config = store, config
-        self._http = http  # httpx.Client for auth and `rpc_transport` (tests: a MockTransport)
-        self.auth = AuthClient(config.url, config.anon_key, secrets=secrets or system_secrets(), client=http)
+        self.backend = Backend(config, secrets=secrets or system_secrets(), http=http,
+                               platform=platform or platform_name(), app_version=app_version)
+        self.auth = self.backend.auth
         self.remembers_session = not isinstance(self.auth.secrets, MemorySecrets)
         self.engine: SyncEngine | None = None
         self.upload_problem = ""
-        self.watcher = None  # chris_app.sync.realtime.ProfileWatcher while signed in and linked
+        self._live = LiveProfile(store, config, self.auth.access_token, on_changed=self._profile_changed,
+                                 on_connected=self.kick)
+        self.loop = SyncLoop(self.sync_now, self.backend.retry_wait)
         self._new_password: str | None = None  # a reset waiting for the two-step code
         self._listeners: list = []
         self._session_hooks: list[Callable[[str], None]] = []
-        self._kick = threading.Event()
         self._closed = False
-        self._loop: threading.Thread | None = None
 
     # -- who is signed in ---------------------------------------------------------------------
     @property
+    def status(self) -> AccountStatus:
+        session = self.auth.session
+        if session is None:
+            return AccountStatus.GUEST
+        if session.pending_factor is not None:
+            return AccountStatus.NEEDS_CODE
+        return AccountStatus.SYNCING if self.engine is not None else AccountStatus.NEEDS_CARRY
+
+    @property
     def email(self) -> str | None:
         return self.auth.session.email if self.auth.session else None
+
+    @property
+    def watcher(self):
+        """The Realtime watcher while signed in and linked (chris_app.sync.realtime)."""
+        return self._live.watcher
 
     def linked_user(self) -> str | None:
         rows = self.store.query("select value from sync_state where key = 'account'")
@@ -101,11 +102,11 @@ class Account:
 
     @property
     def needs_code(self) -> bool:
-        return self.auth.session is not None and self.auth.session.pending_factor is not None
+        return self.status is AccountStatus.NEEDS_CODE
 
     @property
     def needs_carry(self) -> bool:
-        return self.auth.session is not None and self.engine is None and not self.needs_code
+        return self.status is AccountStatus.NEEDS_CARRY
 
     def restore(self) -> None:
         """At start: keep a stored session and resume syncing if this device is linked to it.
@@ -202,11 +203,15 @@ class Account:
     def sign_out(self) -> None:
         self._end_session("signing_out")
 
+    def sign_out_other_sessions(self) -> None:
+        """Blocking: end the member's sessions on every other device; this one stays."""
+        server.sign_out_other_sessions(self.backend)
+
     def _end_session(self, event: str) -> None:
         self._emit(event)  # before the session is forgotten: hooks may still call the server
         self.engine = None
         self._new_password = None
-        self._stop_watching()
+        self._live.stop()
         self.auth.sign_out()
 
     def delete_account(self) -> None:
@@ -217,38 +222,14 @@ class Account:
 
     # -- syncing ------------------------------------------------------------------------------
     def _start(self) -> None:
-        transport = SupabaseTransport(self.config.url, self.config.anon_key, self.auth.access_token)
-        self.engine = SyncEngine(self.store, transport, self.auth.user_id, refresh_auth=self.auth.try_refresh)
-        if self._loop is None:
-            self._loop = threading.Thread(target=self._run_loop, name="sync", daemon=True)
-            self._loop.start()
-        self._watch()
+        self.engine = SyncEngine(self.store, self.backend.transport(), self.auth.user_id,
+                                 refresh_auth=self.auth.try_refresh, sleep=self.loop.pause)
+        self.loop.start()
+        self._live.start(self.auth.user_id)
         self.kick()
         self._emit("started")
 
-    # -- live profile (Supabase Realtime) -----------------------------------------------------
-    def _watch(self) -> None:
-        from chris_app.sync.realtime import CONNECTED, ProfileWatcher
-
-        self._stop_watching()
-        self.watcher = ProfileWatcher(
-            self.config.url, self.config.anon_key, self.auth.access_token, self.auth.user_id,
-            on_change=self._profile_changed,
-            # (re)connected: what changed while the socket was down comes with a pull
-            on_status=lambda status: self.kick() if status == CONNECTED else None)
-        self.watcher.start()
-
-    def _stop_watching(self) -> None:
-        watcher, self.watcher = self.watcher, None
-        if watcher is not None:
-            threading.Thread(target=watcher.stop, name="realtime-stop", daemon=True).start()
-
-    def _profile_changed(self, record: dict) -> None:
-        """The server changed the member's profile (another device's day, the nightly streak
-        job, the billing webhook): keep what only the server writes at once, show it, and pull
-        the rest (the days behind the new streak) right away."""
-        with self.store.transaction() as conn:
-            keep_server_fields(conn, record)
+    def _profile_changed(self) -> None:
         self._notify()
         self.kick()
 
@@ -283,90 +264,68 @@ class Account:
 
     def rpc_transport(self, timeout: float = 30.0) -> SupabaseTransport:
         """PostgREST RPCs as the signed-in member (`POST /rest/v1/rpc/…` with the member's token,
-        refreshed when due), over the account's HTTP client."""
-        return SupabaseTransport(self.config.url, self.config.anon_key, self.auth.access_token,
-                                 client=self._http, timeout=timeout)
+        refreshed when due), over the door's one client."""
+        return self.backend.transport(timeout)
 
     def kick(self) -> None:
         """Sync soon (after a save); never blocks the caller."""
-        self._kick.set()
-
-    def _run_loop(self) -> None:
-        while not self._closed:
-            self._kick.wait(SYNC_EVERY_S)
-            self._kick.clear()
-            if not self._closed:
-                self.sync_now()
+        self.loop.kick()
 
     def close(self) -> None:
-        """Stop syncing and watching (the session stays for the next start)."""
+        """Stop syncing and watching, and close the door's connections (the session stays for
+        the next start)."""
         self._closed = True
         self.engine = None
-        self._stop_watching()
-        self.kick()
-        if self._loop is not None:
-            self._loop.join(10)
+        self._live.stop()
+        self.loop.stop()
+        self.backend.close()
 
     def sync_now(self) -> SyncStatus | None:
         """Blocking (run it off the UI thread): push and pull, then upload queued files."""
         engine = self.engine
-        if engine is None:
+        if engine is None or self._closed:
             return None
         status = engine.run()
         self._notify()
-        storage = StorageClient(self.config.url, self.config.anon_key, self.auth.access_token)
-        try:
-            upload_pending(self.store, storage, self.auth.user_id, datetime.now(timezone.utc))
-            self.upload_problem = ""
-        except SyncError as exc:
-            self.upload_problem = f"Some files are not uploaded yet: {exc.message}"  # retried next run
-        try:
-            if download_tile_images(self.store, storage, datetime.now(timezone.utc)):
-                self._notify()  # the board can show them
-        except SyncError as exc:
-            self.upload_problem = f"Some vision board images are not here yet: {exc.message}"
+        arrived, self.upload_problem = transfer_after_sync(self.store, self.backend.storage(), self.auth.user_id)
+        if arrived:
+            self._notify()  # the board can show them
         return status
 
-    def status(self) -> SyncStatus | None:
+    def sync_status(self) -> SyncStatus | None:
+        """What the sync line says (None unless syncing)."""
         return self.engine.status() if self.engine else None
 
     # -- what only the server knows -----------------------------------------------------------
     def subscription(self) -> Subscription | None:
         """The member's subscription as last pulled; None until the first pull brought it."""
-        if self.engine is None:
-            return None
-        rows = self.store.query("select value from sync_state where key = 'server_profile'")
-        if not rows:
-            return None
-        data = json.loads(rows[0]["value"])
-        if not data.get("subscription_status"):
-            return None
-        ends = data.get("trial_ends_at")
-        return Subscription(data["subscription_status"], datetime.fromisoformat(ends) if ends else None)
+        return last_pulled_subscription(self.store) if self.engine is not None else None
 
-    def download_recording(self, recording_id: str) -> None:
+    def download_recording(self, recording_id: str) -> Path:
         """Blocking: bring a recording made on another device to this one."""
-        storage = StorageClient(self.config.url, self.config.anon_key, self.auth.access_token)
-        download_recording(self.store, storage, recording_id)
+        return fetch_recording(self.store, self.backend.storage(), recording_id)
+
+    def remote_recordings_missing(self) -> list[str]:
+        """Recordings the account holds that this device has no file for (from the pulled rows:
+        no server call)."""
+        return recordings_not_here(self.store)
 
     def leaderboard(self, limit: int = 50) -> list[dict]:
-        """The top members by current streak, among those who opted in: display name, member
-        code and streak only (the server's narrow, opt-in table)."""
-        try:
-            response = httpx.get(
-                f"{self.config.url}/rest/v1/leaderboard",
-                params={"select": "display_name,member_code,current_streak", "order": "current_streak.desc",
-                        "limit": str(limit)},
-                headers={"apikey": self.config.anon_key, "Authorization": f"Bearer {self.auth.access_token()}"},
-                timeout=20.0,
-            )
-        except httpx.HTTPError:
-            raise Offline() from None
-        if not response.is_success:
-            raise ServerError()
-        return response.json()
+        """The top members by current streak, among those who opted in."""
+        return server.leaderboard(self.backend, limit)
+
+    def devices(self) -> list[server.Device]:
+        """Blocking: the member's devices, last seen first."""
+        return server.devices(self.backend, self.engine.client_id if self.engine else None)
+
+    def activity(self, limit: int = 50) -> list[server.AuditEntry]:
+        """Blocking: the audit log of the member's account, newest first."""
+        return server.activity(self.backend, limit)
+
+    def export_link(self) -> server.ExportLink:
+        """Blocking: a short-lived link to the whole account's archive (built server-side)."""
+        return server.export_link(self.backend)
 
     def call_function(self, name: str, body: dict | None = None, timeout: float = 40.0) -> dict:
         """Blocking call of an edge function as this member (run it off the UI thread)."""
-        return functions_client.call(self.config.url, self.config.anon_key, self.auth.access_token(), name, body,
-                                     client=self._http, timeout=timeout)
+        return self.backend.call_function(name, body, timeout)

@@ -9,6 +9,7 @@ Endpoints (all with the project's `apikey` header):
                     POST /auth/v1/verify {"type": "recovery", "email", "token"} → a session
                     PUT  /auth/v1/user {"password"}                 (the new password)
     sign out        POST /auth/v1/logout  (Authorization: Bearer <access token>)
+    others out      POST /auth/v1/logout?scope=others  (every session of the member but this one)
     Google (PKCE)   GET  /auth/v1/authorize?provider=google&redirect_to=…&code_challenge=…
                          &code_challenge_method=s256   (opened in the browser; GoTrue sends the
                          browser back to redirect_to?code=…), then
@@ -38,11 +39,15 @@ used the app. `restore()` below refreshes an expired session, stores the new one
 anything else, and removes the stored session only when the server says the refresh token is
 no longer valid — never because the device is offline.
 
-Errors (chris_app.sync.errors and AuthFailed below), each with `.message` for the member:
+Errors (chris_app.sync.errors, mapped from HTTP in chris_app.sync.http), each with `.message`:
     Offline       no connection (the stored session is kept)
     AuthExpired   the stored session can no longer be refreshed: sign in again
     AuthFailed    wrong password, unconfirmed email, account exists, weak password …
+    RateLimited   too many attempts: wait `retry_after` seconds
     ServerError   the auth server failed
+
+The requests go over the client the backend door hands in (chris_app.sync.door: one pool for
+every service); built alone (tests, `--check-backend`) it makes its own.
 """
 
 from __future__ import annotations
@@ -59,7 +64,8 @@ import httpx
 from supabase_auth.errors import AuthInvalidJwtError
 from supabase_auth.helpers import decode_jwt, generate_pkce_challenge, generate_pkce_verifier
 
-from chris_app.sync.errors import AuthExpired, Offline, ServerError, SyncError
+from chris_app.sync.errors import AuthExpired, AuthFailed, Offline, ServerError, SyncError
+from chris_app.sync.http import gate_of, new_client, reaching
 
 KEYRING_SERVICE = "ChrisDisciplined"
 KEYRING_NAME = "supabase-session"
@@ -67,34 +73,6 @@ VERIFIER_NAME = "oauth-verifier"
 REFRESH_MARGIN = 120  # seconds before expiry when a token is refreshed
 
 
-class AuthFailed(SyncError):
-    """The auth server refused the request (`code`: GoTrue's error code, `status`: HTTP)."""
-
-    def __init__(self, message: str, code: str = "", status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.status = code, status
-
-
-# GoTrue error codes → what the member reads
-_MESSAGES = {
-    "invalid_credentials": "That email and password don't match. Check them and try again.",
-    "invalid_grant": "That email and password don't match. Check them and try again.",
-    "email_not_confirmed": "Confirm your email first: open the link we sent you, then sign in.",
-    "user_already_exists": "An account with this email already exists. Sign in instead.",
-    "email_exists": "An account with this email already exists. Sign in instead.",
-    "weak_password": "Choose a stronger password (at least 8 characters, not a common one).",
-    "validation_failed": "Check the email address and try again.",
-    "over_request_rate_limit": "Too many attempts. Wait a minute and try again.",
-    "over_email_send_rate_limit": "Too many emails sent. Wait a few minutes and try again.",
-    "otp_expired": "That code has expired or was already used. Ask for a new email.",
-    "mfa_verification_failed": "That code is not right. Type the 6 digits your authenticator app shows now.",
-    "mfa_challenge_expired": "That code took too long. Type the 6 digits your authenticator app shows now.",
-    "mfa_factor_not_found": "Two-step verification was turned off for this account. Sign in again.",
-    "flow_state_not_found": "That Google sign-in expired. Start it again.",
-    "flow_state_expired": "That Google sign-in expired. Start it again.",
-    "bad_code_verifier": "That Google sign-in expired. Start it again.",
-    "provider_disabled": "Google sign-in is not enabled for this app yet. Use your email and password.",
-}
 _DEAD_REFRESH = {"refresh_token_not_found", "refresh_token_already_used", "session_not_found",
                  "session_expired", "invalid_grant", "bad_jwt", "user_not_found"}
 
@@ -172,7 +150,8 @@ class AuthClient:
         self.base = url.rstrip("/") + "/auth/v1"
         self.anon_key = anon_key
         self.secrets = secrets
-        self.client = client or httpx.Client(timeout=20.0)
+        self.client = client or new_client(20.0)  # the door passes its one client
+        gate_of(self.client)  # HTTP outcomes → errors (chris_app.sync.http)
         self.clock = clock
         self._lock = threading.RLock()
         self._session: Session | None = None
@@ -278,6 +257,11 @@ class AuthClient:
             except SyncError:
                 pass  # offline or already ended: this device has forgotten it either way
 
+    def sign_out_others(self) -> None:
+        """End the member's sessions on every other device (GoTrue `POST /logout?scope=others`);
+        this device stays signed in."""
+        self._post("/logout?scope=others", None, token=self.access_token())
+
     def restore(self) -> Session | None:
         """At start: the stored session, refreshed if it expired (the #1646 guard, see above).
         Offline with an expired token → the session is kept and refreshed on the next call."""
@@ -362,29 +346,11 @@ class AuthClient:
             headers["Content-Type"] = "application/json"
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        try:
+        with reaching():  # a refusal is raised by the client's gate: AuthFailed, ServerError, RateLimited
             response = self.client.request(method, self.base + path, json=body, headers=headers)
-        except (httpx.TransportError, OSError) as exc:
-            raise Offline() from exc
-        if response.status_code >= 500:
-            raise ServerError("The sign-in service had a problem. Try again in a moment.")
-        if response.status_code >= 400:
-            raise _auth_error(response)
         if response.status_code == 204 or not response.content:
             return {}
         try:
             return response.json()
         except ValueError:
             raise ServerError("The sign-in service had a problem. Try again in a moment.") from None
-
-
-def _auth_error(response: httpx.Response) -> AuthFailed:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    code = body.get("error_code") or body.get("error") or ""
-    text = body.get("msg") or body.get("error_description") or body.get("message") or ""
-    message = _MESSAGES.get(code) or ("Too many attempts. Wait a minute and try again."
-                                      if response.status_code == 429 else f"Sign-in failed: {text or 'try again'}.")
-    return AuthFailed(message, code, response.status_code)

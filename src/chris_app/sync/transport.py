@@ -1,78 +1,94 @@
-"""The sync RPCs over HTTP: PostgREST's `POST {SUPABASE_URL}/rest/v1/rpc/<function>` with the
-project's anon key (`apikey`) and the member's access token (`Authorization: Bearer …`).
+"""PostgREST as the signed-in member, through supabase-py's `postgrest` library: RPCs
+(`POST {SUPABASE_URL}/rest/v1/rpc/<function>`) and reads of the member's own tables
+(`GET /rest/v1/<table>?…`), with the project's anon key (`apikey`) and the member's access token
+(`Authorization: Bearer …`).
 
-HTTP outcomes become chris_app.sync.errors (drawn there):
-- no connection, timeout, DNS, TLS              → Offline      (retried)
-- 5xx, 429, a 2xx whose body is not JSON         → ServerError  (retried)
-- 401, 403 (expired or refused token, PGRST301…) → AuthExpired  (refresh the session or sign in)
-- other 4xx (malformed call 22023, too many rows 54000 → 413, unknown function 404)
-                                                  → CallRejected (not retried; a bug or an old app)
+`SupabaseTransport` is also the sync engine's `Transport` (`push`, `pull`). A pull sends the
+device's `platform` and `app_version` when it was given them (sync_pull records them on the
+member's `last_seen` row; PostgREST passes JSON keys as named arguments).
 
-The httpx client is injected (tests pass one built on `httpx.MockTransport`); the access
-token is asked for on every call (`token()`), so a refreshed session is used at once and the
-token is never stored here. Nothing in this module logs a header.
+HTTP outcomes become chris_app.sync.errors in one place (chris_app.sync.http, table there);
+a 2xx whose body is not a JSON object where one is expected → ServerError.
+
+The httpx client is injected (the backend door's one client; tests pass one built on
+`httpx.MockTransport`); the access token is asked for on every call (`token()`), so a
+refreshed session is used at once and the token is never stored here. postgrest's own retry
+(GET/HEAD on 503, with `time.sleep`) is off: the sync loop owns retrying and backoff. Nothing
+in this module logs a header.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+from postgrest import SyncPostgrestClient
 
-from chris_app.sync.errors import AuthExpired, CallRejected, Offline, ServerError
+from chris_app.sync.errors import ServerError
+from chris_app.sync.http import error_for, gate_of, new_client, reaching
 
 
 class SupabaseTransport:
     def __init__(self, url: str, anon_key: str, token: Callable[[], str], *,
-                 client: httpx.Client | None = None, timeout: float = 30.0) -> None:
+                 client: httpx.Client | None = None, timeout: float = 30.0,
+                 platform: str | None = None, app_version: str | None = None) -> None:
         self.base = url.rstrip("/")
         self.anon_key = anon_key
         self.token = token
-        self.client = client or httpx.Client(timeout=timeout)
+        self.client = client or new_client(timeout)
+        self.gate = gate_of(self.client)
+        self.platform, self.app_version = platform, app_version
 
+    # -- the engine's Transport ------------------------------------------------------------
     def push(self, changes: dict[str, Any], client_id: str, op_id: int) -> dict[str, Any]:
-        return self._rpc("sync_push", {"changes": changes, "client_id": client_id, "op_id": op_id})
+        return _object(self.rpc("sync_push", {"changes": changes, "client_id": client_id, "op_id": op_id}))
 
     def pull(self, since: int, client_id: str) -> dict[str, Any]:
-        return self._rpc("sync_pull", {"since": since, "client_id": client_id})
+        device = {k: v for k, v in (("platform", self.platform), ("app_version", self.app_version)) if v}
+        return _object(self.rpc("sync_pull", {"since": since, "client_id": client_id, **device}))
 
-    def _rpc(self, function: str, body: dict[str, Any]) -> dict[str, Any]:
-        headers = {"apikey": self.anon_key, "Authorization": f"Bearer {self.token()}",
-                   "Content-Type": "application/json", "Accept": "application/json"}
-        try:
-            response = self.client.post(f"{self.base}/rest/v1/rpc/{function}", json=body, headers=headers)
-        except (httpx.TransportError, OSError) as exc:  # connect/read errors, timeouts, DNS
-            raise Offline() from exc
-        return parse_response(response)
+    # -- PostgREST ---------------------------------------------------------------------------
+    def rest(self) -> SyncPostgrestClient:
+        """A postgrest client for this one call (cheap: it shares the door's connection pool and
+        carries the token of now)."""
+        return SyncPostgrestClient(
+            f"{self.base}/rest/v1", http_client=self.client, retry_enabled=False,
+            headers={"apikey": self.anon_key, "Authorization": f"Bearer {self.token()}",
+                     "Accept": "application/json", "Content-Type": "application/json"})
+
+    def rpc(self, function: str, params: dict[str, Any]) -> Any:
+        """The function's JSON result (`[]` for a void function answered with 204)."""
+        with reaching():
+            return self.rest().rpc(function, params).execute().data
+
+    def select(self, table: str, columns: str, *, order: str | None = None, desc: bool = False,
+               limit: int | None = None) -> list[dict[str, Any]]:
+        query = self.rest().table(table).select(columns)
+        if order:
+            query = query.order(order, desc=desc)
+        if limit is not None:
+            query = query.limit(limit)
+        with reaching(member_waits=True):  # reads for a screen, never the background sync
+            data = query.execute().data
+        if not isinstance(data, list):
+            raise ServerError()
+        return data
+
+
+def _object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ServerError()  # e.g. a captive portal's page with status 200
+    return data
 
 
 def parse_response(response: httpx.Response) -> dict[str, Any]:
-    """The RPC's JSON result, or the matching SyncError."""
-    status = response.status_code
-    if 200 <= status < 300:
-        try:
-            data = response.json()
-        except ValueError:
-            raise ServerError() from None
-        if not isinstance(data, dict):
-            raise ServerError()
-        return data
-    code, detail = _error_fields(response)
-    if status in (401, 403):
-        raise AuthExpired()
-    if status == 429 or status >= 500:
-        raise ServerError()
-    if status == 413 or code == "54000":
-        raise CallRejected("Too many changes for one sync request. Please update the app.", code)
-    raise CallRejected(f"The server refused this sync request ({detail or status}).", code)
-
-
-def _error_fields(response: httpx.Response) -> tuple[str | None, str | None]:
+    """An RPC's JSON result from a response sent by hand (chris_app.notifications.push), or the
+    matching SyncError — the same mapping as every other call."""
+    if not response.is_success:
+        raise error_for(response, time.time())
     try:
-        body = response.json()
+        return _object(response.json())
     except ValueError:
-        return None, None
-    if isinstance(body, dict):
-        return body.get("code"), body.get("message")
-    return None, None
+        raise ServerError() from None

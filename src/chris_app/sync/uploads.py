@@ -23,9 +23,9 @@ from chris_app.services._rows import stamp
 from chris_app.services.files import write_atomically
 from chris_app.services.vision_board import image_suffix
 from chris_app.store import Store
-from chris_app.sync.errors import AuthExpired, Offline, ServerError
-from chris_app.sync.paths import object_path_ok
-from chris_app.sync.payloads import REMOTE_PREFIX, image_object, recording_object
+from chris_app.sync.errors import ServerError
+from chris_app.sync.http import gate_of, new_client, reaching
+from chris_app.sync.paths import REMOTE_PREFIX, image_object, object_path_ok, recording_object
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +63,16 @@ def _check_object_name(object_name: str) -> None:
 
 
 class StorageClient:
+    """Supabase Storage as the member, over the door's client. Hand-written on purpose
+    (docs/sync.md): the file goes up as the raw request body (`POST /object/<bucket>/<name>`,
+    `x-upsert: true`) and comes down from `/object/authenticated/<bucket>/<name>` — two requests
+    whose bytes are exactly the file, where storage3 would send multipart form data."""
+
     def __init__(self, url: str, anon_key: str, token: Callable[[], str], client: httpx.Client | None = None) -> None:
         self.base = url.rstrip("/") + "/storage/v1/object"
         self.anon_key, self.token = anon_key, token
-        self.client = client or httpx.Client(timeout=120.0)
+        self.client = client or new_client(120.0)
+        gate_of(self.client)  # HTTP outcomes → errors (chris_app.sync.http)
 
     def upload(self, upload: Upload) -> None:
         _check_object_name(upload.object_name)
@@ -80,15 +86,8 @@ class StorageClient:
     def _request(self, method: str, path: str, content: bytes | None = None,
                  headers: dict[str, str] | None = None) -> httpx.Response:
         headers = {"apikey": self.anon_key, "Authorization": f"Bearer {self.token()}", **(headers or {})}
-        try:
-            response = self.client.request(method, f"{self.base}/{path}", content=content, headers=headers)
-        except httpx.HTTPError as exc:
-            raise Offline() from exc
-        if response.status_code in (401, 403):
-            raise AuthExpired()
-        if not response.is_success:
-            raise ServerError()
-        return response
+        with reaching():
+            return self.client.request(method, f"{self.base}/{path}", content=content, headers=headers)
 
 
 def download_recording(store: Store, storage: StorageClient, recording_id: str) -> Path:

@@ -14,7 +14,7 @@ from chris_app.views.common import ErrorText, Note, OwnNode
 
 
 def signed_in(app) -> bool:
-    return app.account is not None and app.account.engine is not None
+    return app.signed_in
 
 
 @ft.component

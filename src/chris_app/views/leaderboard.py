@@ -41,7 +41,7 @@ def Leaderboard():
         await asyncio.to_thread(account.sync_now)
         await load()
 
-    signed_in = account is not None and account.engine is not None
+    signed_in = app.signed_in
     ft.on_mounted(load if signed_in else (lambda: None))
     if not signed_in:
         return Frame("/leaderboard", "Leaderboard", [Section(

@@ -38,7 +38,7 @@ def RemoteRecording(recording: Recording):
         finally:
             set_busy(False)
 
-    if app.account is None or app.account.engine is None:
+    if not app.signed_in:
         return Note("Saved in your account. Sign in on this device to download it.")
     return ft.Column([
         ft.Row([ft.OutlinedButton(f"Download reading of {recording.date:%d %B}", icon=ft.Icons.DOWNLOAD,

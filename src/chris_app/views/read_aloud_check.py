@@ -21,7 +21,7 @@ CONSENT_LINE = ("Sends your reading to our AI provider (OpenAI) to be transcribe
 
 def member_id(app) -> str | None:
     """The signed-in member whose data this device holds, else None (guests)."""
-    if app.account is None or app.account.engine is None:
+    if not app.signed_in:
         return None
     return app.account.member_id()
 

@@ -68,7 +68,7 @@ def Subscribe():
         await run(account.sync_now)
         app.revision += 1  # the paywall and the status read what the pull brought
 
-    if account is None or account.engine is None:
+    if not app.signed_in:
         return Frame("/subscribe", "Subscription", [Section(
             "Guest mode is free", Note(GUEST),
             Note("A subscription belongs to an account: sign in first."),
