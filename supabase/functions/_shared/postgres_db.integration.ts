@@ -11,6 +11,8 @@ import { makeStripeWebhookHandler } from "../stripe-webhook/handler.ts";
 import { makeReminderDispatchHandler } from "../reminder-dispatch/handler.ts";
 import { makeKitSyncHandler } from "../kit-sync/handler.ts";
 import { makeDeleteAccountHandler } from "../delete-account/handler.ts";
+import { makeExportDataHandler } from "../export-data/handler.ts";
+import { strFromU8, unzipSync } from "fflate";
 import { StorageAdmin } from "./storage.ts";
 import { FakeStorage, SERVICE_ROLE_KEY } from "./testing/fake_storage.ts";
 import { ANON_KEY, fakeSupabaseAuth, jsonResponse, SUPABASE_URL } from "./testing/fake_fetch.ts";
@@ -612,8 +614,137 @@ Deno.test({
         assertEquals(stats?.currentStreak, 41); // the trigger's statistics, read back as service_role
         assertEquals(typeof stats?.today, "string");
       });
+      await t.step(
+        "issue 18: rate tokens, audit rows, Stripe prices and the export, through the real functions",
+        async () => {
+          const member = await signUp("export");
+          const stranger = await signUp("export-stranger");
+          // the bucket's state set outright (its clock is the transaction's now()): empty, and last
+          // touched in the future, so no refill is due whatever the time the call takes
+          await admin`insert into private.rate_buckets (user_id, bucket, tokens, updated_at)
+                    values (${member}, 'functions', 0, now() + interval '1 hour')`;
+          assertEquals(await db.takeRateToken(member, "functions"), 0.6); // 100 a minute: one every 0.6 s
+          const net = new FakeStorage().net;
+          const storage = new FakeStorage(net).bucket("exports");
+          fakeSupabaseAuth(net, {
+            "export-token": { id: member, email: `export-${RUN}@test.invalid` },
+            "stranger-token": { id: stranger, email: `export-stranger-${RUN}@test.invalid` },
+          });
+          const handler = makeExportDataHandler({
+            db,
+            storage: new StorageAdmin(SUPABASE_URL, SERVICE_ROLE_KEY, net.fetch),
+            authenticate: supabaseAuthenticator(SUPABASE_URL, ANON_KEY, net.fetch),
+          });
+          const post = (token: string, body: unknown = {}) =>
+            new Request("http://localhost/export-data", {
+              method: "POST",
+              headers: { Authorization: `Bearer ${token}` },
+              body: JSON.stringify(body),
+            });
+          let res = await handler(post("export-token"));
+          assertEquals([res.status, res.headers.get("Retry-After")], [429, "1"]);
+          assertEquals((await res.json()).error.code, "rate_limited");
+          assertEquals(storage.names("exports"), []);
+          // a bucket last touched an hour ago is full again (capped at 100)
+          await admin`update private.rate_buckets set updated_at = now() - interval '1 hour'
+                    where user_id = ${member} and bucket = 'functions'`;
+
+          await admin`insert into public.affirmations (user_id, content, is_active) values (${member}, ${`I act ${RUN}.`}, true)`;
+          await admin`insert into public.daily_sessions (user_id, date, morning_completed, recording_path, recording_duration_ms)
+                    values (${member}, '2026-11-30', true, ${`${member}/2026-11-30.ogg`}, 61000)`;
+          await admin`insert into public.vision_boards (id, user_id, position, image_path, caption)
+                    values (gen_random_uuid(), ${member}, 1, ${`${member}/cabin.jpg`}, 'Cabin')`;
+          storage.put("recordings", `${member}/2026-11-30.ogg`, new Uint8Array([1, 2, 3]), "audio/ogg");
+          storage.put("vision-boards", `${member}/cabin.jpg`, new Uint8Array([4, 5]), "image/jpeg");
+          storage.put("recordings", `${stranger}/x.ogg`, new Uint8Array([9]), "audio/ogg");
+
+          // someone else's folder named in the body: refused before anything is read
+          res = await handler(post("export-token", { user_id: stranger }));
+          assertEquals([res.status, (await res.json()).error.code], [400, "not_your_folder"]);
+
+          res = await handler(post("export-token"));
+          assertEquals(res.status, 200);
+          const out = await res.json();
+          assert(out.path.startsWith(`${member}/export-`));
+          const zip = unzipSync(new Uint8Array(await (await net.fetch(out.url)).arrayBuffer()));
+          assertEquals(Object.keys(zip).sort(), ["data.json", "recordings/2026-11-30.ogg", "vision-boards/cabin.jpg"]);
+          const text = strFromU8(zip["data.json"]);
+          const data = JSON.parse(text);
+          assertEquals(data.profile.id, member);
+          assertEquals(data.affirmations.map((a: { content: string }) => a.content), [`I act ${RUN}.`]);
+          assertEquals(data.daily_sessions[0].recording_path, `${member}/2026-11-30.ogg`);
+          assertEquals(data.vision_boards[0].caption, "Cabin");
+          assertEquals(data.archive.missing, []);
+          assert(!text.includes(stranger));
+          const audit = await admin`select event, actor, detail from public.audit_log where user_id = ${member}`;
+          assertEquals(audit.map((a) => [a.event, a.actor, a.detail.path, a.detail.files]), [
+            ["export_created", "member", out.path, 2],
+          ]);
+          assertEquals(
+            (await admin`select count(*)::int as n from public.audit_log where user_id = ${stranger}`)[0].n,
+            0,
+          );
+          // record_audit directly: its id back; an event outside the list is refused
+          const id = await db.recordAudit(member, "support_access", "support", { staff: "s1" });
+          assert(id > 0);
+          let refused = false;
+          try {
+            await db.recordAudit(member, "nonsense" as "support_access", "member");
+          } catch {
+            refused = true;
+          }
+          assert(refused);
+          assertEquals(await db.exportMember(crypto.randomUUID()), null);
+
+          // Stripe prices through the webhook, with real signatures
+          const webhook = makeStripeWebhookHandler({
+            stripe,
+            webhookSecret: WEBHOOK_SECRET,
+            db,
+            cryptoProvider,
+            log: () => {},
+          });
+          const priceId = `price_${RUN}_yearly`;
+          const e = withId(
+            subscriptionEvent("customer.subscription.created", {
+              id: `sub_${RUN}_p`,
+              customer: `cus_${RUN}_p`,
+              status: "active",
+              userId: member,
+              price: priceId,
+              amount: 24000,
+              currency: "eur",
+              interval: "year",
+            }, T0),
+            `evt_${RUN}_p_1`,
+          );
+          assertEquals((await webhook(await signedRequest(e))).status, 200);
+          const [price] = await admin`select unit_amount::int, currency, recurring_interval, interval_count
+                                      from public.stripe_prices where price_id = ${priceId}`;
+          assertEquals({ ...price }, {
+            unit_amount: 24000,
+            currency: "eur",
+            recurring_interval: "year",
+            interval_count: 1,
+          });
+          await db.recordStripePrice({
+            priceId,
+            unitAmount: 2400,
+            currency: "eur",
+            interval: "month",
+            intervalCount: 1,
+          });
+          const [again] = await admin`select unit_amount::int, recurring_interval from public.stripe_prices
+                                     where price_id = ${priceId}`;
+          assertEquals({ ...again }, { unit_amount: 2400, recurring_interval: "month" });
+        },
+      );
     } finally {
       if (created.length) await admin`delete from auth.users where id = any(${created})`;
+      // rows without a foreign key to the member (they outlive an account by design)
+      if (created.length) await admin`delete from public.audit_log where user_id = any(${created})`;
+      if (created.length) await admin`delete from private.rate_buckets where user_id = any(${created})`;
+      await admin`delete from public.stripe_prices where price_id like ${`price_${RUN}_%`}`;
       await admin`delete from public.stripe_events_processed where event_id like ${`evt_${RUN}_%`}`;
       await admin`delete from private.reminder_senders`;
       for (const r of senders) {
