@@ -185,10 +185,12 @@ as $$
      where p.trial_ends_at >= b.start_at and p.trial_ends_at < b.end_at
   ), paying as (
     select p.id, sp.currency,
+           -- the amount a year over 12, in one division (a factor such as 1/12.0 would be
+           -- rounded first: 9999 * 0.0833... is 833.2499..., not 833.25)
            sp.unit_amount::numeric
-             * case sp.recurring_interval when 'month' then 1 when 'year' then 1 / 12.0
-                                          when 'week' then 52 / 12.0 when 'day' then 365 / 12.0 end
-             / sp.interval_count as monthly
+             * case sp.recurring_interval when 'month' then 12 when 'year' then 1
+                                          when 'week' then 52 when 'day' then 365 end
+             / (12 * sp.interval_count) as monthly
       from public.profiles p
      cross join bounds b
       left join public.stripe_prices sp on sp.price_id = p.stripe_price_id
