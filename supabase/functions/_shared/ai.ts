@@ -79,6 +79,12 @@ export async function completeJson<T>(deps: AiDeps, name: string, schema: Schema
   return content as T;
 }
 
+/** Whole seconds from `now` to the next UTC midnight (at least 1). */
+export function secondsToUtcMidnight(now: Date): number {
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  return Math.max(1, Math.ceil((next - now.getTime()) / 1000));
+}
+
 /** The shared request flow: `parse` checks the body (400 before any quota is used), `run`
  * does the prompt, the call and the save for one feature. */
 export function makeAiHandler<P>(
@@ -95,6 +101,7 @@ export function makeAiHandler<P>(
         429,
         "quota_exceeded",
         `You have used today's ${deps.dailyLimit} AI requests for this feature. More tomorrow.`,
+        { "Retry-After": String(secondsToUtcMidnight(new Date())) }, // the quota's day is the UTC day
       );
     }
     try {

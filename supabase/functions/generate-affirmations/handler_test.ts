@@ -1,5 +1,6 @@
 import { assertEquals } from "../_shared/testing/assert.ts";
 import { AFFIRMATIONS_SCHEMA, makeGenerateAffirmationsHandler } from "./handler.ts";
+import { secondsToUtcMidnight } from "../_shared/ai.ts";
 import { AI_MEMBER, aiSetup } from "../_shared/testing/ai_setup.ts";
 import { jsonResponse } from "../_shared/testing/fake_fetch.ts";
 import { completion, hangingFetch } from "../_shared/testing/fake_openai.ts";
@@ -89,6 +90,9 @@ Deno.test("affirmations: the daily quota is enforced (429) without calling the p
   const res = await handler(t.request({ goals: "x" }));
   assertEquals(res.status, 429);
   assertEquals((await res.json()).error.code, "quota_exceeded");
+  // Retry-After: until the quota's next (UTC) day
+  const wait = Number(res.headers.get("Retry-After"));
+  assertEquals(Number.isInteger(wait) && wait >= 1 && wait <= 86400, true, `Retry-After ${wait}`);
   assertEquals(t.openaiCalls().length, 3);
 });
 
@@ -108,4 +112,10 @@ Deno.test("affirmations: bad input is 400 before any quota is used; no token is 
   assertEquals((await handler(t.request({ goals: "x" }, "bad-token"))).status, 401);
   assertEquals(t.db.quota.size, 0);
   assertEquals(t.openaiCalls().length, 0);
+});
+
+Deno.test("affirmations: the quota's Retry-After counts to the next UTC midnight", () => {
+  assertEquals(secondsToUtcMidnight(new Date("2026-12-02T23:59:59.500Z")), 1);
+  assertEquals(secondsToUtcMidnight(new Date("2026-12-02T00:00:00Z")), 86400);
+  assertEquals(secondsToUtcMidnight(new Date("2026-12-31T12:00:00Z")), 43200);
 });
