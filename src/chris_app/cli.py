@@ -40,6 +40,7 @@ NO_BACKEND = (
     "Supabase project they sign in to: set SUPABASE_URL and SUPABASE_ANON_KEY (or the config file; "
     "`chris-app --check-backend` says what is configured). Nothing was started."
 )
+SENTRY_OFF = ("SENTRY_DSN", "off: the hosted mode sends no client error reports")
 # Flet keeps a page whose tab went away for this long (its default is an hour): then the page
 # closes and its sync stops. A reload within it comes back to the same page.
 HOSTED_SESSION_TIMEOUT_S = 120
@@ -347,6 +348,11 @@ def serve_hosted(args: argparse.Namespace) -> None:
     root = data_dir()
     clock = clock_from_environment()
     os.environ.setdefault("FLET_SESSION_TIMEOUT", str(HOSTED_SESSION_TIMEOUT_S))
+    # Error reports are a switch each member turns on for their own device (chris_app.reporting),
+    # but Sentry is one per process: here one member's choice would report every member's
+    # errors, scrubbed of that one member's words only. So the hosted mode sends none (a value
+    # that is not an address wins over any configured DSN).
+    os.environ[SENTRY_OFF[0]] = SENTRY_OFF[1]
 
     def load():
         from chris_app.hosted import make_hosted_main

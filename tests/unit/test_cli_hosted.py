@@ -28,8 +28,9 @@ CONFIG = BackendConfig("http://supabase.test", "anon")
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     for name in ("SUPABASE_URL", "SUPABASE_ANON_KEY", "FLET_SERVER_IP", "FLET_SERVER_PORT", "FLET_SESSION_TIMEOUT",
-                 "CHRIS_APP_BUNDLED_CONFIG", "CHRIS_APP_NOW"):
-        monkeypatch.delenv(name, raising=False)
+                 "CHRIS_APP_BUNDLED_CONFIG", "CHRIS_APP_NOW", "SENTRY_DSN"):
+        monkeypatch.setenv(name, "")  # (so that monkeypatch puts back what was there, cli's changes undone)
+        monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no stray config file
     served = []
     monkeypatch.setattr(cli, "serve_web", lambda entry, start, host, port, assets: served.append((host, port)))
@@ -79,8 +80,15 @@ def test_the_hosted_mode_refuses_to_start_without_a_backend_to_sign_in_to(clean_
 
 def test_the_hosted_mode_serves_without_opening_any_store_and_closes_gone_tabs_soon(
         clean_env, monkeypatch, capsys, tmp_path):
+    from chris_app.sync.config import load_sentry_dsn
+
     monkeypatch.setenv("SUPABASE_URL", "https://project.supabase.co")
     monkeypatch.setenv("SUPABASE_ANON_KEY", "anon")
+    monkeypatch.setenv("SENTRY_DSN", "https://key@sentry.example/1")
+    (tmp_path / "config" / "ChrisDisciplined").mkdir(parents=True)
+    (tmp_path / "config" / "ChrisDisciplined" / "supabase.json").write_text(
+        json.dumps({"sentry_dsn": "https://key@sentry.example/2"}))
+    assert load_sentry_dsn() == "https://key@sentry.example/1"
     cli.main(["--hosted", "--host", "0.0.0.0", "--port", "8553", "--data-dir", str(tmp_path / "data")])
     captured = capsys.readouterr()
     assert clean_env == [("0.0.0.0", 8553)]
@@ -90,6 +98,8 @@ def test_the_hosted_mode_serves_without_opening_any_store_and_closes_gone_tabs_s
     import os
 
     assert os.environ["FLET_SESSION_TIMEOUT"] == str(cli.HOSTED_SESSION_TIMEOUT_S)
+    # one member's error-report switch would report every member's errors: none are sent here
+    assert load_sentry_dsn() is None
 
 
 # -- whose store: chris_app.hosted -----------------------------------------------------------------
