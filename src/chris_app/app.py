@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
+from chris_app import reporting
 from chris_app.device import device_timezone
 from chris_app.notifications.runner import ReminderRunner, desktop_notify
 from chris_app.services import recordings
@@ -162,6 +163,7 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock,
 
         account = Account(store, config)  # desktops: the session in the system keyring
         account.restore()
+    reporting.apply(store, account)  # error reports, if the member turned them on in Settings
 
     async def main(page: ft.Page) -> None:
         page_account = account

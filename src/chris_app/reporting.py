@@ -72,8 +72,6 @@ def apply(store: Store, account: Any = None, dsn: str | None = None) -> bool:
     """Start reporting if the switch is on and a DSN is configured, else stop it; at start and
     whenever the switch changes. Returns whether reports are sent now. `account` (optional)
     lends its email and tokens to the scrubber."""
-    import sentry_sdk
-
     if dsn is None:
         from chris_app.sync.config import load_sentry_dsn
 
@@ -81,8 +79,10 @@ def apply(store: Store, account: Any = None, dsn: str | None = None) -> bool:
     on = bool(dsn) and enabled(store)
     with _lock:
         _current.update(store=store, account=account if account is not None else _current["account"])
-        if on == _current["on"] and dsn == _current["dsn"]:
-            return on
+        if on == _current["on"] and (not on or dsn == _current["dsn"]):
+            return on  # (off and staying off: sentry_sdk is not even imported)
+        import sentry_sdk
+
         client = sentry_sdk.get_client()
         if client.is_active():
             client.close(timeout=2.0)  # sends what is queued, then stops

@@ -1,21 +1,24 @@
 """Settings `/settings`: protocol times, time zone, day start; reminders (the parts of the day,
 this device's notifications and, for a signed-in member, push, email and the weekly email, with
 one line saying how reminders reach the member now); sound, auto-play, theme; recording limits;
-the read-aloud check (opt-in); account; about."""
+the read-aloud check (opt-in); account, and for a signed-in member its devices and sessions;
+error reports (opt-in, when the app has somewhere to send them); your data; about."""
 
 from __future__ import annotations
 
 import flet as ft
 
-from chris_app import __version__
+from chris_app import __version__, reporting
 from chris_app.audio import AudioError, list_input_devices
 from chris_app.domain import defaults
 from chris_app.domain.days import all_timezones
 from chris_app.services.profile import get_profile, get_server_facts, get_settings, update_profile, update_settings
 from chris_app.services.reminder_plan import account_member, describe_reach, device_plan
 from chris_app.state import use_app
+from chris_app.sync.config import load_sentry_dsn
 from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, Toggle, go
 from chris_app.views.data_rights import YourData
+from chris_app.views.devices import DevicesAndSessions
 from chris_app.views.feedback import cue
 from chris_app.views.read_aloud_check import ReadAloudSetting
 from chris_app.views.reading_recorder import uses_stream
@@ -184,6 +187,23 @@ def phone_reminders(page: ft.Page):
 
 
 @ft.component
+def ErrorReports(dsn: str):
+    """The opt-in switch (off by default, kept on this device only), applied at once."""
+    app = use_app()
+    on = app.read(reporting.enabled)
+
+    def changed(e):
+        # On the page's loop (a sync handler runs there too): reporting can then watch the loop's tasks.
+        if app.act(reporting.set_enabled, switched(e)).ok:
+            reporting.apply(app.store, app.account, dsn)
+
+    return Section("Error reports",
+                   Switch(reporting.SWITCH_LABEL, reporting.SWITCH_MEANING, on, changed),
+                   Note("Your choice is kept on this device only."),
+                   identifier="settings-error-reports")
+
+
+@ft.component
 def Settings():
     app = use_app()
     page = ft.context.page
@@ -193,6 +213,8 @@ def Settings():
         phone.on_status_change = lambda: set_phone_status(phone.status + phone.message)
     profile = app.read(get_profile)
     prefs = app.read(get_settings)
+    # Error reports need somewhere to go; in the hosted web mode its operators decide them.
+    dsn = ft.use_memo(load_sentry_dsn, [])
     # Uncontrolled fields (see evening.py): what the member types is kept in a ref.
     day_start, set_day_start = ft.use_state(profile.day_start_hour)
     form = ft.use_ref({
@@ -268,11 +290,13 @@ def Settings():
         ReadAloudSetting(),
         Section(
             "Account",
-            Note(f"Signed in as {app.account.email}." if app.account is not None and app.account.engine is not None
+            Note(f"Signed in as {app.account.email}." if app.signed_in
                  else "Guest mode: your data stays on this device."),
             ft.Row([ft.TextButton("Account and sync", on_click=go("/sign-in")),
                     ft.TextButton("Subscription", on_click=go("/subscribe"))], wrap=True),
         ),
+        *([DevicesAndSessions()] if app.signed_in else []),
+        *([ErrorReports(dsn)] if dsn and not app.hosted else []),
         YourData(),
         ft.TextButton("Replay the introduction", icon=ft.Icons.REPLAY, on_click=go("/welcome")),
         Note(f"Chris Disciplined {__version__}"),
