@@ -168,7 +168,7 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock,
     async def main(page: ft.Page) -> None:
         page_account = account
         if config is not None and (page.platform.is_mobile() or device_secrets):
-            page_account = await account_in_secure_storage(store, config)
+            page_account = await account_in_secure_storage(store, config, platform_of(page))
             # the session ended (web: expired after the tab closed): stop its sync and socket
             page.on_close = lambda _: threading.Thread(target=page_account.close, daemon=True).start()
         dress(page, THEMES[get_settings(store).theme])
@@ -214,7 +214,16 @@ def dress(page: ft.Page, theme_mode: ft.ThemeMode) -> None:
     page.theme_mode = theme_mode
 
 
-async def account_in_secure_storage(store: Store, config) -> Account:
+def platform_of(page: ft.Page) -> str | None:
+    """What the account's pulls report as this device's platform: 'web' in a browser (a
+    phone's browser too), 'android' / 'ios' in the phone apps; None on desktops (the account
+    names the operating system itself)."""
+    if page.web:
+        return "web"
+    return {ft.PagePlatform.ANDROID: "android", ft.PagePlatform.IOS: "ios"}.get(page.platform)
+
+
+async def account_in_secure_storage(store: Store, config, platform: str | None = None) -> Account:
     """Phones keep the session in Flet SecureStorage (no system keyring there); one account
     per page, since the session lives with the client."""
     from flet_secure_storage import SecureStorage
@@ -224,6 +233,6 @@ async def account_in_secure_storage(store: Store, config) -> Account:
 
     secrets = DeviceSecrets(SecureStorage(), asyncio.get_running_loop())
     await secrets.load()
-    account = Account(store, config, secrets=secrets)
+    account = Account(store, config, secrets=secrets, platform=platform)
     await asyncio.to_thread(account.restore)
     return account
