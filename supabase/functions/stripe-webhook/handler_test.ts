@@ -1,6 +1,8 @@
 import { assertEquals } from "../_shared/testing/assert.ts";
 import { makeStripeWebhookHandler } from "./handler.ts";
 import { MemoryDb } from "../_shared/testing/memory_db.ts";
+import { FakeFetch, jsonResponse } from "../_shared/testing/fake_fetch.ts";
+import { configureReports } from "../_shared/report.ts";
 import {
   checkoutCompleted,
   cryptoProvider,
@@ -379,4 +381,33 @@ Deno.test("prices: a failure to record the price is a 500 and the event stays un
   assertEquals(db.prices.size, 0);
   const again = await deliver(handler, e);
   assertEquals([again.status, again.body.outcome, db.prices.size], [200, "applied", 1]);
+});
+
+Deno.test("a database failure is reported to Sentry (when configured) without the member's data", async () => {
+  const { db, handler } = setup();
+  const net = new FakeFetch();
+  const envelopes: string[] = [];
+  net.on("POST", /^https:\/\/sentry\.example\/api\/7\/envelope\/$/, (req) => {
+    envelopes.push(req.body);
+    return jsonResponse({});
+  });
+  configureReports({ dsn: "https://k1@sentry.example/7", fetch: net.fetch });
+  try {
+    db.failNext = new Error(`insert failed for "chris@example.com" (${MEMBER})`);
+    const e = subscriptionEvent("customer.subscription.created", {
+      id: "sub_r1",
+      customer: "cus_r1",
+      status: "active",
+      userId: MEMBER,
+    }, T0);
+    assertEquals((await deliver(handler, e)).status, 500);
+  } finally {
+    configureReports(null);
+  }
+  assertEquals(envelopes.length, 1);
+  const event = JSON.parse(envelopes[0].trimEnd().split("\n")[2]);
+  assertEquals(event.tags.function, "stripe-webhook");
+  for (const secret of ["chris@example.com", MEMBER, "cus_r1", "sub_r1"]) {
+    assertEquals(envelopes[0].includes(secret), false, secret);
+  }
 });
