@@ -10,7 +10,8 @@ nowhere else:
 |---------------------------------------------------|----------------------------------------|
 | no connection, DNS, TLS, timeout (`reaching()`)   | Offline (retried)                      |
 | 429 from any service                              | RateLimited(retry_after) (retried)     |
-| auth 5xx / auth 4xx                               | ServerError / AuthFailed (GoTrue code) |
+| auth 5xx / 401 on a call with the member's token  | ServerError / AuthExpired              |
+| auth other 4xx                                    | AuthFailed (GoTrue's error code)       |
 | functions, any other non-2xx                      | FunctionFailed (the function's words)  |
 | REST or storage 401, 403                          | AuthExpired (refresh, or sign in)      |
 | REST or storage 5xx; storage 4xx                  | ServerError (retried)                  |
@@ -97,6 +98,8 @@ def error_for(response: httpx.Response, now: float) -> SyncError:
     if service == "auth":
         if status >= 500:
             return ServerError("The sign-in service had a problem. Try again in a moment.")
+        if status == 401 and "authorization" in response.request.headers:
+            return AuthExpired()  # the member's token itself was refused
         code = str(body.get("error_code") or body.get("error") or "")
         text = body.get("msg") or body.get("error_description") or body.get("message") or ""
         return AuthFailed(AUTH_MESSAGES.get(code) or f"Sign-in failed: {text or 'try again'}.", code, status)

@@ -43,11 +43,12 @@ class SupabaseTransport:
 
     # -- the engine's Transport ------------------------------------------------------------
     def push(self, changes: dict[str, Any], client_id: str, op_id: int) -> dict[str, Any]:
-        return _object(self.rpc("sync_push", {"changes": changes, "client_id": client_id, "op_id": op_id}))
+        return _object(self.rpc("sync_push", {"changes": changes, "client_id": client_id, "op_id": op_id},
+                                member_waits=False))
 
     def pull(self, since: int, client_id: str) -> dict[str, Any]:
         device = {k: v for k, v in (("platform", self.platform), ("app_version", self.app_version)) if v}
-        return _object(self.rpc("sync_pull", {"since": since, "client_id": client_id, **device}))
+        return _object(self.rpc("sync_pull", {"since": since, "client_id": client_id, **device}, member_waits=False))
 
     # -- PostgREST ---------------------------------------------------------------------------
     def rest(self) -> SyncPostgrestClient:
@@ -58,9 +59,10 @@ class SupabaseTransport:
             headers={"apikey": self.anon_key, "Authorization": f"Bearer {self.token()}",
                      "Accept": "application/json", "Content-Type": "application/json"})
 
-    def rpc(self, function: str, params: dict[str, Any]) -> Any:
-        """The function's JSON result (`[]` for a void function answered with 204)."""
-        with reaching():
+    def rpc(self, function: str, params: dict[str, Any], *, member_waits: bool = True) -> Any:
+        """The function's JSON result (`[]` for a void function answered with 204).
+        `member_waits`: a screen waits for it (False: the background sync, which goes on by itself)."""
+        with reaching(member_waits):
             return self.rest().rpc(function, params).execute().data
 
     def select(self, table: str, columns: str, *, order: str | None = None, desc: bool = False,
