@@ -30,6 +30,16 @@ def test_a_reachable_project_is_reported_service_by_service():
     assert "anon-key-123456" not in "\n".join(lines)  # the key is never printed whole
 
 
+def test_a_project_that_answers_badly_is_reported_not_raised():
+    """The door's client raises for a 5xx or 429 everywhere else; the check reads statuses itself."""
+    answers = {"/auth/v1/health": 503, "/rest/v1/": 429, "/storage/v1/status": 401, "/functions/v1/": 404}
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(answers[r.url.path])))
+    ok, lines = check_backend(CONFIG, client)
+    assert not ok
+    assert lines[1:] == ["Auth: problem (HTTP 503)", "Database API: reachable (HTTP 429)", "Storage: problem (HTTP 401)",
+                         "Edge functions: reachable (HTTP 404)"]
+
+
 def test_an_unreachable_project_fails_the_check():
     def handler(request):
         raise httpx.ConnectError("no route")

@@ -10,7 +10,7 @@ import pytest
 
 from chris_app.sync.config import BackendConfig, load_config
 from chris_app.sync.engine import SyncState
-from chris_app.sync.errors import AuthExpired, CallRejected, Offline, ServerError
+from chris_app.sync.errors import AuthExpired, CallRejected, Offline, RateLimited, ServerError
 from chris_app.sync.transport import SupabaseTransport
 from chris_app.services import day
 from sync_helpers import MORNING, engine_for
@@ -74,7 +74,7 @@ def test_the_token_is_asked_for_on_every_call_so_a_refreshed_session_is_used_at_
     (httpx.Response(404, json={"code": "PGRST202", "message": "Could not find the function"}), CallRejected),
     (httpx.Response(500, json={"code": "XX000", "message": "internal error"}), ServerError),
     (httpx.Response(503, text="upstream connect error"), ServerError),
-    (httpx.Response(429, text="slow down"), ServerError),
+    (httpx.Response(429, text="slow down"), RateLimited),  # a ServerError: retried, after Retry-After
     (httpx.Response(200, text="<html>captive portal</html>"), ServerError),
 ])
 def test_http_outcomes_become_sync_errors_a_member_can_read(response, error):
