@@ -20,7 +20,7 @@ from chris_app.services.profile import ensure_profile
 from chris_app.services.recordings import import_audio_file
 from chris_app.store import open_store
 from chris_app.sync.engine import SyncEngine, SyncState
-from chris_app.sync.payloads import snapshot
+from chris_app.sync.snapshot import snapshot
 from sql_sync import Crash, SqlTransport, signed_up
 
 pytestmark = pytest.mark.db
@@ -225,7 +225,7 @@ def test_a_profile_taken_back_after_a_refused_field_keeps_the_first_day_the_same
     while sync.push_one() is not None:  # the pushes alone (affirmations go first), no pull after them
         pass
 
-    assert [r.field for r in sync.rejections()] == ["display_name"]
+    assert [r.field for r in sync.status().rejections] == ["display_name"]
     assert profile.get_profile(store).first_day == first_day
 
 

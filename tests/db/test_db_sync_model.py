@@ -10,7 +10,7 @@ then starting again on the same database file. A third device may be installed l
 clock) and only then sync. One shared clock moves forward for every edit; days go by too.
 
 At the end every device syncs, round after round, until a whole round pushes nothing. Then:
-- every device holds the same (payloads.snapshot), and nothing was refused;
+- every device holds the same (sync.snapshot), and nothing was refused;
 - per half-day, tile position, profile field and synced settings field, the newest edit (by
   the editing device's clock) is what every device and the server hold; install defaults
   never count as edits; device-only settings stay on their device;
@@ -43,7 +43,8 @@ from chris_app.services.recordings import get_recording, save_day_recording
 from chris_app.services.summary import day_records
 from chris_app.store import open_store
 from chris_app.sync.engine import SyncEngine, SyncState
-from chris_app.sync.payloads import image_object, snapshot
+from chris_app.sync.paths import image_object
+from chris_app.sync.snapshot import snapshot
 from sql_sync import Crash, SqlTransport, sign_up
 
 pytestmark = pytest.mark.db

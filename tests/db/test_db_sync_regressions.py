@@ -31,7 +31,8 @@ from chris_app.services.recordings import save_day_recording
 from chris_app.services.summary import day_records
 from chris_app.store import open_store
 from chris_app.sync.engine import SyncEngine, SyncState
-from chris_app.sync.payloads import image_object, snapshot
+from chris_app.sync.paths import image_object
+from chris_app.sync.snapshot import snapshot
 from sql_sync import SqlTransport, signed_up
 
 pytestmark = pytest.mark.db

@@ -16,7 +16,7 @@ from chris_app.domain.stats import DayRecord, compute_stats, frozen_days, score_
 from chris_app.services import summary
 from chris_app.store.db import Store, connect
 from chris_app.store.migrate import migrate
-from chris_app.sync.payloads import apply_pull
+from chris_app.sync.incoming import apply_pull
 
 BASE = date(2026, 1, 1)  # offsets in the strategies count from here
 STAMP = "2026-06-09T18:00:00+00:00"

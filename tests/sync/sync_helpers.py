@@ -28,6 +28,13 @@ class NoSleep:
         self.delays.append(seconds)
 
 
+def kept(store, read):
+    """What the device keeps in sync_state, read by one of chris_app.sync.sync_state's
+    functions (e.g. `kept(store, sync_state.cursor)`)."""
+    with store.reading() as conn:
+        return read(conn)
+
+
 def open_device(path: Path):
     store = open_store(path)
     ensure_profile(store, MORNING, "Europe/Berlin")

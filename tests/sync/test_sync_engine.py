@@ -10,10 +10,12 @@ import pytest
 
 from chris_app.services import affirmations, day, profile, vision_board
 from chris_app.services._rows import enqueue
-from chris_app.sync.engine import SyncState, attach_account, pending_count
-from chris_app.sync.errors import AccountMismatch, AuthExpired, Offline, ServerError
-from chris_app.sync.payloads import snapshot
-from sync_helpers import EVENING, MORNING, USER, NoSleep, engine_for, open_device, record_morning
+from chris_app.sync import sync_state
+from chris_app.sync.engine import SyncState, attach_account
+from chris_app.sync.errors import AccountMismatch, AuthExpired, Offline, RateLimited, ServerError
+from chris_app.sync.outgoing import pending_count
+from chris_app.sync.snapshot import snapshot
+from sync_helpers import EVENING, MORNING, USER, NoSleep, engine_for, kept, open_device, record_morning
 from fake_server import Crash, FakeTransport
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -123,6 +125,39 @@ def test_after_the_last_attempt_the_member_sees_offline_and_nothing_is_lost(devi
     assert [op for _, op, _ in server.log] == [1, 2]  # op 1 (affirmations) was the one in flight
 
 
+def test_a_busy_server_is_a_calm_status_and_the_next_try_waits_as_long_as_it_asked(device, transport, server):
+    day.set_action(device, MORNING, "Call the bank")
+    transport.fail = [RateLimited(30)]
+    sleep, seen = NoSleep(), []
+
+    status = engine_for(device, transport, sleep=sleep, rand=lambda: 0.5, on_status=seen.append).run()
+
+    [busy] = [s for s in seen if s.state is SyncState.BUSY]
+    assert busy.message == "The server is busy. Syncing again in 30 s." and busy.retry_after == 30
+    assert busy.state is not SyncState.ERROR and busy.pending > 0  # nothing is lost
+    assert sleep.delays == [30]  # the server's 30 s, not the first backoff's 0.75 s
+    assert status.state is SyncState.SYNCED
+    assert server.sessions["2026-06-10"]["violent_action"] == "Call the bank"
+
+
+def test_a_server_still_busy_after_the_last_attempt_leaves_the_calm_status_for_the_next_run(device, transport):
+    day.set_action(device, MORNING, "Call the bank")
+    transport.fail = [RateLimited(2.5)] * 5
+    sleep, seen = NoSleep(), []
+
+    status = engine_for(device, transport, sleep=sleep, rand=lambda: 0.5, max_attempts=5,
+                        on_status=seen.append).run()
+
+    # each wait is the longer of the server's wish and the backoff (0.75, 1.5, 3, 6 s), and the
+    # member is told the wait that really comes
+    assert sleep.delays == [2.5, 2.5, 3.0, 6.0]
+    assert [s.message for s in seen if s.state is SyncState.BUSY][:4] == [
+        f"The server is busy. Syncing again in {n} s." for n in (3, 3, 3, 6)]
+    assert status.state is SyncState.BUSY and status.retry_after == 2.5
+    assert status.message == "The server is busy. Syncing again in 3 s."
+    assert status.pending == len(rpc_outbox(device)) > 0
+
+
 def test_an_expired_sign_in_stops_with_a_reason_in_words(device, transport):
     day.set_action(device, MORNING, "Call the bank")
     transport.fail = [AuthExpired()]
@@ -157,7 +192,7 @@ def test_a_crash_between_push_and_acknowledgement_replays_the_same_op_id(tmp_pat
     restarted = open_device(path)
     status = engine_for(restarted, FakeTransport(server)).run()
 
-    client = restarted.query("select value from sync_state where key = 'client_id'")[0][0]
+    client = kept(restarted, sync_state.client_id)
     assert server.log[:2] == [(client, 1, False), (client, 1, True)]  # same op id, replayed
     assert status.state is SyncState.SYNCED and rpc_outbox(restarted) == []
     assert len(server.sessions) == 1 and len(server.affirmations) == 1  # nothing doubled
@@ -240,12 +275,12 @@ def test_rejected_rows_leave_the_outbox_and_keep_their_reason_for_the_member(dev
 def test_the_cursor_does_not_advance_while_changes_wait_to_be_pushed(device, transport, server):
     engine = engine_for(device, transport)
     engine.run()
-    first = engine.cursor()
+    first = kept(device, sync_state.cursor)
     assert first > 0
     day.set_action(device, MORNING, "Call the bank")
     transport.fail = [Offline()] * 5
     engine.run()
-    assert engine.cursor() == first
+    assert kept(device, sync_state.cursor) == first
     assert not [c for c in transport.calls if c[0] == "pull" and c[1] != 0]  # no pull was even tried
 
 
@@ -261,7 +296,7 @@ def test_a_pull_is_not_applied_when_the_member_edited_during_it(device, transpor
 
     transport.pull = pull_while_editing
     assert engine.pull() is None
-    assert engine.cursor() == 0
+    assert kept(device, sync_state.cursor) == 0
 
 
 def test_a_day_made_on_two_devices_takes_the_servers_id_and_keeps_both_halves(device, other_device, server):
@@ -400,7 +435,7 @@ def test_a_pulled_row_this_device_cannot_hold_is_skipped_alone_reported_and_the_
 
     status = engine.run()
 
-    assert status.state is SyncState.SYNCED and engine.cursor() == server.next_xid
+    assert status.state is SyncState.SYNCED and kept(device, sync_state.cursor) == server.next_xid
     [problem] = status.rejections
     assert (problem.entity, problem.row_id, problem.code) == \
         ("daily_sessions", "9b0c3f1e-0000-4000-8000-000000000001", "local")

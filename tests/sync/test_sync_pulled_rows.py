@@ -12,7 +12,7 @@ from chris_app.domain import limits
 from chris_app.services import affirmations, day, summary
 from chris_app.services.profile import get_profile
 from chris_app.sync.engine import SyncState
-from chris_app.sync.payloads import apply_pull
+from chris_app.sync.incoming import apply_pull
 from sync_helpers import EVENING, MORNING, USER, engine_for
 
 STAMP = "2026-06-09T18:00:00+00:00"
@@ -48,7 +48,7 @@ def test_an_affirmations_version_too_long_for_the_device_is_skipped_alone_and_th
     changes = {"affirmations": [version(1, "I keep my word.", False), version(2, too_long, False),
                                 version(3, "I finish what I start.", True)]}
 
-    with caplog.at_level(logging.WARNING, logger="chris_app.sync.payloads"):
+    with caplog.at_level(logging.WARNING, logger="chris_app.sync.incoming"):
         status = engine_for(device, PullOnly(changes)).run()
 
     assert affirmations.active(device).content == "I finish what I start."
@@ -123,7 +123,7 @@ def test_the_servers_facts_come_only_from_reach_and_a_bad_reach_is_skipped_and_l
     # facts inside the settings row are not the server's word: `reach` is (a fact it lacks stays)
     assert tuple(device.query("select theme, push_reachable, email_reachable from settings")[0]) == ("dark", 0, 1)
 
-    with caplog.at_level(logging.WARNING, logger="chris_app.sync.payloads"), device.transaction() as conn:
+    with caplog.at_level(logging.WARNING, logger="chris_app.sync.incoming"), device.transaction() as conn:
         skipped = apply_pull(conn, {"reach": "push"}, USER)
     [problem] = skipped
     assert problem.table == "user_settings" and "not an object" in problem.reason

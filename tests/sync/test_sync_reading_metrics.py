@@ -10,7 +10,7 @@ import pytest
 
 from chris_app.services import reading_metrics, recordings
 from chris_app.sync import pulled
-from chris_app.sync.payloads import snapshot
+from chris_app.sync.snapshot import snapshot
 from fake_server import FakeTransport
 from sync_helpers import MORNING, USER, engine_for, record_morning
 from tests.conftest import wav_bytes

@@ -14,9 +14,10 @@ import pytest
 from chris_app.services import profile
 from chris_app.services.profile import ServerFacts, get_profile, get_server_facts, get_settings
 from chris_app.services.reminder_plan import device_plan
+from chris_app.sync import sync_state
 from chris_app.sync.errors import CallRejected
 from fake_server import FakeTransport
-from sync_helpers import MORNING, engine_for
+from sync_helpers import MORNING, engine_for, kept
 
 SWITCHES = ("push_notifications", "email_reminders", "morning_reminder", "evening_reminder", "weekly_email")
 DEFAULTS = {"push_notifications": True, "email_reminders": False, "morning_reminder": True,
@@ -115,8 +116,7 @@ def test_turning_this_devices_notifications_off_changes_nothing_on_the_account(d
 
 
 def cursor_of(store) -> int:
-    [(cursor,)] = store.query("select value from sync_state where key = 'cursor'")
-    return int(cursor)
+    return kept(store, sync_state.cursor)
 
 
 def test_the_servers_facts_come_down_with_every_pull(device, transport, server):

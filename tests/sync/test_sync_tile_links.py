@@ -10,7 +10,7 @@ import pytest
 
 from chris_app.errors import InvalidInput
 from chris_app.services import day, tile_links, vision_board
-from chris_app.sync.payloads import snapshot
+from chris_app.sync.snapshot import snapshot
 from fake_server import FakeTransport
 from sync_helpers import MORNING, USER, engine_for
 

@@ -24,9 +24,11 @@ from chris_app.services import affirmations, day, profile, vision_board
 from chris_app.services._rows import stamp as store_stamp
 from chris_app.services.affirmations import STARTER_AFFIRMATIONS
 from chris_app.sync.engine import SyncState
-from chris_app.sync.payloads import EVENING_KEYS, MORNING_KEYS, image_object, session_payload, snapshot
+from chris_app.sync.outgoing import session_payload
+from chris_app.sync.paths import image_object
+from chris_app.sync.snapshot import snapshot
 from sync_helpers import MORNING, USER, engine_for, open_device, record_morning
-from fake_server import Crash, FakeServer, FakeTransport
+from fake_server import EVENING as EVENING_KEYS, MORNING as MORNING_KEYS, Crash, FakeServer, FakeTransport
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 DEVICE = st.sampled_from([0, 1])
@@ -37,7 +39,8 @@ TEXTS = st.sampled_from(["I keep my word.", "I act before I feel ready.", "I fin
 PROFILE_VALUES = {"display_name": ("display_name", ["", "Chris", "Chris D."]),
                   "morning_time": ("morning_protocol_time", ["05:30", "06:15", "07:00"]),
                   "leaderboard_opt_in": ("leaderboard_opt_in", [False, True])}
-# compared per half-day; the version number is the server's to give (checked separately)
+# compared per half-day (the server's halves); the version number is the server's to give
+# (checked separately)
 MORNING_FIELDS = tuple(k for k in MORNING_KEYS if k != "affirmations_version") + ("morning_updated_at",)
 EVENING_FIELDS = EVENING_KEYS + ("evening_updated_at",)
 

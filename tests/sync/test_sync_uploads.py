@@ -117,7 +117,7 @@ def remote_tile(store, position, object_name):
 
 
 def test_board_images_from_another_device_download_after_a_sync_and_the_board_shows_them(store):
-    from chris_app.sync.payloads import tile_payload
+    from chris_app.sync.outgoing import tile_payload
     from chris_app.sync.uploads import download_tile_images
 
     remote_tile(store, 3, f"{USER}/3-abcdef12.png")

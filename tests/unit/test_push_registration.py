@@ -31,6 +31,7 @@ from chris_app.account import Account, MemorySecrets
 from chris_app.notifications import push
 from chris_app.notifications.push import PushRegistration, current, install, route_of
 from chris_app.services.profile import update_settings
+from chris_app.sync import sync_state
 from chris_app.sync.auth import KEYRING_NAME, KEYRING_SERVICE
 from chris_app.sync.config import BackendConfig, load_push_app_id
 from chris_app.sync.engine import attach_account
@@ -217,8 +218,8 @@ def registration(store, account, os_double, page=None, platform="android", ticks
 
 
 def remembered(store):
-    rows = store.query("select value from sync_state where key = 'push_device'")
-    return json.loads(rows[0]["value"]) if rows else None
+    with store.reading() as conn:
+        return sync_state.push_device(conn)
 
 
 @pytest.fixture

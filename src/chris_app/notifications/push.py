@@ -61,6 +61,7 @@ from flet_onesignal import OneSignal
 from chris_app.services.profile import get_settings
 from chris_app.state import system_clock
 from chris_app.store import Store
+from chris_app.sync import sync_state
 from chris_app.sync.errors import AuthExpired, CallRejected, Offline, SyncError
 from chris_app.sync.transport import SupabaseTransport, parse_response
 
@@ -69,7 +70,6 @@ log = logging.getLogger(__name__)
 ROUTES = frozenset({"/morning", "/evening"})  # what a tap may open
 SUBSCRIPTION_ID = re.compile(r"[A-Za-z0-9-]{1,128}")  # as public.push_devices checks it
 PLATFORMS = {"android": "android", "ios": "ios"}  # ft.PagePlatform value → p_platform
-STATE_KEY = "push_device"  # sync_state: what the server was last told for this phone
 SESSION_KEY = "chris_app.push"
 SAME_TAP_S = 5.0  # one tap reported twice
 CALL_TIMEOUT_S = 30.0  # an SDK call that never answers (no Dart half) must not hang us
@@ -330,21 +330,16 @@ class PushRegistration:
 
     # -- what is kept --------------------------------------------------------------------
     def _remembered(self) -> Registered | None:
-        rows = self.store.query("select value from sync_state where key = ?", (STATE_KEY,))
-        if not rows:
-            return None
+        with self.store.reading() as conn:
+            data = sync_state.push_device(conn)
         try:
-            return Registered(**json.loads(rows[0]["value"]))
-        except (ValueError, TypeError):
+            return Registered(**data) if data is not None else None
+        except TypeError:
             return None  # unreadable: as if nothing was sent (registering again is harmless)
 
     def _remember(self, registered: Registered | None) -> None:
         with self.store.transaction() as conn:
-            if registered is None:
-                conn.execute("delete from sync_state where key = ?", (STATE_KEY,))
-            else:
-                conn.execute("insert into sync_state (key, value) values (?, ?) on conflict (key)"
-                             " do update set value = excluded.value", (STATE_KEY, json.dumps(asdict(registered))))
+            sync_state.set_push_device(conn, asdict(registered) if registered is not None else None)
 
     # -- events from the SDK -------------------------------------------------------------
     def _on_click(self, e: Any) -> None:

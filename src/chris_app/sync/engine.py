@@ -17,17 +17,19 @@ would be wrong: the server would replay the old result for different rows.)
 Acknowledgement deletes an outbox entry only if the row it sent is still the row's current
 state: a row edited while its push was in flight stays queued and goes in the next batch. Rows
 the server refused (`rejected`) are acknowledged the same way — retrying cannot succeed — and
-their reasons are kept in `sync_state` for the member to read (`SyncEngine.rejections`).
+their reasons are kept in `sync_state` for the member to read (`SyncStatus.rejections`).
 
 The pull is applied only when nothing is waiting to be pushed (checked again inside the
 transaction that applies it), and the cursor is stored in that same transaction, after the
 rows: pulled rows then simply win (the server already has everything this device sent).
+
+What the rows look like on the wire is chris_app.sync.outgoing (up) and chris_app.sync.incoming
+(down); this module only decides what is sent when, and what the member is told.
 """
 
 from __future__ import annotations
 
 import enum
-import json
 import random
 import sqlite3
 import threading
@@ -40,11 +42,15 @@ from typing import Any, Protocol
 
 from chris_app.services._rows import enqueue, stamp
 from chris_app.store import Store
-from chris_app.sync.errors import AccountMismatch, AuthExpired, SyncError
-from chris_app.sync.payloads import (
-    LOCAL_ENTITY, RPC_ENTITIES, Batch, OutboxEntry, Skipped, apply_pull, apply_push_result, build_batch,
-    row_payload,
+from chris_app.sync import sync_state
+from chris_app.sync.errors import AccountMismatch, AuthExpired, RateLimited, SyncError
+from chris_app.sync.incoming import Skipped, apply_pull, apply_push_result
+from chris_app.sync.outgoing import (
+    LOCAL_ENTITY, Batch, OutboxEntry, build_batch, next_entries, pending_count, row_payload,
 )
+from chris_app.sync.rejections import Rejection
+
+__all__ = ["Rejection", "SyncEngine", "SyncReport", "SyncState", "SyncStatus", "Transport", "attach_account"]
 
 
 class Transport(Protocol):
@@ -62,67 +68,23 @@ class SyncState(enum.Enum):
     SYNCED   nothing waits to be pushed and the last run finished.
     PENDING  `pending` local changes wait (not synced yet, or edited since the last run).
     SYNCING  a run is going on.
-    OFFLINE  the last run could not reach the server (no network, server busy); changes are
+    BUSY     the server asked this device to wait (too many requests, HTTP 429): nothing is
+             wrong, changes are safe on the device; `retry_after` says when the next try may go.
+    OFFLINE  the last run could not reach the server (no network, server failing); changes are
              safe on the device and the app retries later (with backoff inside a run).
     ERROR    the last run stopped for a reason retrying cannot fix (sign-in expired, the
              server refused the call, another account's data); `message` says what to do.
 
     Transitions: any → SYNCING when a run starts; SYNCING → SYNCED | PENDING (edits arrived
-    during the run) | OFFLINE | ERROR when it ends. A local edit turns SYNCED into PENDING
-    (status() counts the outbox). OFFLINE and ERROR stay until the next run ends."""
+    during the run) | BUSY | OFFLINE | ERROR when it ends. A local edit turns SYNCED into
+    PENDING (status() counts the outbox). BUSY, OFFLINE and ERROR stay until the next run ends."""
 
     SYNCED = "synced"
     PENDING = "pending"
     SYNCING = "syncing"
+    BUSY = "busy"
     OFFLINE = "offline"
     ERROR = "error"
-
-
-# Server reasons are database messages; the member reads these instead (by SQLSTATE class).
-_REASONS = {
-    "23514": "a value is outside what your account allows",
-    "23502": "a required value is missing",
-    "23505": "it clashes with something already saved",
-    "23503": "it refers to something that does not exist",
-    "42501": "your account is not allowed to change it",
-    "22008": "its date is out of range",
-    "22001": "a text is too long",
-    "local": "it is outside what this app version can hold",
-}
-_WHAT = {"daily_sessions": "A day", "affirmations": "Your affirmations", "vision_board_tiles": "A vision board image",
-         "settings": "Your settings", "profile": "Your profile"}
-
-
-_FIELDS = {"display_name": "display name", "timezone": "time zone", "day_start_hour": "day start",
-           "day_start": "day start", "morning_time": "morning time", "morning_protocol_time": "morning time",
-           "evening_time": "evening time", "evening_review_time": "evening time", "theme": "theme",
-           "leaderboard_opt_in": "leaderboard choice", "first_day": "first day"}
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A change the server refused (code: SQLSTATE), or a row/field from the account that this
-    device could not store (code "local"). A refused change is replaced on this device by the
-    account's version where the account has one (payloads.take_back)."""
-    entity: str
-    row_id: str | None
-    code: str
-    reason: str  # the server's own words (for support)
-    at: str
-    field: str | None = None
-    kept_here: bool = False  # the account holds nothing of it: the device keeps its own
-
-    @property
-    def message(self) -> str:
-        why = _REASONS.get(self.code, self.reason)
-        what = _WHAT.get(self.entity, "A change")
-        if self.field:
-            what = f"{what} ({_FIELDS.get(self.field, self.field.replace('_', ' '))})"
-        if self.code == "local":
-            return f"{what} from your account could not be used on this device: {why}; this device keeps its own."
-        if self.kept_here:
-            return f"{what} could not be synced: {why}. It stays on this device only."
-        return f"{what} could not be synced: {why}. This device now shows what your account holds."
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,15 +93,20 @@ class SyncStatus:
     pending: int
     message: str
     rejections: tuple[Rejection, ...] = ()
+    retry_after: float | None = None  # BUSY: seconds before the next try may go
 
     @property
     def skipped(self) -> int:
         """Rows (or fields) from the account this device could not store, not yet dismissed."""
         return sum(1 for r in self.rejections if r.code == "local")
 
-    @property
-    def text(self) -> str:
-        return self.message
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """How the last run ended when it did not finish (BUSY, OFFLINE or ERROR)."""
+    state: SyncState
+    message: str
+    retry_after: float | None = None
 
 
 @dataclass(slots=True)
@@ -150,41 +117,17 @@ class SyncReport:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-# ---------------------------------------------------------------------------------------------
-# sync_state helpers (key/value table from local migration 0002)
-# ---------------------------------------------------------------------------------------------
-def _get(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("select value from sync_state where key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def _set(conn: sqlite3.Connection, key: str, value: str | None) -> None:
-    if value is None:
-        conn.execute("delete from sync_state where key = ?", (key,))
-    else:
-        conn.execute("insert into sync_state (key, value) values (?, ?)"
-                     " on conflict (key) do update set value = excluded.value", (key, value))
-
-
-_RPC_FILTER = "entity in (" + ",".join(f"'{e}'" for e in RPC_ENTITIES) + ")"
-
-
-def pending_count(conn: sqlite3.Connection) -> int:
-    """Local changes waiting for sync_push (the upload queue of files is counted apart)."""
-    return conn.execute(f"select count(*) from outbox where {_RPC_FILTER}").fetchone()[0]
-
-
 def attach_account(store: Store, user_id: str, now: datetime) -> None:
     """Make this device's data the account's (guest → account, after the member confirmed):
     everything made as a guest is queued for the first push, which merges it with whatever
     the account already holds by the sync rules. Idempotent; refuses another account."""
     with store.transaction() as conn:
-        current = _get(conn, "account")
+        current = sync_state.account(conn)
         if current == user_id:
             return
         if current is not None:
             raise AccountMismatch()
-        _set(conn, "account", user_id)
+        sync_state.set_account(conn, user_id)
         enqueue(conn, "profile", "1", now)
         enqueue(conn, "settings", "1", now)
         for entity, table in (("affirmations", "affirmations"), ("daily_sessions", "daily_sessions"),
@@ -212,20 +155,22 @@ class SyncEngine:
         self._running = threading.Lock()
         self._flag = threading.Lock()
         self._again = False
-        self._outcome: tuple[SyncState, str] | None = None  # last run's OFFLINE/ERROR, if any
+        self._outcome: _Outcome | None = None  # how the last run ended, when it did not finish
         self._syncing = False
         with store.transaction() as conn:
-            self.client_id = _get(conn, "client_id") or str(uuid.uuid4())
-            _set(conn, "client_id", self.client_id)
+            self.client_id = sync_state.client_id(conn) or str(uuid.uuid4())
+            sync_state.set_client_id(conn, self.client_id)
 
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> SyncStatus:
-        pending = self._pending()
-        rejections = tuple(self.rejections())
+        with self.store.reading() as conn:
+            pending = pending_count(conn)
+            rejections = tuple(sync_state.rejections(conn))
         if self._syncing:
             return SyncStatus(SyncState.SYNCING, pending, "Syncing…", rejections)
         if self._outcome:
-            return SyncStatus(self._outcome[0], pending, self._outcome[1], rejections)
+            outcome = self._outcome
+            return SyncStatus(outcome.state, pending, outcome.message, rejections, outcome.retry_after)
         if pending:
             noun = "change" if pending == 1 else "changes"
             return SyncStatus(SyncState.PENDING, pending, f"{pending} {noun} waiting to sync.", rejections)
@@ -236,20 +181,13 @@ class SyncEngine:
                               " device could not use (see below).", rejections)
         return SyncStatus(SyncState.SYNCED, 0, "Everything is synced.", rejections)
 
-    def _pending(self) -> int:
-        return self.store.query(f"select count(*) from outbox where {_RPC_FILTER}")[0][0]
-
     def _publish(self) -> None:
         if self.on_status:
             self.on_status(self.status())
 
-    def rejections(self) -> list[Rejection]:
-        rows = self.store.query("select value from sync_state where key = 'rejections'")
-        return [Rejection(**r) for r in json.loads(rows[0][0])] if rows else []
-
     def dismiss_rejections(self) -> None:
         with self.store.transaction() as conn:
-            _set(conn, "rejections", None)
+            sync_state.clear_rejections(conn)
 
     # -- the run with retries -----------------------------------------------------------------
     def backoff(self, attempt: int) -> float:
@@ -257,6 +195,16 @@ class SyncEngine:
         so retries of many devices spread out but never come back at once."""
         delay = min(self.max_delay, self.base_delay * 2 ** attempt)
         return delay / 2 + delay / 2 * self.rand()
+
+    @staticmethod
+    def _outcome_of(exc: SyncError, wait: float | None = None) -> _Outcome:
+        """What the member is told after `exc`; `wait`: the seconds until this run tries again,
+        when it will. Being asked to wait is a calm status, not an error."""
+        if isinstance(exc, RateLimited):
+            if wait is None:
+                return _Outcome(SyncState.BUSY, exc.message, exc.retry_after)
+            return _Outcome(SyncState.BUSY, RateLimited(wait).message, wait)
+        return _Outcome(SyncState.OFFLINE if exc.retryable else SyncState.ERROR, exc.message)
 
     def run(self) -> SyncStatus:
         """Sync until done or until retrying is pointless; returns the status to show."""
@@ -274,16 +222,19 @@ class SyncEngine:
                 except SyncError as exc:
                     self._syncing = False
                     if exc.retryable and attempt + 1 < self.max_attempts:
-                        self._outcome = (SyncState.OFFLINE, exc.message)
+                        wait = self.backoff(attempt)
+                        if isinstance(exc, RateLimited):
+                            wait = max(wait, exc.retry_after)  # never sooner than the server asked
+                        self._outcome = self._outcome_of(exc, wait)
                         self._publish()
-                        self.sleep(self.backoff(attempt))
+                        self.sleep(wait)
                         attempt += 1
                         continue
                     if isinstance(exc, AuthExpired) and self.refresh_auth and not refreshed:
                         refreshed = True
                         if self.refresh_auth():
                             continue
-                    self._outcome = (SyncState.OFFLINE if exc.retryable else SyncState.ERROR, exc.message)
+                    self._outcome = self._outcome_of(exc)
                     break
                 self._syncing = False
                 self._outcome = None
@@ -316,8 +267,8 @@ class SyncEngine:
         return report
 
     def _check_account(self) -> None:
-        with self.store.transaction() as conn:
-            account = _get(conn, "account")
+        with self.store.reading() as conn:
+            account = sync_state.account(conn)
         if account is None:
             attach_account(self.store, self.user_id, self.clock())
         elif account != self.user_id:
@@ -327,39 +278,24 @@ class SyncEngine:
         """Send one batch (the one in flight from before a crash first). Returns its op id, or
         None when nothing waits."""
         with self.store.transaction() as conn:
-            in_flight = _get(conn, "pending_op")
-            if in_flight:
-                data = json.loads(in_flight)
-                op_id, batch = data["op_id"], Batch.from_json(data["batch"])
-            else:
-                entries = self._next_entries(conn)
+            op = sync_state.pending_op(conn)
+            if op is None:
+                entries = next_entries(conn, self.batch_size)
                 if not entries:
                     return None
-                batch = build_batch(conn, entries, self.user_id)
-                op_id = int(_get(conn, "next_op_id") or 1)
-                _set(conn, "next_op_id", str(op_id + 1))
-                _set(conn, "pending_op", json.dumps({"op_id": op_id, "batch": batch.to_json()}))
-        if batch.changes:
+                op = sync_state.PendingOp(sync_state.take_op_id(conn), build_batch(conn, entries, self.user_id))
+                sync_state.set_pending_op(conn, op)
+        if op.batch.changes:
             try:
-                result = self.transport.push(batch.changes, self.client_id, op_id)
+                result = self.transport.push(op.batch.changes, self.client_id, op.op_id)
             except SyncError as exc:
-                self._note_failure(batch, exc)
+                self._note_failure(op.batch, exc)
                 raise
         else:
             result = {}  # only entries for rows that no longer exist: nothing to send
         with self.store.transaction() as conn:
-            self._acknowledge(conn, batch, result)
-        return op_id
-
-    def _next_entries(self, conn: sqlite3.Connection) -> list[OutboxEntry]:
-        # Affirmations go up alone first: the server numbers their versions, and the days
-        # that point at a version must be sent with the server's number.
-        rows = conn.execute("select * from outbox where entity = 'affirmations' order by seq limit ?",
-                            (self.batch_size,)).fetchall()
-        if not rows:
-            rows = conn.execute(f"select * from outbox where {_RPC_FILTER} order by seq limit ?",
-                                (self.batch_size,)).fetchall()
-        return [OutboxEntry.from_row(r) for r in rows]
+            self._acknowledge(conn, op.batch, result)
+        return op.op_id
 
     def _note_failure(self, batch: Batch, exc: SyncError) -> None:
         with self.store.transaction() as conn:
@@ -380,49 +316,33 @@ class SyncEngine:
                                "current" in r and not r["current"]) for r in result.get("rejected") or []])
         kept_off = apply_push_result(conn, result, self.user_id)
         self._remember(conn, [(s.table, s.id, "local", s.reason, s.field, False) for s in kept_off])
-        _set(conn, "pending_op", None)
+        sync_state.set_pending_op(conn, None)
 
     def _remember(self, conn: sqlite3.Connection, problems: list[tuple]) -> None:
-        """Keep (server table, id, code, reason, field, kept here) of refused rows for the member
-        (newest 50)."""
+        """Keep (server table, id, code, reason, field, kept here) of refused rows for the member."""
         if not problems:
             return
-        kept = [_as_dict(r) for r in self.rejections_in(conn)]
         at = stamp(self.clock())
+        new = []
         for table, row_id, code, reason, field_name, kept_here in problems:
             entity = LOCAL_ENTITY.get(table, table or "")
-            kept.append({"entity": entity, "row_id": row_id or ("1" if entity in ("profile", "settings") else None),
-                         "code": code or "", "reason": reason or "", "at": at, "field": field_name,
-                         "kept_here": kept_here})
-        _set(conn, "rejections", json.dumps(kept[-50:]))
-
-    @staticmethod
-    def rejections_in(conn: sqlite3.Connection) -> list[Rejection]:
-        value = _get(conn, "rejections")
-        return [Rejection(**r) for r in json.loads(value)] if value else []
+            new.append(Rejection(entity, row_id or ("1" if entity in ("profile", "settings") else None),
+                                 code or "", reason or "", at, field_name, kept_here))
+        sync_state.add_rejections(conn, new)
 
     def pull(self) -> list[Skipped] | None:
         """Pull and apply the account's changes; None when local changes wait (not applied,
         cursor unchanged: push first)."""
         with self.store.transaction() as conn:
-            if pending_count(conn) or _get(conn, "pending_op"):
+            if pending_count(conn) or sync_state.pending_op(conn):
                 return None
-            since = int(_get(conn, "cursor") or 0)
+            since = sync_state.cursor(conn)
         response = self.transport.pull(since, self.client_id)
         with self.store.transaction() as conn:
-            if pending_count(conn) or _get(conn, "pending_op"):
+            if pending_count(conn) or sync_state.pending_op(conn):
                 return None  # edited while pulling: push those first, pull again next round
             skipped = apply_pull(conn, response.get("changes") or {}, self.user_id)
             # a row this device cannot hold is reported, not retried forever (the cursor moves on)
             self._remember(conn, [(s.table, s.id, "local", s.reason, s.field, False) for s in skipped])
-            _set(conn, "cursor", str(int(response["cursor"])))
+            sync_state.set_cursor(conn, int(response["cursor"]))
         return skipped
-
-    def cursor(self) -> int:
-        rows = self.store.query("select value from sync_state where key = 'cursor'")
-        return int(rows[0][0]) if rows else 0
-
-
-def _as_dict(r: Rejection) -> dict[str, Any]:
-    return {"entity": r.entity, "row_id": r.row_id, "code": r.code, "reason": r.reason, "at": r.at,
-            "field": r.field, "kept_here": r.kept_here}

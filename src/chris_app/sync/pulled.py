@@ -5,7 +5,7 @@ versions: every value is checked against the same limits the device's own input 
 (chris_app.domain.limits) before it is stored, so nothing pulled can make a screen crash later.
 
 - Days, tiles and affirmation versions are checked whole (`PulledSession`, `PulledTile`,
-  `PulledAffirmation`): a bad row raises ValueError and is skipped alone (payloads.apply_pull).
+  `PulledAffirmation`): a bad row raises ValueError and is skipped alone (incoming.apply_pull).
   A day's reading metrics are the exception: a bad one is left out (None), the day applies.
 - The profile and the settings are checked field by field (`clean_profile`, `clean_settings`):
   a bad value (a time zone this device does not know) is left out — the device keeps its own
