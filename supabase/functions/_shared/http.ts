@@ -6,6 +6,8 @@ export const corsHeaders: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Headers": "authorization, x-client-info, apikey, content-type",
   "Access-Control-Allow-Methods": "POST, OPTIONS",
+  // a browser hides response headers outside the CORS safelist unless they are exposed
+  "Access-Control-Expose-Headers": "Retry-After",
 };
 
 /** An error the client gets as `{"error": {"code", "message"}}` with this status. */

@@ -69,6 +69,7 @@ Deno.test("rate limit: a refused token is 429 + Retry-After + the agreed body, a
     assertEquals(res.status, 429, name);
     assertEquals(res.headers.get("Retry-After"), "15", name);
     assertEquals(res.headers.get("Access-Control-Allow-Origin"), "*", name);
+    assertEquals(res.headers.get("Access-Control-Expose-Headers"), "Retry-After", name);
     assertEquals(
       await res.json(),
       { error: { code: "rate_limited", message: "Too many requests: try again in 15 s." } },
