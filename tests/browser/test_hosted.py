@@ -157,6 +157,8 @@ def test_two_members_at_once_never_see_each_others_data_and_a_visitor_sees_only_
         sign_in(b, bob.email, bob.password)
         a.get_by_role("button", name="Tile 3: Cabin by the lake").wait_for(timeout=60_000)
         assert a.url.endswith("/vision-board")
+        nav(a, "Today").click()  # the app's own navigation, after the page switched to Ann's store
+        wait_for_text(a, "Current streak", timeout=30)
         wait_for_text(b, "Current streak", timeout=60)
         go(b, base, "/vision-board")
         b.get_by_role("button", name="Tile 5: Mountain at dawn").wait_for(timeout=60_000)
@@ -193,6 +195,12 @@ def test_two_members_at_once_never_see_each_others_data_and_a_visitor_sees_only_
         texts = {m.email: " ".join(x["content"] for x in m.server.affirmations.values()) for m in (ann, bob)}
         assert "Ann keeps her word" in texts[ann.email] and "Bob" not in texts[ann.email]
         assert "Bob does the hard thing first" in texts[bob.email] and "Ann" not in texts[bob.email]
+
+        # A second tab of Ann's: a new page, its session read back from the browser and checked.
+        a2 = pages["ann, second tab"] = contexts["ann"].new_page()
+        go(a2, base, "/evening")
+        wait_for_text(a2, "Ann shipped the release", timeout=60)
+        assert not has_text(a2, "Bob ran ten kilometres") and not has_text(a2, LOBBY)
 
         go(a, base, "/recordings")
         wait_for_text(a, "09 June", timeout=30)
