@@ -198,6 +198,8 @@ class BusyThenFine:
         self.bodies: list[dict] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.startswith("/rest/v1/rpc/sync_"):
+            return httpx.Response(204)  # e.g. signing out
         self.times.append(self.clock())
         body = json.loads(request.content)
         self.bodies.append(body)
@@ -432,3 +434,20 @@ def test_a_backend_rejects_an_unknown_platform_name():
     b = Backend(BackendConfig(URL, ANON), secrets=MemoryKeyring(), platform="amiga", app_version="1")
     assert b.platform is None and b.transport().platform is None
     b.close()
+
+
+def test_views_ask_the_app_whether_the_member_is_signed_in_and_syncing(device):
+    from chris_app.state import AppState
+
+    assert AppState(store=device).signed_in is False  # guest mode: no account at all
+    clock = FakeClock()
+    account = account_on(device, BusyThenFine(clock, 0, "1"))
+    app = AppState(store=device, account=account)
+    assert account.status is AccountStatus.NEEDS_CARRY and app.signed_in is False
+    account.close()
+    account = started_without_threads(device, BusyThenFine(clock, 0, "1"), clock)
+    app = AppState(store=device, account=account)
+    assert account.status is AccountStatus.SYNCING and app.signed_in is True
+    account.sign_out()
+    assert account.status is AccountStatus.GUEST and app.signed_in is False
+    account.close()
