@@ -6,7 +6,7 @@ import zipfile
 
 from chris_app.services import recordings
 from chris_app.services.data_rights import export_name, missing_note, unique, write_export
-from chris_app.sync.payloads import REMOTE_PREFIX
+from chris_app.sync.paths import REMOTE_PREFIX
 from tests.conftest import MORNING, wav_bytes
 
 

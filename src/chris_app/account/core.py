@@ -38,6 +38,7 @@ from chris_app.account.subscription import last_pulled_subscription
 from chris_app.account.sync_loop import SyncLoop
 from chris_app.domain.subscription import Subscription
 from chris_app.store import Store
+from chris_app.sync import sync_state
 from chris_app.sync.auth import AuthFailed, TotpEnrollment
 from chris_app.sync.config import BackendConfig
 from chris_app.sync.door import Backend, platform_name
@@ -89,8 +90,8 @@ class Account:
         return self._live.watcher
 
     def linked_user(self) -> str | None:
-        rows = self.store.query("select value from sync_state where key = 'account'")
-        return rows[0]["value"] if rows else None
+        with self.store.reading() as conn:
+            return sync_state.account(conn)
 
     def member_id(self) -> str | None:
         """The member signed in on this device whose data it holds: None when signed out, when

@@ -3,7 +3,7 @@ device come down; recordings come down on demand.
 
 Which recordings the account holds that this device has no file for needs no server call: a
 pulled recording row from another device is stored with the path `remote:<object name>` until
-its file is downloaded (chris_app.sync.payloads, REMOTE_PREFIX), so those rows are the list.
+its file is downloaded (chris_app.sync.paths.REMOTE_PREFIX), so those rows are the list.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from chris_app.store import Store
 from chris_app.sync.errors import SyncError
-from chris_app.sync.payloads import REMOTE_PREFIX
+from chris_app.sync.paths import REMOTE_PREFIX
 from chris_app.sync.uploads import StorageClient, download_recording, download_tile_images, upload_pending
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from chris_app.store import Store
 from chris_app.sync.config import BackendConfig
-from chris_app.sync.payloads import keep_server_fields
+from chris_app.sync import sync_state
 
 
 class LiveProfile:
@@ -38,5 +38,5 @@ class LiveProfile:
         """The server changed the member's profile (another device's day, the nightly streak
         job, the billing webhook): keep what only the server writes, show it, pull the rest."""
         with self.store.transaction() as conn:
-            keep_server_fields(conn, record)
+            sync_state.keep_server_profile(conn, record)
         self.on_changed()

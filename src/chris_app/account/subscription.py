@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from chris_app.domain.subscription import Subscription
 from chris_app.store import Store
+from chris_app.sync import sync_state
 
 
 def last_pulled_subscription(store: Store) -> Subscription | None:
     """None until a pull brought the server's profile (or it has no subscription state)."""
-    rows = store.query("select value from sync_state where key = 'server_profile'")
-    if not rows:
+    with store.reading() as conn:
+        known = sync_state.server_profile(conn)
+    if not known.subscription_status:
         return None
-    data = json.loads(rows[0]["value"])
-    if not data.get("subscription_status"):
-        return None
-    ends = data.get("trial_ends_at")
-    return Subscription(data["subscription_status"], datetime.fromisoformat(ends) if ends else None)
+    ends = known.trial_ends_at
+    return Subscription(known.subscription_status, datetime.fromisoformat(ends) if ends else None)

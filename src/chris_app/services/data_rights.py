@@ -23,7 +23,7 @@ from chris_app.services._rows import stamp
 from chris_app.services.files import storage_error
 from chris_app.services.profile import create_guest, get_profile
 from chris_app.store import Store
-from chris_app.sync.payloads import REMOTE_PREFIX
+from chris_app.sync.paths import REMOTE_PREFIX
 
 TABLES = ("profile", "settings", "affirmations", "daily_sessions", "recordings", "vision_board_tiles")
 README = """Chris Disciplined — your data
