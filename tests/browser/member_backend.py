@@ -157,6 +157,8 @@ class MemberBackend:
             event.set()
         if self._http is not None:
             self._http.shutdown()
+            self._http.server_close()  # connections are refused from now on, as offline
+            self._http = None
 
     def env(self) -> dict:
         return {"SUPABASE_URL": self.url, "SUPABASE_ANON_KEY": ANON_KEY}
