@@ -153,6 +153,10 @@ class Account:
             self._new_password = None
         self._after_sign_in(session.user_id)
 
+    def reset_password(self, email: str) -> None:
+        """Blocking: email a password-reset code (then `recover`)."""
+        self.auth.reset_password(email)
+
     def recover(self, email: str, code: str, new_password: str) -> str:
         """Blocking: the code from the reset email signs the member in and sets the new
         password (after the two-step code, when the account has one). Returns what to say."""

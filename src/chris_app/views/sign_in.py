@@ -86,7 +86,9 @@ def SignIn():
             set_error(google_error(params))
             return
         await attempt(account.finish_google, params["code"])
-        if account.auth.session is not None:
+        from chris_app.account import AccountStatus  # loaded with the account
+
+        if account.status is not AccountStatus.GUEST:
             page.navigate("/sign-in")  # signed in: drop the used code from the address
 
     ft.use_effect(come_back_from_google, [page.route])  # also when the tab comes back to a live session
@@ -112,7 +114,7 @@ def SignIn():
     new_password = ft.use_ref("")
 
     def reset():
-        account.auth.reset_password(email.current)
+        account.reset_password(email.current)
         return "If that address has an account, an email with a reset code is on its way."
 
     async def forgot(_):
