@@ -46,6 +46,7 @@ from chris_app.services import recordings
 from chris_app.services.profile import ensure_profile
 from chris_app.state import AppContext, AppState
 from chris_app.store import Store, open_store
+from chris_app.sync import sync_state
 from chris_app.sync.config import BackendConfig
 from chris_app.sync.errors import AuthExpired, Offline, ServerError, SyncError
 from chris_app.views.common import Layout, LayoutContext
@@ -243,7 +244,8 @@ class HostedPage:
 
     def _member_account(self, store: Store, user_id: str) -> Account:
         now = self.clock()
-        fresh = store.query("select value from sync_state where key = 'account'") == []
+        with store.reading() as conn:
+            fresh = sync_state.account(conn) is None
         ensure_profile(store, now, device_timezone())
         recordings.clean_up(store)
         account = Account(store, self.config, secrets=self.secrets, platform="web")
