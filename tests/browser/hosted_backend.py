@@ -38,6 +38,7 @@ class Backend:
                                    FakeServer(uid, email=email))
                         for uid, email, password in members]
         self.refresh_tokens: dict[str, FakeMember] = {}
+        self.deleted: list[str] = []  # members whose account the delete-account function removed
         self.calls: list[tuple[str | None, str, str]] = []  # (member id or None, method, path)
         self._lock = threading.Lock()
         self._http: ThreadingHTTPServer | None = None
@@ -137,6 +138,11 @@ class Backend:
                 if self.path == "/rest/v1/rpc/sync_pull":
                     with member.lock:
                         return self.reply(200, member.server.pull(body["since"], body.get("client_id")))
+                if self.path == "/functions/v1/delete-account":
+                    if body != {"confirm": "DELETE"}:
+                        return self.reply(400, {"error": {"code": "bad_request", "message": "Confirm with DELETE."}})
+                    backend.deleted.append(member.user_id)
+                    return self.reply(200, {"deleted": True})
                 prefix = "/storage/v1/object/"
                 if self.path.startswith(prefix):
                     name = self.path.removeprefix(prefix)

@@ -145,6 +145,7 @@ def test_two_members_at_once_never_see_each_others_data_and_a_visitor_sees_only_
             wait_for_text(visitor, LOBBY, timeout=60)
             visitor.wait_for_url(re.compile(r"/sign-in$"), timeout=20_000)
             assert not has_text(visitor, "Current streak") and not has_text(visitor, "Cabin by the lake")
+        visitor.wait_for_timeout(1000)  # (for the picture: the theme and font arrive after the text)
         screenshot(visitor, "hosted-visitor-sign-in")
         assert not (hosted.data_dir / "members").exists() or not any((hosted.data_dir / "members").iterdir())
 
@@ -241,6 +242,7 @@ def test_two_members_at_once_never_see_each_others_data_and_a_visitor_sees_only_
             go(a, base, route)
             wait_for_text(a, LOBBY, timeout=60)
             assert not has_text(a, "Ann shipped the release") and not has_text(a, "Cabin by the lake")
+        a.wait_for_timeout(1000)
         screenshot(a, "hosted-signed-out")
         wait_for_text(b, "Bob ran ten kilometres")  # Bob is still signed in
 
@@ -259,3 +261,31 @@ def test_two_members_at_once_never_see_each_others_data_and_a_visitor_sees_only_
     finally:
         for context in contexts.values():
             context.close()
+
+
+def test_a_member_who_deletes_their_account_leaves_no_store_on_the_server(backend, hosted, browser):
+    ann = backend.members[0]
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        go(page, hosted.url, "/settings")
+        sign_in(page, ann.email, ann.password)
+        page.wait_for_url(re.compile(r"/settings$"), timeout=60_000)
+        folder = hosted.data_dir / "members" / ann.user_id
+        assert (folder / "chris.sqlite3").exists()
+        page.get_by_role("button", name="Delete my account…").click()
+        page.get_by_role("button", name="Delete my account for good").click()
+        wait_for_text(page, LOBBY, timeout=60)
+        assert backend.deleted == [ann.user_id]
+        deadline = time.monotonic() + 30
+        while folder.exists():
+            assert time.monotonic() < deadline, f"{folder} is still there"
+            time.sleep(0.2)
+        assert "Traceback" not in hosted.output()
+        go(page, hosted.url, "/")  # the session is gone from this browser too
+        wait_for_text(page, LOBBY, timeout=60)
+    except BaseException:
+        screenshot(page, "FAILED-hosted-delete")
+        raise
+    finally:
+        context.close()
