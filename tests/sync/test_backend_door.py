@@ -451,3 +451,16 @@ def test_views_ask_the_app_whether_the_member_is_signed_in_and_syncing(device):
     account.sign_out()
     assert account.status is AccountStatus.GUEST and app.signed_in is False
     account.close()
+
+
+def test_a_functions_429_does_not_hold_back_the_sync():
+    """The AI daily quota (or the functions' own bucket) is not the sync's budget."""
+    clock = FakeClock()
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(
+        429, headers={"Retry-After": "600"}, json={"error": {"code": "quota_exceeded", "message": "More tomorrow."}})))
+    gate = gate_of(client, clock)
+    from chris_app import functions_client
+
+    with pytest.raises(RateLimited):
+        functions_client.call(URL, ANON, "tok", "generate-affirmations", {}, client=client)
+    assert gate.retry_wait() == 0

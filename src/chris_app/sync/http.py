@@ -19,8 +19,9 @@ nowhere else:
 | REST other 4xx                                    | CallRejected with the server's reason  |
 
 `Retry-After` is read as seconds or as an HTTP date; missing or unreadable → 60 s. The gate
-remembers until when the server asked to wait (`retry_wait()`): the sync loop asks it before
-its next try. A per-call timeout (`with gate.timeout(s):`) goes into the request's httpx
+remembers until when the database API asked to wait (`retry_wait()`): the sync loop asks it
+before its next try. A function's 429 (its own bucket, or the AI daily quota) and a sign-in
+429 do not hold the sync back. A per-call timeout (`with gate.timeout(s):`) goes into the request's httpx
 `timeout` extension, for calls that may legitimately take long (a transcription).
 
 The gate is per client (hence per Account): nothing here is shared between members.
@@ -42,6 +43,7 @@ from chris_app.sync.errors import (
 )
 
 DEFAULT_RETRY_AFTER = 60.0
+SYNC_SERVICES = ("rest", "storage")  # whose 429 holds back the background sync (not an AI quota)
 
 # GoTrue error codes → what the member reads
 AUTH_MESSAGES = {
@@ -87,10 +89,15 @@ def _json(response: httpx.Response) -> object:
         return None
 
 
+def service_of(request: httpx.Request) -> str:
+    """"auth", "functions", "storage" or "rest", from the request's path."""
+    path = request.url.path + "/"
+    return next((s for s in ("auth", "functions", "storage") if f"/{s}/v1/" in path), "rest")
+
+
 def error_for(response: httpx.Response, now: float) -> SyncError:
     """The error a failed (non-2xx) response means; see the table above."""
-    status, path = response.status_code, response.request.url.path
-    service = next((s for s in ("auth", "functions", "storage", "rest") if f"/{s}/v1/" in path + "/"), "rest")
+    status, service = response.status_code, service_of(response.request)
     body = _json(response)
     body = body if isinstance(body, dict) else {}
     if status == 429:
@@ -162,7 +169,7 @@ class Gate:
             return
         response.read()
         error = error_for(response, self.clock())
-        if isinstance(error, RateLimited):
+        if isinstance(error, RateLimited) and service_of(response.request) in SYNC_SERVICES:
             with self._lock:
                 self._busy_until = max(self._busy_until, self.clock() + error.retry_after)
         raise error
