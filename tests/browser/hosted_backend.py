@@ -65,11 +65,14 @@ class Backend:
 
             def reply(self, status: int, body=None, content_type="application/json", raw: bytes | None = None):
                 data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client went away (a live-profile socket given up): nothing to answer
 
             def token(self) -> str:
                 return self.headers.get("Authorization", "").removeprefix("Bearer ")
