@@ -6,10 +6,25 @@
 import type { Authenticate, Member } from "./auth.ts";
 import type { AiFeature, Db } from "./db.ts";
 import { HttpError, json, readJsonObject, route } from "./http.ts";
+import { logger } from "./log.ts";
 import { admitMember } from "./member.ts";
 import { providerSchema, type Schema, validate } from "./schema.ts";
 
 export const OPENAI_URL = "https://api.openai.com/v1/chat/completions";
+
+const log = logger();
+
+/** What kind of error OpenAI answered ({"error": {"type", "code"}}), never its message: that
+ * can quote the member's prompt or audio transcript back. */
+export function providerErrorKind(body: string): string {
+  try {
+    const e = JSON.parse(body)?.error;
+    const words = [e?.type, e?.code].filter((w) => typeof w === "string" && /^[\w.-]{1,60}$/.test(w));
+    return words.length ? words.join(", ") : "no error type";
+  } catch {
+    return "not JSON";
+  }
+}
 
 export interface AiDeps {
   db: Db;
@@ -49,7 +64,7 @@ export async function completeJson<T>(deps: AiDeps, name: string, schema: Schema
   }
   if (!res.ok) {
     const detail = await res.text().catch(() => "");
-    console.error(`openai ${res.status}: ${detail.slice(0, 500)}`);
+    log(`openai ${res.status}: ${providerErrorKind(detail)}`);
     throw new HttpError(
       502,
       "ai_unavailable",
@@ -73,7 +88,7 @@ export async function completeJson<T>(deps: AiDeps, name: string, schema: Schema
   }
   const errors = validate(schema, content);
   if (errors.length) {
-    console.error(`openai output rejected: ${errors.slice(0, 5).join("; ")}`);
+    log(`openai output rejected: ${errors.slice(0, 5).join("; ")}`);
     throw new HttpError(502, "ai_invalid_output", "The AI coach gave an unusable answer. Please try again.");
   }
   return content as T;
@@ -107,7 +122,7 @@ export function makeAiHandler<P>(
     try {
       return json(await run(member, params));
     } catch (err) {
-      await deps.db.refundAiQuota(member.id, feature).catch((e) => console.error(`quota refund failed: ${e}`));
+      await deps.db.refundAiQuota(member.id, feature).catch((e) => log("quota refund failed", e));
       throw err;
     }
   });

@@ -1,5 +1,6 @@
 // HTTP helpers shared by every function: JSON responses, CORS (the web build calls the member
 // functions from a browser) and one error shape, `{"error": {"code", "message"}}`.
+import { logger, type LogSink } from "./log.ts";
 import { reportError } from "./report.ts";
 
 export const corsHeaders: Record<string, string> = {
@@ -29,16 +30,17 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   });
 }
 
-/** The error shape for `err`. An unexpected error (not an HttpError) is logged, reported to Sentry
- * when SENTRY_DSN is set (scrubbed: _shared/report.ts) and answered 500 without details. */
+/** The error shape for `err`. An unexpected error (not an HttpError) is logged (scrubbed:
+ * _shared/log.ts), reported to Sentry when SENTRY_DSN is set (scrubbed the same way:
+ * _shared/report.ts) and answered 500 without details. */
 export async function errorResponse(
   err: unknown,
-  opts: { log?: (msg: string) => void; req?: Request } = {},
+  opts: { log?: LogSink; req?: Request } = {},
 ): Promise<Response> {
   if (err instanceof HttpError) {
     return json({ error: { code: err.code, message: err.message } }, err.status, err.headers);
   }
-  (opts.log ?? console.error)(`unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  logger(opts.log)("unexpected error", err);
   await reportError(err, { functionName: opts.req ? functionName(opts.req) : null });
   return json({ error: { code: "internal", message: "Something went wrong on our side. Please try again." } }, 500);
 }

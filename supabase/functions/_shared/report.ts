@@ -5,12 +5,19 @@
 // the SDK collects request data, breadcrumbs (console lines) and context we would then have to
 // scrub after the fact; here an event carries only what is listed below.
 //
-// What a report holds: the error's class name, its message scrubbed (scrubMessage: emails,
+// What a report holds: the error's class name, its message scrubbed (scrub.ts scrubMessage: emails,
 // tokens and keys, ids, quoted values and anything after "Failing row contains" removed; first
 // line, 300 characters), the stack's function names, files (relative to supabase/functions) and
 // line numbers, the function's name, the environment and release. Never: request headers or
 // bodies, the member, their email or name, affirmation text, the error's extra fields
 // (postgres errors carry the failing row in `detail`), the `cause` chain.
+
+import { errorType, scrubMessage, stackFrames } from "./scrub.ts";
+import { logger } from "./log.ts";
+
+export { scrubMessage, stackFrames } from "./scrub.ts";
+
+const log = logger();
 
 export interface ReportConfig {
   dsn: string;
@@ -62,57 +69,8 @@ export function parseDsn(dsn: string): Dsn {
   return { publicKey: url.username, envelopeUrl: `${url.protocol}//${url.host}${path}/api/${project}/envelope/` };
 }
 
-/** A message with the personal data patterns taken out; first line only, at most 300 characters. */
-export function scrubMessage(message: string): string {
-  let m = message.split(/\r?\n/)[0];
-  m = m.replace(/Failing row contains.*$/i, "Failing row contains [redacted]");
-  m = m.replace(/bearer\s+\S+/gi, "Bearer [token]");
-  m = m.replace(/eyJ[\w-]*\.[\w-]+\.[\w-]*/g, "[token]");
-  m = m.replace(/\b(?:sk|pk|rk|whsec)_[A-Za-z0-9_]+/g, "[key]");
-  m = m.replace(/[^\s@"'`<>()[\],;:]+@[^\s@"'`<>()[\],;:]+/g, "[email]");
-  m = m.replace(/"[^"]*"|'[^']*'|`[^`]*`|“[^”]*”/g, '"[redacted]"');
-  m = m.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "[id]");
-  m = m.replace(/[A-Za-z0-9+/=_-]{24,}/g, "[token]"); // keys, tokens, base64 of anything
-  return m.length > 300 ? `${m.slice(0, 299)}…` : m;
-}
-
-interface Frame {
-  function?: string;
-  filename: string;
-  lineno: number;
-  colno: number;
-  in_app: boolean;
-}
-
-/** Stack frames, oldest call first (Sentry's order), with paths relative to supabase/functions. */
-export function stackFrames(stack: string | undefined): Frame[] {
-  const frames: Frame[] = [];
-  for (const line of (stack ?? "").split("\n")) {
-    const m = /^\s*at (?:(.+?) \()?(.+?):(\d+):(\d+)\)?\s*$/.exec(line);
-    if (!m) continue;
-    const file = m[2].replace(/^file:\/\//, "");
-    const at = file.lastIndexOf("/functions/");
-    const inApp = at >= 0 && !file.includes("/node_modules/");
-    const filename = inApp
-      ? file.slice(at + "/functions/".length)
-      : file.includes("/node_modules/")
-      ? `node_modules/${file.slice(file.lastIndexOf("/node_modules/") + "/node_modules/".length)}`
-      : file.split("/").pop()!;
-    const fn = m[1]?.replace(/[^\w.$<> ]/g, "").slice(0, 100);
-    frames.push({
-      ...(fn ? { function: fn } : {}),
-      filename,
-      lineno: Number(m[3]),
-      colno: Number(m[4]),
-      in_app: inApp,
-    });
-  }
-  return frames.reverse();
-}
-
 /** The Sentry event for `err` (only the fields listed at the top of this file). */
 export function buildEvent(err: unknown, context: { functionName?: string | null }, c: ReportConfig) {
-  const type = err instanceof Error ? err.constructor?.name || err.name || "Error" : typeof err;
   const value = err instanceof Error ? scrubMessage(err.message) : "a non-Error value was thrown";
   return {
     event_id: crypto.randomUUID().replaceAll("-", ""),
@@ -126,7 +84,7 @@ export function buildEvent(err: unknown, context: { functionName?: string | null
     contexts: { runtime: { name: "deno", version: Deno.version.deno } },
     exception: {
       values: [{
-        type: type.replace(/[^\w.$]/g, "").slice(0, 100) || "Error",
+        type: errorType(err),
         value,
         stacktrace: { frames: err instanceof Error ? stackFrames(err.stack) : [] },
       }],
@@ -164,10 +122,10 @@ export async function reportError(err: unknown, context: { functionName?: string
       signal: AbortSignal.timeout(c.timeoutMs ?? 3_000),
     });
     await res.body?.cancel();
-    if (!res.ok) console.error(`error report refused: HTTP ${res.status}`);
+    if (!res.ok) log(`error report refused: HTTP ${res.status}`);
     return res.ok;
   } catch (e) {
-    console.error(`error report not sent: ${e instanceof Error ? e.message : e}`);
+    log("error report not sent", e);
     return false;
   }
 }

@@ -3,7 +3,8 @@
 // bytes, not just the storage.objects row (and hosted Supabase refuses SQL deletes there); the
 // export reads them and writes the archive.
 // - POST {SUPABASE_URL}/storage/v1/object/list/{bucket} {"prefix", "limit", "offset"} → one
-//   folder level: files (id set, metadata.size) and sub-folders (id null), names relative to the prefix;
+//   folder level: files (id set, metadata.size, created_at) and sub-folders (id null), names
+//   relative to the prefix;
 // - DELETE {SUPABASE_URL}/storage/v1/object/{bucket} {"prefixes": [full object names]} (≤ 1000);
 // - GET {SUPABASE_URL}/storage/v1/object/{bucket}/{name} → the object's bytes;
 // - POST {SUPABASE_URL}/storage/v1/object/{bucket}/{name} (body = bytes, Content-Type, x-upsert) → {"Key"};
@@ -25,11 +26,13 @@ interface ListEntry {
   name: string;
   id: string | null;
   metadata?: { size?: number } | null;
+  created_at?: string | null;
 }
 
 export interface StoredFile {
   name: string; // the full object name
   size: number; // bytes, as the Storage API reports them (0 when it does not)
+  createdAt: string | null; // ISO time the object was created, as the Storage API reports it
 }
 
 /** An object name in a URL path: each segment encoded, the slashes kept. */
@@ -102,7 +105,13 @@ export class StorageAdmin {
       for (const entry of page as ListEntry[]) {
         if (entry.id === null || entry.id === undefined) {
           files.push(...await this.listFiles(bucket, `${prefix}${entry.name}/`));
-        } else files.push({ name: `${prefix}${entry.name}`, size: Number(entry.metadata?.size ?? 0) });
+        } else {
+          files.push({
+            name: `${prefix}${entry.name}`,
+            size: Number(entry.metadata?.size ?? 0),
+            createdAt: typeof entry.created_at === "string" ? entry.created_at : null,
+          });
+        }
       }
       if (page.length < PAGE) return files;
     }

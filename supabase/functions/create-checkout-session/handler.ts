@@ -7,6 +7,7 @@ import type Stripe from "stripe";
 import type { Authenticate } from "../_shared/auth.ts";
 import type { Db } from "../_shared/db.ts";
 import { HttpError, json, route } from "../_shared/http.ts";
+import { logger } from "../_shared/log.ts";
 import { admitMember } from "../_shared/member.ts";
 
 export interface CheckoutDeps {
@@ -47,7 +48,7 @@ export function makeCheckoutHandler(deps: CheckoutDeps): (req: Request) => Promi
     try {
       session = await deps.stripe.checkout.sessions.create(params);
     } catch (err) {
-      console.error(`create-checkout-session: Stripe error: ${err instanceof Error ? err.message : err}`);
+      logger()("create-checkout-session: Stripe error", err);
       throw new HttpError(502, "stripe_unavailable", "Payments are unavailable right now. Please try again.");
     }
     return json({ id: session.id, url: session.url });

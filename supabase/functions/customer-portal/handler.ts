@@ -4,6 +4,7 @@ import type Stripe from "stripe";
 import type { Authenticate } from "../_shared/auth.ts";
 import type { Db } from "../_shared/db.ts";
 import { HttpError, json, route } from "../_shared/http.ts";
+import { logger } from "../_shared/log.ts";
 import { admitMember } from "../_shared/member.ts";
 
 export interface PortalDeps {
@@ -27,7 +28,7 @@ export function makePortalHandler(deps: PortalDeps): (req: Request) => Promise<R
         return_url: deps.returnUrl,
       });
     } catch (err) {
-      console.error(`customer-portal: Stripe error: ${err instanceof Error ? err.message : err}`);
+      logger()("customer-portal: Stripe error", err);
       throw new HttpError(502, "stripe_unavailable", "Billing is unavailable right now. Please try again.");
     }
     return json({ url: session.url });

@@ -11,6 +11,7 @@ import type Stripe from "stripe";
 import type { Authenticate } from "../_shared/auth.ts";
 import type { Db } from "../_shared/db.ts";
 import { HttpError, json, readJsonObject, route } from "../_shared/http.ts";
+import { logger, type LogSink } from "../_shared/log.ts";
 import { MEMBER_BUCKETS, type StorageAdmin } from "../_shared/storage.ts";
 
 export const CONFIRMATION = "DELETE";
@@ -20,13 +21,11 @@ export interface DeleteAccountDeps {
   db: Db;
   storage: StorageAdmin;
   authenticate: Authenticate;
-  log?: (msg: string) => void;
+  log?: LogSink;
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 export function makeDeleteAccountHandler(deps: DeleteAccountDeps): (req: Request) => Promise<Response> {
-  const log = deps.log ?? console.error;
+  const log = logger(deps.log);
   return route(async (req) => {
     const member = await deps.authenticate(req);
     const body = await readJsonObject(req);
@@ -44,7 +43,7 @@ export function makeDeleteAccountHandler(deps: DeleteAccountDeps): (req: Request
       try {
         await deps.storage.removeFolder(bucket, `${member.id}/`);
       } catch (err) {
-        log(`delete-account: storage error (${bucket}, ${member.id}): ${message(err)}`);
+        log(`delete-account: storage error (${bucket})`, err);
         throw new HttpError(
           502,
           "storage_unavailable",
@@ -62,7 +61,7 @@ export function makeDeleteAccountHandler(deps: DeleteAccountDeps): (req: Request
         const status = (err as { statusCode?: number }).statusCode;
         const code = (err as { code?: string }).code;
         if (!(status === 404 && code === "resource_missing")) { // already gone at Stripe: fine
-          log(`delete-account: Stripe error cancelling ${subscriptionId}: ${message(err)}`);
+          log("delete-account: Stripe error cancelling the subscription", err);
           throw new HttpError(
             502,
             "stripe_unavailable",

@@ -1,6 +1,14 @@
 import { strFromU8, unzipSync } from "fflate";
 import { assert, assertEquals, assertMatch } from "../_shared/testing/assert.ts";
-import { exportName, EXPORTS_BUCKET, LINK_SECONDS, makeExportDataHandler } from "./handler.ts";
+import {
+  exportName,
+  EXPORTS_BUCKET,
+  exportTime,
+  LINK_SECONDS,
+  makeExportDataHandler,
+  MAX_OBJECT_BYTES,
+  PART_BYTES,
+} from "./handler.ts";
 import { supabaseAuthenticator } from "../_shared/auth.ts";
 import { StorageAdmin } from "../_shared/storage.ts";
 import { MemoryDb } from "../_shared/testing/memory_db.ts";
@@ -13,7 +21,7 @@ const NOW = new Date(Date.UTC(2026, 11, 2, 9, 30, 15));
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) % 256);
 
-function setup(opts: { maxArchiveBytes?: number } = {}) {
+function setup(opts: { partBytes?: number; maxObjectBytes?: number } = {}) {
   const db = new MemoryDb();
   db.clock = () => NOW.getTime();
   db.addMember(MEMBER, "chris@example.com", { fullName: "Chris Member" });
@@ -86,16 +94,20 @@ Deno.test("export-data: the member's rows and every file of theirs, zipped into 
   const res = await handler(post());
   assertEquals(res.status, 200);
   const body = await res.json();
-  const path = `${MEMBER}/export-20261202T093015Z.zip`;
+  const path = `${MEMBER}/export-20261202T093015Z-part-1-of-1.zip`;
   assertEquals(body.path, path);
   assertEquals(body.expires_at, "2026-12-02T09:45:15.000Z"); // 15 minutes
   assertEquals(storage.names(EXPORTS_BUCKET), [path]);
   assertEquals(body.bytes, storage.bytes.get(`${EXPORTS_BUCKET}/${path}`)!.length);
+  assertEquals(body.parts.map((p: { path: string; bytes: number }) => [p.path, p.bytes]), [[path, body.bytes]]);
+  assertEquals(body.parts[0].url, body.url);
+  assertEquals(body.not_exported, []);
   assertEquals(storage.contentTypes.get(`${EXPORTS_BUCKET}/${path}`), "application/zip");
   assertMatch(body.url, new RegExp(`^${SUPABASE_URL}/storage/v1/object/sign/exports/${MEMBER}/export-.*\\?token=`));
 
   const zip = await openArchive(net, body.url);
   assertEquals(Object.keys(zip).sort(), [
+    "README.txt",
     "data.json",
     "recordings/2026-11-30.ogg",
     "recordings/old/2026-10-01.ogg",
@@ -119,13 +131,18 @@ Deno.test("export-data: the member's rows and every file of theirs, zipped into 
   assertEquals(data.vision_boards.map((t: { caption: string }) => t.caption), ["Cabin by the lake"]);
   assertEquals(data.archive.missing, [`recordings/${MEMBER}/2026-12-01.ogg`]);
   assertEquals(
-    data.archive.files.map((f: { path: string; bytes: number }) => [f.path, f.bytes]),
+    data.archive.files.map((f: { path: string; bytes: number; part: number }) => [f.path, f.bytes, f.part]),
     [
-      ["recordings/2026-11-30.ogg", 3000],
-      ["recordings/old/2026-10-01.ogg", 1500],
-      ["vision-boards/tiles/cabin.jpg", 4000],
+      ["recordings/2026-11-30.ogg", 3000, 1],
+      ["recordings/old/2026-10-01.ogg", 1500, 1],
+      ["vision-boards/tiles/cabin.jpg", 4000, 1],
     ],
   );
+  assertEquals(data.archive.parts, [{ part: 1, name: "export-20261202T093015Z-part-1-of-1.zip", files: 3 }]);
+  assertEquals(data.archive.not_exported, []);
+  const readme = strFromU8(zip["README.txt"]);
+  assertMatch(readme, /This export is one archive:\n  export-20261202T093015Z-part-1-of-1\.zip  data\.json, this file and 3 files/);
+  assertMatch(readme, new RegExp(`never stored on the server \\(1\\):\n  recordings/${MEMBER}/2026-12-01\\.ogg`));
   // nothing of the other member
   for (const needle of [STRANGER, "stranger@example.com", "Someone Else", "Stranger's private", "Boat"]) {
     assert(!text.includes(needle), needle);
@@ -178,40 +195,11 @@ Deno.test("export-data: each member's export holds their own files only, in thei
   assertEquals(storage.names(EXPORTS_BUCKET), [mine.path, theirs.path].sort());
   assert(theirs.path.startsWith(`${STRANGER}/`));
   const zip = await openArchive(net, theirs.url);
-  assertEquals(Object.keys(zip).sort(), ["data.json", "recordings/2026-12-01.ogg", "vision-boards/boat.jpg"]);
+  assertEquals(Object.keys(zip).sort(), ["README.txt", "data.json", "recordings/2026-12-01.ogg", "vision-boards/boat.jpg"]);
   const text = strFromU8(zip["data.json"]);
   for (const needle of [MEMBER, "chris@example.com", "Chris Member", "I keep my word", "Cabin"]) {
     assert(!text.includes(needle), needle);
   }
-});
-
-Deno.test("export-data: files too large for one archive are a clear 413 before anything is downloaded", async () => {
-  const { db, net, storage, handler } = setup({ maxArchiveBytes: 2 * 1024 * 1024 + 5000 });
-  const res = await handler(post());
-  assertEquals(res.status, 413);
-  const { error } = await res.json();
-  assertEquals(error.code, "export_too_large");
-  assertMatch(error.message, /add up to 1 MB, more than one archive can hold/);
-  assertEquals(net.to(/\/storage\/v1\/object\/(recordings|vision-boards)\//), []); // no download
-  assertEquals(storage.names(EXPORTS_BUCKET), []);
-  assertEquals(db.audit, []);
-});
-
-Deno.test("export-data: the exports bucket's own size limit is a clear 413 too", async () => {
-  const { db, storage, handler } = setup();
-  // sizes listed under the limit (as an out-of-date listing would be), the upload over it
-  storage.failWith = (req) => {
-    if (req.url.pathname.endsWith("/object/list/recordings")) {
-      return jsonResponse([{ name: "huge.ogg", id: "1", metadata: { size: 10 } }]);
-    }
-    return null;
-  };
-  storage.put("recordings", `${MEMBER}/huge.ogg`, new Uint8Array(51 * 1024 * 1024), "audio/ogg");
-  const res = await handler(post());
-  assertEquals(res.status, 413);
-  assertEquals((await res.json()).error.code, "export_too_large");
-  assertEquals(storage.names(EXPORTS_BUCKET), []);
-  assertEquals(db.audit, []);
 });
 
 Deno.test("export-data: Storage down is a 502 and no export is recorded", async () => {
@@ -234,5 +222,10 @@ Deno.test("export-data: no token is 401; a member without a profile is 404", asy
 });
 
 Deno.test("export-data: archive names sort by time and carry no characters URLs mangle", () => {
-  assertEquals(exportName(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))), "export-20260102T030405Z.zip");
+  const name = exportName(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), 2, 3);
+  assertEquals(name, "export-20260102T030405Z-part-2-of-3.zip");
+  assertEquals(exportTime(name), "20260102T030405Z");
+  assertEquals(exportTime("export-20251231T235959Z.zip"), "20251231T235959Z"); // one-file archives of before
+  assertEquals(exportTime("notes.zip"), null);
+  assertEquals(exportTime("export-2026.zip"), null);
 });

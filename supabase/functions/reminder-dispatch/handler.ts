@@ -18,6 +18,7 @@
 import type { Channel, Db, ReminderJob } from "../_shared/db.ts";
 import { json, requireCronSecret, route } from "../_shared/http.ts";
 import { KitClient, KitError } from "../_shared/kit.ts";
+import { logger, type LogSink } from "../_shared/log.ts";
 import type { OneSignalClient } from "../_shared/onesignal.ts";
 
 export interface ReminderDeps {
@@ -32,7 +33,7 @@ export interface ReminderDeps {
   batchSize?: number;
   maxBatches?: number;
   concurrency?: number;
-  log?: (msg: string) => void;
+  log?: LogSink;
 }
 
 export const PUSH_TTL_SECONDS = 2 * 3600;
@@ -193,7 +194,7 @@ async function drain(
   counts.rate_limited = stop === "rate_limited";
   if (stop === "unauthorized") {
     counts.unauthorized = true;
-    (deps.log ?? console.error)(
+    logger(deps.log)(
       `reminder-dispatch: ${provider} refused the app id or REST API key; push reminders wait (check ONESIGNAL_APP_ID and ONESIGNAL_REST_API_KEY)`,
     );
   }

@@ -12,6 +12,7 @@
 import type Stripe from "stripe";
 import type { Db, StripePrice, StripeUpdate, SubscriptionStatus } from "../_shared/db.ts";
 import { json } from "../_shared/http.ts";
+import { logger, type LogSink } from "../_shared/log.ts";
 import { reportError } from "../_shared/report.ts";
 
 export interface StripeWebhookDeps {
@@ -21,7 +22,7 @@ export interface StripeWebhookDeps {
   cryptoProvider: Stripe.CryptoProvider;
   /** seconds a signature stays valid (Stripe's default: 300) */
   toleranceSeconds?: number;
-  log?: (msg: string) => void;
+  log?: LogSink;
 }
 
 export const HANDLED_EVENTS = [
@@ -172,7 +173,7 @@ export function pricesFor(event: Stripe.Event): StripePrice[] {
 }
 
 export function makeStripeWebhookHandler(deps: StripeWebhookDeps): (req: Request) => Promise<Response> {
-  const log = deps.log ?? console.log;
+  const log = logger(deps.log);
   return async (req) => {
     if (req.method !== "POST") return json({ error: { code: "method_not_allowed", message: "Use POST." } }, 405);
     const signature = req.headers.get("Stripe-Signature");
@@ -188,7 +189,7 @@ export function makeStripeWebhookHandler(deps: StripeWebhookDeps): (req: Request
         deps.cryptoProvider,
       );
     } catch (err) {
-      log(`stripe-webhook: rejected: ${err instanceof Error ? err.message : err}`);
+      log("stripe-webhook: rejected", err);
       return json({ error: { code: "bad_signature", message: "Invalid signature." } }, 400);
     }
 
@@ -204,7 +205,7 @@ export function makeStripeWebhookHandler(deps: StripeWebhookDeps): (req: Request
       log(`stripe-webhook: ${event.id} ${event.type} -> ${outcome}`);
       return json({ received: true, outcome });
     } catch (err) {
-      log(`stripe-webhook: ${event.id} ${event.type} failed: ${err instanceof Error ? err.message : err}`);
+      log(`stripe-webhook: ${event.id} ${event.type} failed`, err);
       await reportError(err, { functionName: "stripe-webhook" });
       return json({ error: { code: "internal", message: "Could not record the event; Stripe will retry." } }, 500);
     }

@@ -9,8 +9,9 @@
 // the audio is Ogg/Opus, and it lasts at most MAX_SECONDS (read from the Ogg container: the
 // last page's granule position less the Opus pre-skip, in 48 kHz samples).
 import type { Member } from "../_shared/auth.ts";
-import { type AiDeps, makeAiHandler } from "../_shared/ai.ts";
+import { type AiDeps, makeAiHandler, providerErrorKind } from "../_shared/ai.ts";
 import { errorResponse, HttpError } from "../_shared/http.ts";
+import { logger } from "../_shared/log.ts";
 
 export const TRANSCRIPTIONS_URL = "https://api.openai.com/v1/audio/transcriptions";
 export const FEATURE = "transcribe_reading";
@@ -121,7 +122,7 @@ export async function transcribe(deps: AiDeps, reading: Reading): Promise<string
   }
   if (!res.ok) {
     const detail = await res.text().catch(() => "");
-    console.error(`openai transcription ${res.status}: ${detail.slice(0, 500)}`);
+    logger()(`openai transcription ${res.status}: ${providerErrorKind(detail)}`);
     if (res.status === 400) {
       throw new HttpError(422, "audio_unreadable", "The transcription service could not read this recording.");
     }

@@ -7,7 +7,8 @@
 // the body (409 Duplicate unless x-upsert: true; 413 over the bucket's file_size_limit) and
 // answers {"Key", "Id"}; POST /object/sign/{bucket}/{name} {"expiresIn"} answers {"signedURL":
 // "/object/sign/{bucket}/{name}?token=…"}, and GET of that URL (no key needed) answers the bytes
-// until it expires. Objects live in `objects` (bucket → set of full names), bytes in `bytes`.
+// until it expires. Objects live in `objects` (bucket → set of full names), bytes in `bytes`, the
+// time each was written (by `clock`) in `createdAt`, which the list answers as created_at.
 import { FakeFetch, jsonResponse, type Recorded, SUPABASE_URL } from "./fake_fetch.ts";
 
 export const SERVICE_ROLE_KEY = "service-role-key";
@@ -25,6 +26,7 @@ export class FakeStorage {
   objects = new Map<string, Set<string>>();
   bytes = new Map<string, Uint8Array>(); // `${bucket}/${name}` → content
   contentTypes = new Map<string, string>();
+  createdAt = new Map<string, number>(); // `${bucket}/${name}` → ms
   signed = new Map<string, { bucket: string; name: string; expiresAt: number }>(); // token → object
   failWith: ((req: Recorded) => Response | null) | null = null;
   clock: () => number = () => Date.now();
@@ -89,6 +91,7 @@ export class FakeStorage {
         set.add(name);
         this.bytes.set(`${bucket}/${name}`, body);
         this.contentTypes.set(`${bucket}/${name}`, req.headers.get("Content-Type") ?? "application/octet-stream");
+        this.createdAt.set(`${bucket}/${name}`, this.clock());
         return jsonResponse({ Key: `${bucket}/${name}`, Id: crypto.randomUUID() });
       }),
     );
@@ -113,12 +116,13 @@ export class FakeStorage {
               metadata: null,
             });
           } else {
+            const at = new Date(this.createdAt.get(`${bucket}/${name}`) ?? Date.UTC(2026, 10, 26, 10)).toISOString();
             entries.set(rest, {
               name: rest,
               id: crypto.randomUUID(),
-              updated_at: "2026-11-26T10:00:00Z",
-              created_at: "2026-11-26T10:00:00Z",
-              last_accessed_at: "2026-11-26T10:00:00Z",
+              updated_at: at,
+              created_at: at,
+              last_accessed_at: at,
               metadata: {
                 size: this.bytes.get(`${bucket}/${name}`)?.length ?? 1024,
                 mimetype: this.contentTypes.get(`${bucket}/${name}`) ?? "application/octet-stream",
@@ -166,7 +170,7 @@ export class FakeStorage {
         }
         const set = this.objects.get(bucket)!;
         const removed = prefixes.filter((n: string) => set.delete(n));
-        for (const n of removed) this.bytes.delete(`${bucket}/${n}`);
+        for (const n of removed) this.bytes.delete(`${bucket}/${n}`), this.createdAt.delete(`${bucket}/${n}`);
         return jsonResponse(removed.map((name: string) => ({ name, bucket_id: bucket, id: crypto.randomUUID() })));
       }),
     );
@@ -184,6 +188,7 @@ export class FakeStorage {
     this.objects.set(bucket, set);
     this.bytes.set(`${bucket}/${name}`, data);
     this.contentTypes.set(`${bucket}/${name}`, contentType);
+    this.createdAt.set(`${bucket}/${name}`, this.clock());
     return this;
   }
 
