@@ -195,7 +195,7 @@ class HostedPage:
                  secrets) -> None:
         self.page, self.root, self.config, self.clock, self.secrets = page, root, config, clock, secrets
         self.loop = asyncio.get_running_loop()
-        self.space: Lobby | Member = self._new_lobby()
+        self.space: Lobby | Member | None = None  # a Lobby once started
         self.wanted: str | None = None  # the address asked for before signing in
         self._listeners: list[Callable[[Lobby | Member], None]] = []
         self._entering = threading.Lock()
@@ -210,8 +210,9 @@ class HostedPage:
         return Lobby(store, account, AppState(store=store, clock=self.clock, account=account, hosted=True))
 
     async def start(self) -> None:
-        """A session the browser kept comes back (verified): straight to the member's store."""
-        lobby = self.space
+        """The lobby; a session the browser kept comes back (verified): straight to the
+        member's store. (Off the event loop: every page of the server shares it.)"""
+        lobby = self.space = await asyncio.to_thread(self._new_lobby)
         await asyncio.to_thread(lobby.account.restore)
         if isinstance(self.space, Lobby) and _signed_in_not_linked(lobby.account):
             try:
@@ -303,7 +304,8 @@ class HostedPage:
         self._closed = True
         with self._entering:
             space = self.space
-        space.close()
+        if space is not None:
+            space.close()
         print("A page closed: its sync stopped and its store is closed.", file=sys.stderr, flush=True)
 
 
