@@ -76,6 +76,8 @@ def test_the_members_devices_are_listed_and_the_other_devices_signed_out(backend
     assert [b for _, p, _, b in backend.calls if p == "/rest/v1/rpc/record_own_audit"] == [{"p_event": "sessions_revoked"}]
     page.get_by_role("button", name="Refresh").click()
     wait_for_text(page, "Your other devices were signed out by you")
+    page.get_by_role("button", name="Refresh").scroll_into_view_if_needed()
+    settled_screenshot(page, f"settings-activity-{name}-light")
     assert backend.paths("POST").count("/auth/v1/logout") == 0  # this device stayed signed in
     use_dark_theme(page)
     page.get_by_role("button", name="Sign out other devices…").scroll_into_view_if_needed()
@@ -139,6 +141,7 @@ def test_the_error_report_switch_is_off_by_default_and_kept_across_a_reload_and_
     assert not has_text(page, "Devices and sessions")  # a guest has no devices to list
     page.get_by_role("switch", name="Send error reports").click()
     wait_until_stored(app_process, 1)
+    page.get_by_role("switch", name="Send error reports").scroll_into_view_if_needed()
     settled_screenshot(page, "settings-error-reports-light")
 
     page.reload()
@@ -155,6 +158,7 @@ def test_the_error_report_switch_is_off_by_default_and_kept_across_a_reload_and_
     use_dark_theme(page)
     page.get_by_role("switch", name="Send error reports").click()  # off again
     wait_until_stored(app_process, 0)
+    page.get_by_role("switch", name="Send error reports").scroll_into_view_if_needed()
     settled_screenshot(page, "settings-error-reports-dark")
     assert received == []  # no error happened: nothing was reported
 
