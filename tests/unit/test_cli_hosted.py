@@ -209,3 +209,69 @@ def test_a_forged_session_from_the_browser_opens_no_store(tmp_path):
         assert not any(path.startswith("/rest/") for _, _, path in backend.calls)
     finally:
         backend.stop()
+
+
+def threads_named(name: str) -> int:
+    import threading
+
+    return sum(1 for t in threading.enumerate() if t.name == name and t.is_alive())
+
+
+def test_signing_out_closes_the_pages_store_and_stops_its_sync_and_a_closed_page_the_same(tmp_path):
+    import sqlite3
+
+    from tests.browser.hosted_backend import ANON_KEY, Backend
+
+    from chris_app.hosted import HostedPage, Lobby, Member
+
+    backend = Backend([(ANN, "ann@example.com", "pw-ann-1")])
+    url = backend.start()
+    page = FakePage()
+
+    async def until(condition, what: str) -> None:
+        for _ in range(600):
+            if condition():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{what} did not happen within 30 s")
+
+    def closed(store) -> bool:
+        try:
+            store.query("select 1")
+        except sqlite3.ProgrammingError:
+            return True
+        return False
+
+    async def scenario():
+        secrets = MemorySecrets()
+        syncing_before = threads_named("sync")
+        hosted = HostedPage(page, tmp_path / "data", BackendConfig(url, ANON_KEY),
+                            lambda: datetime.now(timezone.utc), secrets)
+        await hosted.start()
+        lobby = hosted.space
+        await asyncio.to_thread(lobby.account.sign_in, "ann@example.com", "pw-ann-1")
+        await until(lambda: isinstance(hosted.space, Member), "entering Ann's store")
+        member = hosted.space
+        assert member.user_id == ANN and member.store.path == tmp_path / "data" / "members" / ANN / "chris.sqlite3"
+        await until(lambda: closed(lobby.store), "closing the lobby's scratch store")
+        assert threads_named("sync") == syncing_before + 1
+
+        await asyncio.to_thread(member.account.sign_out)
+        await until(lambda: isinstance(hosted.space, Lobby), "returning to the lobby")
+        await until(lambda: closed(member.store), "closing Ann's store")
+        await until(lambda: threads_named("sync") == syncing_before, "stopping Ann's sync")
+        assert secrets.get_password(KEYRING_SERVICE, KEYRING_NAME) is None
+
+        # signed in again, then the tab goes away: Flet closes the page
+        await asyncio.to_thread(hosted.space.account.sign_in, "ann@example.com", "pw-ann-1")
+        await until(lambda: isinstance(hosted.space, Member), "entering Ann's store again")
+        again = hosted.space
+        assert again is not member and again.store is not member.store  # nothing reused
+        await asyncio.to_thread(hosted.close)
+        assert closed(again.store) and threads_named("sync") == syncing_before
+
+    try:
+        run(scenario())
+    finally:
+        backend.stop()
+    assert page.routes == ["/", "/sign-in", "/"]
