@@ -87,6 +87,10 @@ class SyncState(enum.Enum):
     ERROR = "error"
 
 
+def _kept_off(rejections: tuple[Rejection, ...]) -> int:
+    return sum(1 for r in rejections if r.code == "local")
+
+
 @dataclass(frozen=True, slots=True)
 class SyncStatus:
     state: SyncState
@@ -98,7 +102,7 @@ class SyncStatus:
     @property
     def skipped(self) -> int:
         """Rows (or fields) from the account this device could not store, not yet dismissed."""
-        return sum(1 for r in self.rejections if r.code == "local")
+        return _kept_off(self.rejections)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +178,7 @@ class SyncEngine:
         if pending:
             noun = "change" if pending == 1 else "changes"
             return SyncStatus(SyncState.PENDING, pending, f"{pending} {noun} waiting to sync.", rejections)
-        kept_off = sum(1 for r in rejections if r.code == "local")
+        kept_off = _kept_off(rejections)
         if kept_off:
             noun = "item" if kept_off == 1 else "items"
             return SyncStatus(SyncState.SYNCED, 0, f"Synced, except {kept_off} {noun} from your account that this"
