@@ -57,12 +57,7 @@ log = logging.getLogger(__name__)
 
 MEMBERS = "members"
 DATABASE = "chris.sqlite3"
-SESSION_TIMEOUT_S = 120  # a tab gone this long is closed: its sync stops (Flet's default is an hour)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
-
-NO_BACKEND = ("The hosted mode serves many members, so each one has to sign in: it needs the Supabase "
-              "project to sign in to. Set SUPABASE_URL and SUPABASE_ANON_KEY (or the config file, see "
-              "`chris-app --check-backend`) and start it again.")
 
 
 class NotThisMember(AuthExpired):
