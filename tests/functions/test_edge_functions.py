@@ -14,7 +14,7 @@ from deno_tool import deno_test, summary
 FUNCTIONS_WITH_TESTS = [
     "stripe-webhook", "create-checkout-session", "customer-portal", "reminder-dispatch", "kit-sync",
     "generate-affirmations", "suggest-actions", "analyze-progress", "delete-account", "transcribe-reading",
-    "export-data",
+    "export-data", "purge-exports",
 ]
 
 
@@ -50,6 +50,28 @@ def test_only_npm_and_node_imports_pinned_in_the_import_map():
                 bad.append(f"{path.relative_to(FUNCTIONS)}: {spec}")
     assert seen > 50, "the import scan found (almost) nothing"
     assert bad == []
+
+
+def test_every_log_line_goes_through_the_scrubbing_logger():
+    """console.* only in _shared/log.ts (which scrubs with scrub.ts, as the error reports do), so
+    no function can print a member's email, name, token or words to the hosting dashboard."""
+    import re
+
+    from deno_tool import FUNCTIONS
+
+    call = re.compile(r"\bconsole\s*\.\s*\w+")
+    offenders, checked = [], 0
+    for path in FUNCTIONS.rglob("*.ts"):
+        rel = path.relative_to(FUNCTIONS)
+        if "node_modules" in rel.parts or "testing" in rel.parts or path.name.endswith(("_test.ts", ".integration.ts")):
+            continue
+        checked += 1
+        code = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith(("//", "*", "/*")))
+        if call.search(code) and rel.as_posix() != "_shared/log.ts":
+            offenders.append(rel.as_posix())
+    assert checked > 20, "the scan found (almost) no source files"
+    assert offenders == []
+    assert call.search((FUNCTIONS / "_shared" / "log.ts").read_text())  # the one place that writes
 
 
 def test_deno_tests_pass():

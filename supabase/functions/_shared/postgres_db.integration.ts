@@ -667,7 +667,13 @@ Deno.test({
           const out = await res.json();
           assert(out.path.startsWith(`${member}/export-`));
           const zip = unzipSync(new Uint8Array(await (await net.fetch(out.url)).arrayBuffer()));
-          assertEquals(Object.keys(zip).sort(), ["data.json", "recordings/2026-11-30.ogg", "vision-boards/cabin.jpg"]);
+          assertEquals(Object.keys(zip).sort(), [
+            "README.txt",
+            "data.json",
+            "recordings/2026-11-30.ogg",
+            "vision-boards/cabin.jpg",
+          ]);
+          assertEquals(out.parts.map((p: { path: string }) => p.path), [out.path]);
           const text = strFromU8(zip["data.json"]);
           const data = JSON.parse(text);
           assertEquals(data.profile.id, member);

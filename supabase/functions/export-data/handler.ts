@@ -200,7 +200,9 @@ export function makeExportDataHandler(deps: ExportDeps): (req: Request) => Promi
       const d = documents(data, at, p.names, p.files, p.notExported, missing);
       return entryBytes("data.json", d.dataJson.length) + entryBytes("README.txt", d.readme.length);
     };
-    const plan = planParts(listed, budget, limit, docsBytes);
+    // room kept in part 1 beyond the planned documents, for what they gain if files change meanwhile
+    const slack = Math.min(16 * 1024, Math.floor(budget / 100));
+    const plan = planParts(listed, budget, limit, docsBytes, slack);
     const n = plan.parts.length;
     const names = plan.parts.map((_, i) => exportName(at, i + 1, n));
     const files: Exported[] = [];
@@ -252,8 +254,7 @@ export function makeExportDataHandler(deps: ExportDeps): (req: Request) => Promi
 
     try {
       for (let k = 2; k <= n; k++) await put(k, await fill(k, 0));
-      // the documents as planned, and room for what they say about files that changed since
-      const reserve = docsBytes(plan) + 16 * 1024 + notExported.length * 1024;
+      const reserve = docsBytes(plan) + slack; // the documents are made after part 1's files
       const first = await fill(1, reserve);
       files.sort((a, b) => a.part - b.part || (a.path < b.path ? -1 : 1));
       const docs = documents(data, at, names, files, notExported, missing);

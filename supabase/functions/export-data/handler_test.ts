@@ -229,3 +229,201 @@ Deno.test("export-data: archive names sort by time and carry no characters URLs 
   assertEquals(exportTime("notes.zip"), null);
   assertEquals(exportTime("export-2026.zip"), null);
 });
+
+const MiB = 1024 * 1024;
+/** `n` bytes of `seed`, the first 4 bytes the seed's number: quick to make, told apart by content. */
+function big(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n).fill(seed % 251);
+  new DataView(b.buffer).setUint32(0, seed);
+  return b;
+}
+/** Byte equality without node:assert's element-by-element deep compare (slow on megabytes). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  if (a.byteOffset % 8 || b.byteOffset % 8) return a.every((v, i) => v === b[i]);
+  const x = new BigUint64Array(a.buffer, a.byteOffset, a.length >> 3);
+  const y = new BigUint64Array(b.buffer, b.byteOffset, b.length >> 3);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  for (let i = x.length << 3; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+const partPath = (k: number, n: number, at = "20261202T093015Z") => `${MEMBER}/export-${at}-part-${k}-of-${n}.zip`;
+type PartOut = { url: string; path: string; bytes: number };
+
+Deno.test("export-data: ~120 MB of files become 3 parts under the limit, each file in exactly one", async () => {
+  const { db, net, storage, handler } = setup();
+  const originals = new Map<string, Uint8Array>([
+    ["recordings/2026-11-30.ogg", bytes(3000, 1)],
+    ["recordings/old/2026-10-01.ogg", bytes(1500, 2)],
+    ["vision-boards/tiles/cabin.jpg", bytes(4000, 4)],
+  ]);
+  for (let i = 0; i < 40; i++) { // a year of readings at 3 MB each, in a sub-folder
+    const data = big(3 * MiB, 100 + i);
+    const name = `2026/day-${String(i).padStart(3, "0")}.ogg`;
+    storage.put("recordings", `${MEMBER}/${name}`, data, "audio/ogg");
+    originals.set(`recordings/${name}`, data);
+  }
+  const res = await handler(post());
+  assertEquals(res.status, 200);
+  const body = await res.json();
+  assertEquals(body.parts.map((p: PartOut) => p.path), [1, 2, 3].map((k) => partPath(k, 3)));
+  // backward compatible: url and path are part 1's, bytes the total
+  assertEquals([body.url, body.path], [body.parts[0].url, partPath(1, 3)]);
+  assertEquals(body.bytes, body.parts.reduce((s: number, p: PartOut) => s + p.bytes, 0));
+  assertEquals(storage.names(EXPORTS_BUCKET), [1, 2, 3].map((k) => partPath(k, 3)));
+
+  const seen = new Map<string, number>(); // archive path → part
+  const zips: Record<string, Uint8Array>[] = [];
+  for (const [i, part] of body.parts.entries() as Iterable<[number, PartOut]>) {
+    assertEquals(storage.bytes.get(`${EXPORTS_BUCKET}/${part.path}`)!.length, part.bytes);
+    assert(part.bytes <= PART_BYTES && part.bytes < MAX_OBJECT_BYTES, `part ${i + 1}: ${part.bytes}`);
+    const zip = await openArchive(net, part.url);
+    zips.push(zip);
+    for (const [path, data] of Object.entries(zip)) {
+      if (path === "data.json" || path === "README.txt") {
+        assertEquals(i, 0, `${path} in part ${i + 1}`);
+        continue;
+      }
+      assert(!seen.has(path), `${path} in parts ${seen.get(path)} and ${i + 1}`);
+      seen.set(path, i + 1);
+      assert(sameBytes(data, originals.get(path)!), path);
+    }
+  }
+  assertEquals([...seen.keys()].sort(), [...originals.keys()].sort()); // every file, once
+  assert(zips.every((z) => Object.keys(z).length > 5)); // the files are spread, not all in one part
+
+  const data = JSON.parse(strFromU8(zips[0]["data.json"]));
+  assertEquals(
+    data.archive.parts.map((p: { part: number; name: string; files: number }) => [p.part, p.name, p.files]),
+    [1, 2, 3].map((k) => [k, partPath(k, 3).slice(MEMBER.length + 1), [...seen.values()].filter((v) => v === k).length]),
+  );
+  assertEquals(
+    Object.fromEntries(data.archive.files.map((f: { path: string; part: number }) => [f.path, f.part])),
+    Object.fromEntries(seen),
+  );
+  assertEquals(data.archive.not_exported, []);
+  const readme = strFromU8(zips[0]["README.txt"]);
+  assertMatch(readme, /This export is in 3 parts\. Keep them together/);
+  for (const k of [1, 2, 3]) assert(readme.includes(partPath(k, 3).slice(MEMBER.length + 1)), `part ${k}`);
+  assertEquals(db.audit.map((a) => [a.detail.path, a.detail.parts, a.detail.files, a.detail.bytes]), [
+    [partPath(1, 3), 3, 43, body.bytes],
+  ]);
+});
+
+Deno.test("export-data: a file over a part's budget gets its own part; one over the limit is listed, not exported", async () => {
+  // small budget and limit stand for 45 and 50 MB
+  const { net, storage, handler } = setup({ partBytes: 12_000, maxObjectBytes: 20_000 });
+  storage.put("recordings", `${MEMBER}/long.ogg`, bytes(15_000, 7), "audio/ogg"); // own part
+  storage.put("recordings", `${MEMBER}/huge.ogg`, bytes(25_000, 8), "audio/ogg"); // over the limit
+  const body = await (await handler(post())).json();
+  assertEquals(body.not_exported.map((f: { path: string; bytes: number }) => [f.path, f.bytes]), [
+    ["recordings/huge.ogg", 25_000],
+  ]);
+  assertMatch(body.not_exported[0].reason, /larger than the biggest archive part the server can store/);
+  const contents = [];
+  for (const part of body.parts as PartOut[]) {
+    assert(part.bytes <= 20_000, `${part.path}: ${part.bytes}`);
+    contents.push(Object.keys(await openArchive(net, part.url)).sort());
+  }
+  const own = contents.findIndex((c) => c.includes("recordings/long.ogg"));
+  assert(own > 0);
+  assertEquals(contents[own], ["recordings/long.ogg"]);
+  assertEquals(contents.flat().filter((p) => p === "recordings/huge.ogg"), []);
+  assertEquals(contents.flat().filter((p) => !["data.json", "README.txt"].includes(p)).sort(), [
+    "recordings/2026-11-30.ogg",
+    "recordings/long.ogg",
+    "recordings/old/2026-10-01.ogg",
+    "vision-boards/tiles/cabin.jpg",
+  ]);
+  const zip = await openArchive(net, body.url);
+  const data = JSON.parse(strFromU8(zip["data.json"]));
+  assertEquals(data.archive.not_exported.map((f: { path: string }) => f.path), ["recordings/huge.ogg"]);
+  assertMatch(strFromU8(zip["README.txt"]), /Not in this export \(1\):\n  recordings\/huge\.ogg: This file/);
+});
+
+Deno.test("export-data: a new export removes the member's earlier ones, not anyone else's", async () => {
+  const { db, net, storage, handler } = setup();
+  const yesterday = new Date(NOW.getTime() - 86_400_000);
+  const earlier = makeExportDataHandler({
+    db,
+    authenticate: supabaseAuthenticator(SUPABASE_URL, ANON_KEY, net.fetch),
+    storage: new StorageAdmin(SUPABASE_URL, SERVICE_ROLE_KEY, net.fetch),
+    now: () => yesterday,
+    partBytes: 6_000, // several parts
+  });
+  const old = await (await earlier(post())).json();
+  const theirs = await (await earlier(post({}, "stranger-token"))).json();
+  assert(old.parts.length > 1);
+  storage.put(EXPORTS_BUCKET, `${MEMBER}/export-20251001T000000Z.zip`, bytes(10, 1)); // a one-file archive of before
+  storage.put(EXPORTS_BUCKET, `${MEMBER}/notes/keep.txt`, bytes(10, 2)); // not an archive: not ours to remove
+  const res = await handler(post());
+  assertEquals(res.status, 200);
+  const now = await res.json();
+  assertEquals(storage.names(EXPORTS_BUCKET), [
+    ...theirs.parts.map((p: PartOut) => p.path),
+    now.path,
+    `${MEMBER}/notes/keep.txt`,
+  ].sort());
+  assertEquals(db.audit.at(-1)!.detail.removed, old.parts.length + 1);
+  assertEquals((await net.fetch(old.url)).status, 400); // the old link reads nothing now
+});
+
+Deno.test("export-data: a part that cannot be written leaves no partial export and the earlier one in place", async () => {
+  const { db, storage, handler } = setup({ partBytes: 6_000 });
+  storage.put(EXPORTS_BUCKET, partPath(1, 1, "20261201T080000Z"), bytes(10, 1));
+  const before = db.audit.length;
+  // the last part written is part 1: parts 2…n are stored by then and must go again
+  storage.failWith = (req) =>
+    req.method === "POST" && req.url.pathname.includes("-part-1-of-")
+      ? jsonResponse({ statusCode: "500", error: "internal", message: "disk full" }, 500)
+      : null;
+  const res = await handler(post());
+  assertEquals(res.status, 502);
+  assertEquals((await res.json()).error.code, "storage_unavailable");
+  assert(storage.net.to(/\/object\/exports\/.*-part-2-of-/).some((r) => r.method === "POST")); // was written
+  assertEquals(storage.names(EXPORTS_BUCKET), [partPath(1, 1, "20261201T080000Z")]);
+  assertEquals(db.audit.length, before);
+});
+
+Deno.test("export-data: a file deleted or grown during the export is listed with the reason", async () => {
+  const { net, storage, handler } = setup({ partBytes: 12_000, maxObjectBytes: 20_000 });
+  storage.failWith = (req) => {
+    if (req.method === "GET" && req.url.pathname.endsWith("/recordings/" + MEMBER + "/2026-11-30.ogg")) {
+      return jsonResponse({ statusCode: "404", error: "not_found", message: "Object not found" }, 400);
+    }
+    if (req.url.pathname.endsWith("/object/list/vision-boards") && JSON.parse(req.body).prefix.endsWith("/tiles/")) {
+      return jsonResponse([{ name: "cabin.jpg", id: "1", metadata: { size: 10 } }]); // listed small, 30 KB when read
+    }
+    return null;
+  };
+  storage.put("vision-boards", `${MEMBER}/tiles/cabin.jpg`, bytes(30_000, 4), "image/jpeg");
+  const res = await handler(post());
+  assertEquals(res.status, 200);
+  const body = await res.json();
+  assertEquals(body.not_exported.map((f: { path: string; reason: string }) => [f.path, f.reason]), [
+    ["recordings/2026-11-30.ogg", "It was deleted while the export was being written."],
+    [
+      "vision-boards/tiles/cabin.jpg",
+      "It changed while the export was being written and no longer fit in its part. Export again to include it.",
+    ],
+  ]);
+  const all: string[] = [];
+  for (const part of body.parts as PartOut[]) all.push(...Object.keys(await openArchive(net, part.url)));
+  assertEquals(all.sort(), ["README.txt", "data.json", "recordings/old/2026-10-01.ogg"]);
+  const data = JSON.parse(strFromU8((await openArchive(net, body.url))["data.json"]));
+  assertEquals(data.archive.files.map((f: { path: string }) => f.path), ["recordings/old/2026-10-01.ogg"]);
+  assertEquals(data.archive.not_exported.length, 2);
+});
+
+Deno.test("export-data: Storage refusing a part as too large is a clear 413 and leaves nothing", async () => {
+  // planned within a (wrongly configured) 70 MB limit, refused by the bucket's 50 MB
+  const { db, storage, handler } = setup({ partBytes: 60 * MiB, maxObjectBytes: 70 * MiB });
+  storage.put("recordings", `${MEMBER}/huge.ogg`, big(51 * MiB, 9), "audio/ogg");
+  const res = await handler(post());
+  assertEquals(res.status, 413);
+  const { error } = await res.json();
+  assertEquals(error.code, "export_too_large");
+  assertMatch(error.message, /Part 1 of your export came to 52 MB, more than the server can store in one file/);
+  assertEquals(storage.names(EXPORTS_BUCKET), []);
+  assertEquals(db.audit, []);
+});
