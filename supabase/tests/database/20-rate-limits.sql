@@ -6,6 +6,9 @@
 begin;
 select plan(44);
 
+-- Inside this transaction (rolled back at the end) only this file's buckets exist.
+delete from private.rate_buckets;
+
 select tests.create_supabase_user(n) from unnest(array['ana', 'bob']) n;
 select tests.get_supabase_uid('ana') as ana \gset
 select tests.get_supabase_uid('bob') as bob \gset

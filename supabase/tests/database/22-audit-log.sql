@@ -5,6 +5,9 @@
 begin;
 select plan(52);
 
+-- Inside this transaction (rolled back at the end) only this file's events exist.
+delete from public.audit_log;
+
 select tests.create_supabase_user(n) from unnest(array['ana', 'bob']) n;
 select tests.get_supabase_uid('ana') as ana \gset
 select tests.get_supabase_uid('bob') as bob \gset
