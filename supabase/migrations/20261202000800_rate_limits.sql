@@ -26,8 +26,9 @@ create table private.rate_limit_config (
 insert into private.rate_limit_config (bucket, per_minute) values ('sync', 100), ('functions', 100);
 
 -- tokens: what was left at updated_at (the refill since then is added when it is next read).
--- No foreign key to profiles: a member's rows go with the nightly purge below, and a bucket
--- must cost nothing to keep up to date on every request.
+-- No foreign key to profiles: a request with a still-valid token of an account deleted a
+-- moment ago must not fail on the bucket (23503) before it fails where it should. A deleted
+-- member's buckets go with delete_member (20261202001000_audit_log.sql) and the nightly purge.
 create table private.rate_buckets (
   user_id uuid not null,
   bucket text not null references private.rate_limit_config (bucket) on delete cascade,

@@ -180,6 +180,7 @@ revoke execute on function public.purge_audit_log(timestamptz) from public, anon
 -- As in 20261126001200_data_rights.sql, plus the 'account_deleted' row (actor 'member': the
 -- delete-account function acts on the member's own request), written first for a member who
 -- exists, with how many stored objects the deletion found. The row stays after the account.
+-- The member's rate buckets go too (private.rate_buckets has no foreign key to cascade).
 create or replace function public.delete_member(p_user_id uuid)
 returns jsonb
 language plpgsql
@@ -205,6 +206,7 @@ begin
   )
   select coalesce(jsonb_agg(jsonb_build_object('bucket', g.bucket_id, 'name', g.name)), '[]'::jsonb)
     into removed from gone g;
+  delete from private.rate_buckets b where b.user_id = p_user_id;  -- no foreign key there
   delete from auth.users u where u.id = p_user_id;
   return jsonb_build_object('user_id', p_user_id, 'deleted', found, 'storage_objects', removed);
 end

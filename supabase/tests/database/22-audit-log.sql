@@ -3,7 +3,7 @@
 -- (record_own_audit: 'sessions_revoked'); each member reads only their own rows; the
 -- 'account_deleted' row outlives the account; rows older than 2 years are purged.
 begin;
-select plan(52);
+select plan(53);
 
 -- Inside this transaction (rolled back at the end) only this file's events exist.
 delete from public.audit_log;
@@ -147,6 +147,8 @@ select is((public.delete_member(:'ana') ->> 'deleted')::boolean, true, 'the acco
 select is((public.delete_member(gen_random_uuid()) ->> 'deleted')::boolean, false, 'deleting no one deletes nothing');
 select tests.clear_authentication();
 select is((select count(*)::int from public.profiles where id = :'ana'), 0, 'ana''s profile is gone');
+select is((select count(*)::int from private.rate_buckets where user_id = :'ana'), 0,
+  '...and her rate buckets (no foreign key cascades there)');
 select results_eq(format($$select event, actor, detail from public.audit_log where user_id = '%s' order by id desc limit 1$$, :'ana'),
   $$values ('account_deleted', 'member', '{"storage_objects": 2}'::jsonb)$$,
   'the deletion is recorded, with the objects it removed, and outlives the account');
