@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
+
 from tests.sync.fake_gotrue import GoTrue
 from tests.sync.fake_server import FakeServer
 
@@ -135,6 +137,11 @@ class Backend:
                     return self.reply(204)
                 if member is None:
                     return self.reply(401, {"code": "PGRST301", "message": "JWT expired"})
+                if self.path.startswith("/auth/v1/factors"):  # two-step verification: the member's GoTrue
+                    request = httpx.Request("POST", "http://supabase.test" + self.path,
+                                            headers=dict(self.headers.items()), content=raw)
+                    response = member.gotrue(request)
+                    return self.reply(response.status_code, response.json() if response.content else None)
                 if self.path == "/rest/v1/rpc/sync_push":
                     with member.lock:
                         return self.reply(200, member.server.push(body["changes"], body["client_id"], body["op_id"]))

@@ -275,3 +275,39 @@ def test_signing_out_closes_the_pages_store_and_stops_its_sync_and_a_closed_page
     finally:
         backend.stop()
     assert page.routes == ["/", "/sign-in", "/"]
+
+
+def test_a_member_with_two_step_verification_gets_their_store_only_after_the_code(tmp_path):
+    import pyotp
+
+    from tests.browser.hosted_backend import ANON_KEY, Backend
+
+    from chris_app.account import AccountStatus
+    from chris_app.hosted import HostedPage, Lobby, Member
+
+    backend = Backend([(ANN, "ann@example.com", "pw-ann-1")])
+    url = backend.start()
+    secret = pyotp.random_base32()
+    backend.members[0].gotrue.factors["f-1"] = {"secret": secret, "status": "verified"}
+
+    async def scenario():
+        hosted = HostedPage(FakePage(), tmp_path / "data", BackendConfig(url, ANON_KEY),
+                            lambda: datetime.now(timezone.utc), MemorySecrets())
+        await hosted.start()
+        lobby = hosted.space
+        await asyncio.to_thread(lobby.account.sign_in, "ann@example.com", "pw-ann-1")
+        assert lobby.account.status is AccountStatus.NEEDS_CODE
+        assert isinstance(hosted.space, Lobby) and not (tmp_path / "data" / "members").exists()
+        await asyncio.to_thread(lobby.account.verify_code, pyotp.TOTP(secret).now())
+        for _ in range(600):
+            if isinstance(hosted.space, Member):
+                break
+            await asyncio.sleep(0.05)
+        assert isinstance(hosted.space, Member) and hosted.space.user_id == ANN
+        await asyncio.to_thread(hosted.close)
+
+    try:
+        run(scenario())
+    finally:
+        backend.stop()
+    assert (tmp_path / "data" / "members" / ANN / "chris.sqlite3").exists()
