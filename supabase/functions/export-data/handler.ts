@@ -133,7 +133,7 @@ function documents(
     ),
     "",
     "data.json holds your account: profile, settings, every version of your affirmations, your days,",
-    "your vision board, devices, AI use and account activity. Its \"archive\" says which part holds",
+    'your vision board, devices, AI use and account activity. Its "archive" says which part holds',
     "each file. recordings/ holds your readings, vision-boards/ your board's images.",
   ];
   if (notExported.length) {
@@ -255,12 +255,13 @@ export function makeExportDataHandler(deps: ExportDeps): (req: Request) => Promi
     try {
       for (let k = 2; k <= n; k++) await put(k, await fill(k, 0));
       const reserve = docsBytes(plan) + slack; // the documents are made after part 1's files
-      const first = await fill(1, reserve);
+      let first: PartWriter | null = await fill(1, reserve);
       files.sort((a, b) => a.part - b.part || (a.path < b.path ? -1 : 1));
       const docs = documents(data, at, names, files, notExported, missing);
       first.add("data.json", docs.dataJson);
       first.add("README.txt", docs.readme);
       await put(1, first);
+      first = null; // a suspended async function can keep a finished block's locals alive
     } catch (err) {
       // an export is whole or not there: the parts already written go
       if (uploaded.length) {

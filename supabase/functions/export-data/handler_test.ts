@@ -141,7 +141,10 @@ Deno.test("export-data: the member's rows and every file of theirs, zipped into 
   assertEquals(data.archive.parts, [{ part: 1, name: "export-20261202T093015Z-part-1-of-1.zip", files: 3 }]);
   assertEquals(data.archive.not_exported, []);
   const readme = strFromU8(zip["README.txt"]);
-  assertMatch(readme, /This export is one archive:\n  export-20261202T093015Z-part-1-of-1\.zip  data\.json, this file and 3 files/);
+  assertMatch(
+    readme,
+    /This export is one archive:\n {2}export-20261202T093015Z-part-1-of-1\.zip {2}data\.json, this file and 3 files/,
+  );
   assertMatch(readme, new RegExp(`never stored on the server \\(1\\):\n  recordings/${MEMBER}/2026-12-01\\.ogg`));
   // nothing of the other member
   for (const needle of [STRANGER, "stranger@example.com", "Someone Else", "Stranger's private", "Boat"]) {
@@ -195,7 +198,12 @@ Deno.test("export-data: each member's export holds their own files only, in thei
   assertEquals(storage.names(EXPORTS_BUCKET), [mine.path, theirs.path].sort());
   assert(theirs.path.startsWith(`${STRANGER}/`));
   const zip = await openArchive(net, theirs.url);
-  assertEquals(Object.keys(zip).sort(), ["README.txt", "data.json", "recordings/2026-12-01.ogg", "vision-boards/boat.jpg"]);
+  assertEquals(Object.keys(zip).sort(), [
+    "README.txt",
+    "data.json",
+    "recordings/2026-12-01.ogg",
+    "vision-boards/boat.jpg",
+  ]);
   const text = strFromU8(zip["data.json"]);
   for (const needle of [MEMBER, "chris@example.com", "Chris Member", "I keep my word", "Cabin"]) {
     assert(!text.includes(needle), needle);
@@ -295,7 +303,9 @@ Deno.test("export-data: ~120 MB of files become 3 parts under the limit, each fi
   const data = JSON.parse(strFromU8(zips[0]["data.json"]));
   assertEquals(
     data.archive.parts.map((p: { part: number; name: string; files: number }) => [p.part, p.name, p.files]),
-    [1, 2, 3].map((k) => [k, partPath(k, 3).slice(MEMBER.length + 1), [...seen.values()].filter((v) => v === k).length]),
+    [1, 2, 3].map((
+      k,
+    ) => [k, partPath(k, 3).slice(MEMBER.length + 1), [...seen.values()].filter((v) => v === k).length]),
   );
   assertEquals(
     Object.fromEntries(data.archive.files.map((f: { path: string; part: number }) => [f.path, f.part])),
@@ -338,7 +348,7 @@ Deno.test("export-data: a file over a part's budget gets its own part; one over 
   const zip = await openArchive(net, body.url);
   const data = JSON.parse(strFromU8(zip["data.json"]));
   assertEquals(data.archive.not_exported.map((f: { path: string }) => f.path), ["recordings/huge.ogg"]);
-  assertMatch(strFromU8(zip["README.txt"]), /Not in this export \(1\):\n  recordings\/huge\.ogg: This file/);
+  assertMatch(strFromU8(zip["README.txt"]), /Not in this export \(1\):\n {2}recordings\/huge\.ogg: This file/);
 });
 
 Deno.test("export-data: a new export removes the member's earlier ones, not anyone else's", async () => {
@@ -359,11 +369,14 @@ Deno.test("export-data: a new export removes the member's earlier ones, not anyo
   const res = await handler(post());
   assertEquals(res.status, 200);
   const now = await res.json();
-  assertEquals(storage.names(EXPORTS_BUCKET), [
-    ...theirs.parts.map((p: PartOut) => p.path),
-    now.path,
-    `${MEMBER}/notes/keep.txt`,
-  ].sort());
+  assertEquals(
+    storage.names(EXPORTS_BUCKET),
+    [
+      ...theirs.parts.map((p: PartOut) => p.path),
+      now.path,
+      `${MEMBER}/notes/keep.txt`,
+    ].sort(),
+  );
   assertEquals(db.audit.at(-1)!.detail.removed, old.parts.length + 1);
   assertEquals((await net.fetch(old.url)).status, 400); // the old link reads nothing now
 });
