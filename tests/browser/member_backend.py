@@ -197,3 +197,17 @@ def settled_screenshot(page, name: str, tries: int = 20):
             break
         previous = current
     return screenshot(page, name)
+
+
+def scroll_to(page, locator, tries: int = 30) -> None:
+    """Scroll the screen with the mouse wheel until `locator` is inside the window (for a
+    screenshot): Flutter's canvas does not always follow scroll_into_view_if_needed."""
+    size = page.viewport_size
+    for _ in range(tries):
+        box = locator.bounding_box()
+        if box and box["y"] >= 60 and box["y"] + box["height"] <= size["height"] - 90:
+            return
+        page.mouse.move(size["width"] / 2, size["height"] / 2)
+        page.mouse.wheel(0, 250 if not box or box["y"] > size["height"] / 2 else -250)
+        time.sleep(0.3)
+    raise AssertionError(f"could not scroll {locator} into view")

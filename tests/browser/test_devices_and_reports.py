@@ -15,7 +15,7 @@ import pytest
 
 from chris_app.domain.account_words import device_line
 from tests.browser.conftest import DESKTOP, PHONE, has_text, label_of, wait_for_text
-from tests.browser.member_backend import TOKEN, MemberBackend, open_at, settled_screenshot, sign_in_and_carry
+from tests.browser.member_backend import TOKEN, MemberBackend, open_at, scroll_to, settled_screenshot, sign_in_and_carry
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ def test_the_members_devices_are_listed_and_the_other_devices_signed_out(backend
     assert [b for _, p, _, b in backend.calls if p == "/rest/v1/rpc/record_own_audit"] == [{"p_event": "sessions_revoked"}]
     page.get_by_role("button", name="Refresh").click()
     wait_for_text(page, "Your other devices were signed out by you")
-    page.get_by_role("button", name="Refresh").scroll_into_view_if_needed()
+    scroll_to(page, page.get_by_role("button", name="Refresh"))
     settled_screenshot(page, f"settings-activity-{name}-light")
     assert backend.paths("POST").count("/auth/v1/logout") == 0  # this device stayed signed in
     use_dark_theme(page)
@@ -141,7 +141,7 @@ def test_the_error_report_switch_is_off_by_default_and_kept_across_a_reload_and_
     assert not has_text(page, "Devices and sessions")  # a guest has no devices to list
     page.get_by_role("switch", name="Send error reports").click()
     wait_until_stored(app_process, 1)
-    page.get_by_role("switch", name="Send error reports").scroll_into_view_if_needed()
+    scroll_to(page, page.get_by_role("switch", name="Send error reports"))
     settled_screenshot(page, "settings-error-reports-light")
 
     page.reload()
@@ -158,7 +158,7 @@ def test_the_error_report_switch_is_off_by_default_and_kept_across_a_reload_and_
     use_dark_theme(page)
     page.get_by_role("switch", name="Send error reports").click()  # off again
     wait_until_stored(app_process, 0)
-    page.get_by_role("switch", name="Send error reports").scroll_into_view_if_needed()
+    scroll_to(page, page.get_by_role("switch", name="Send error reports"))
     settled_screenshot(page, "settings-error-reports-dark")
     assert received == []  # no error happened: nothing was reported
 
