@@ -5,6 +5,7 @@ member's personal data in the messages, the local variables and the breadcrumbs.
 argv: the data directory, the file holding the member's personal data (JSON), the mode
 ("crash": fail everywhere; "toggle": one failure with reports on, one after turning them off)."""
 
+import asyncio
 import json
 import logging
 import sys
@@ -42,6 +43,16 @@ def fail_in_a_thread(member, marker):
     thread.join()
 
 
+async def fail_on_the_loop(member):
+    """A callback on the app's asyncio loop fails (as a Flet task's error surfaces): asyncio's
+    own error handler logs it."""
+    def callback():
+        raise LookupError(f"loop: no day for {member['email']} {member['affirmation']}")
+
+    asyncio.get_running_loop().call_soon(callback)
+    await asyncio.sleep(0.05)
+
+
 def main():
     data_dir, member_file, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     member = json.loads(member_file.read_text())
@@ -62,6 +73,7 @@ def main():
     except KeyError:  # as Flet logs an exception in an event handler
         log.error("Unhandled error in 'on_click' handler for %s", member["email"], exc_info=True)
     fail_in_a_thread(member, "thread")
+    asyncio.run(fail_on_the_loop(member))
     affirmation, email = member["affirmation"], member["email"]  # locals of the crashing frame
     raise ValueError(f"crash while reading {affirmation} for {member['name']} <{email}> {member['access_token']}")
 

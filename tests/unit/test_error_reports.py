@@ -133,6 +133,7 @@ def test_a_crash_sends_its_reports_without_any_of_the_members_personal_data(tmp_
     assert ("ValueError", "excepthook") in kinds  # the main thread's crash
     assert ("RuntimeError", "threading") in kinds  # a thread's
     assert any(t == "KeyError" for t, _ in kinds)  # an error logged with its exception (Flet's handlers)
+    assert any(t == "LookupError" for t, _ in kinds)  # a failure on the asyncio loop
 
     raw = b"\n".join(body for _, body in received)
     for form in personal_forms(person):
