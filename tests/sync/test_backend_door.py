@@ -464,3 +464,21 @@ def test_a_functions_429_does_not_hold_back_the_sync():
     with pytest.raises(RateLimited):
         functions_client.call(URL, ANON, "tok", "generate-affirmations", {}, client=client)
     assert gate.retry_wait() == 0
+
+
+def test_the_user_a_token_belongs_to_is_asked_through_the_door(store):
+    """For the hosted mode's check of a browser's session (instead of a client of its own)."""
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        if request.headers["authorization"] == "Bearer other-token":
+            return httpx.Response(200, json={"id": USER, "factors": []})
+        return httpx.Response(401, json={"code": 401, "error_code": "bad_jwt", "msg": "invalid JWT"})
+
+    account = account_on(store, handler)
+    assert account.auth.user("other-token")["id"] == USER
+    with pytest.raises(AuthExpired):
+        account.auth.user("forged")
+    assert [str(r.url) for r in seen] == [f"{URL}/auth/v1/user"] * 2
+    account.close()

@@ -205,6 +205,11 @@ class AuthClient:
         return self._keep(Session.from_response(data, self.clock()))
 
     # -- two-step verification (TOTP) ----------------------------------------------------------
+    def user(self, access_token: str | None = None) -> dict[str, Any]:
+        """The user GoTrue vouches for with this token (default: the session's): `GET /user`.
+        A token it does not accept → AuthExpired."""
+        return self._request("GET", "/user", None, token=access_token or self.access_token())
+
     def factors(self) -> list[dict[str, Any]]:
         """The member's TOTP factors (verified and not), from the auth server."""
         user = self._request("GET", "/user", None, token=self.access_token())
