@@ -239,6 +239,7 @@ export function makeExportDataHandler(deps: ExportDeps): (req: Request) => Promi
       try {
         await deps.storage.upload(EXPORTS_BUCKET, path, zip, "application/zip");
       } catch (err) {
+        part.release();
         if (saysStatus(err, 413)) {
           throw new HttpError(
             413,
@@ -249,19 +250,19 @@ export function makeExportDataHandler(deps: ExportDeps): (req: Request) => Promi
         }
         throw storageDown("upload", err);
       }
+      part.release();
       uploaded.push({ path, bytes: zip.length });
     };
 
     try {
       for (let k = 2; k <= n; k++) await put(k, await fill(k, 0));
       const reserve = docsBytes(plan) + slack; // the documents are made after part 1's files
-      let first: PartWriter | null = await fill(1, reserve);
+      const first = await fill(1, reserve);
       files.sort((a, b) => a.part - b.part || (a.path < b.path ? -1 : 1));
       const docs = documents(data, at, names, files, notExported, missing);
       first.add("data.json", docs.dataJson);
       first.add("README.txt", docs.readme);
       await put(1, first);
-      first = null; // a suspended async function can keep a finished block's locals alive
     } catch (err) {
       // an export is whole or not there: the parts already written go
       if (uploaded.length) {

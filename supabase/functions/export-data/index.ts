@@ -6,7 +6,7 @@ import { StorageAdmin } from "../_shared/storage.ts";
 
 Deno.serve(makeExportDataHandler({
   db: new PostgresDb(connect(env("SUPABASE_DB_URL"))),
-  // an archive of up to 50 MB is written in one request: more time than the 20 s default
+  // each part (up to 50 MB) is one upload: more time than the 20 s default
   storage: new StorageAdmin(env("SUPABASE_URL"), env("SUPABASE_SERVICE_ROLE_KEY"), fetch, 120_000),
   authenticate: supabaseAuthenticator(env("SUPABASE_URL"), env("SUPABASE_ANON_KEY")),
 }));

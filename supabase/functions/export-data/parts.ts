@@ -134,4 +134,11 @@ export class PartWriter {
     this.zip.end();
     return this.buf.subarray(0, this.len);
   }
+
+  /** Lets the buffer go even while something still holds this writer (a suspended async
+   * function's saved registers can, until the next part's buffer has been allocated). */
+  release(): void {
+    this.buf = new Uint8Array(0);
+    this.len = 0;
+  }
 }
