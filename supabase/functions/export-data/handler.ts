@@ -25,7 +25,7 @@ import { HttpError, json, readJsonObject, route } from "../_shared/http.ts";
 import { logger, type LogSink } from "../_shared/log.ts";
 import { admitMember, type MemberGate } from "../_shared/member.ts";
 import type { StorageAdmin } from "../_shared/storage.ts";
-import { entryBytes, type ListedFile, PartWriter, type Plan, planParts } from "./parts.ts";
+import { entryBytes, type ListedFile, PartWriter, type Plan, planParts, ZIP_END_BYTES } from "./parts.ts";
 
 export const EXPORTS_BUCKET = "exports";
 /** The member folders whose files go into the archive, each under its bucket's name. */
@@ -210,7 +210,7 @@ export function makeExportDataHandler(deps: ExportDeps): (req: Request) => Promi
 
     /** Part k's files, one at a time, into one buffer; `room` is kept for what comes after them. */
     const fill = async (k: number, room: number): Promise<PartWriter> => {
-      const planned = plan.parts[k - 1].reduce((s, f) => s + entryBytes(f.path, f.size), 22);
+      const planned = plan.parts[k - 1].reduce((s, f) => s + entryBytes(f.path, f.size), ZIP_END_BYTES);
       const part = new PartWriter(planned + room, at);
       for (const f of plan.parts[k - 1]) {
         let bytes: Uint8Array | null;
