@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from chris_app.account.status import AccountStatus
 from chris_app.domain.subscription import Subscription
 from chris_app.services import recordings
 from chris_app.services.day import save_evening
@@ -116,8 +117,10 @@ def test_the_plan_key_changes_with_what_the_phone_schedules_and_only_with_that(s
 
 
 class FakeAccount:
-    def __init__(self, engine=None, subscription=None):
-        self.engine, self._subscription = engine, subscription
+    """The account's public face that `account_member` reads: its status and subscription."""
+
+    def __init__(self, status=AccountStatus.SYNCING, subscription=None):
+        self.status, self._subscription = status, subscription
 
     def subscription(self):
         return self._subscription
@@ -127,12 +130,13 @@ def test_account_member_says_signed_in_and_paywalled_as_the_app_does():
     now = datetime(2026, 7, 1, tzinfo=timezone.utc)
     ended = Subscription("trial", now - timedelta(days=1))
     assert account_member(None, lambda: now)() == GUEST
-    assert account_member(FakeAccount(engine=None, subscription=ended), lambda: now)() == GUEST  # not syncing here
-    assert account_member(FakeAccount(engine=object()), lambda: now)() == (True, False)  # nothing pulled yet
-    assert account_member(FakeAccount(engine=object(), subscription=ended), lambda: now)() == (True, True)
+    for not_syncing in (AccountStatus.GUEST, AccountStatus.NEEDS_CODE, AccountStatus.NEEDS_CARRY):
+        assert account_member(FakeAccount(not_syncing, subscription=ended), lambda: now)() == GUEST
+    assert account_member(FakeAccount(), lambda: now)() == (True, False)  # nothing pulled yet
+    assert account_member(FakeAccount(subscription=ended), lambda: now)() == (True, True)
     running = Subscription("trial", now + timedelta(days=3))
-    assert account_member(FakeAccount(engine=object(), subscription=running), lambda: now)() == (True, False)
-    assert account_member(FakeAccount(engine=object(), subscription=Subscription("active", now - timedelta(days=9))),
+    assert account_member(FakeAccount(subscription=running), lambda: now)() == (True, False)
+    assert account_member(FakeAccount(subscription=Subscription("active", now - timedelta(days=9))),
                           lambda: now)() == (True, False)
 
 

@@ -94,7 +94,11 @@ def account_member(account: Any, clock: Callable[[], datetime]) -> Callable[[], 
     paywalled = `Subscription.paywalled` of the subscription last pulled."""
 
     def member() -> Member:
-        if account is None or account.engine is None:
+        if account is None:
+            return GUEST
+        from chris_app.account.status import AccountStatus  # loaded with the account
+
+        if account.status is not AccountStatus.SYNCING:
             return GUEST
         subscription = account.subscription()
         return True, bool(subscription and subscription.paywalled(clock()))
