@@ -81,7 +81,7 @@ def SignIn():
         if account is None or not ({"code", "error"} & params.keys()):
             return
         if "error" in params:
-            from chris_app.sync.loopback import google_error  # the auth stack loads only when used
+            from chris_app.account import google_error  # the account loads only when used
 
             set_error(google_error(params))
             return
