@@ -315,7 +315,17 @@ def ToSignIn():
     return ft.Text("Sign in to continue.")
 
 
-LOBBY_ROUTES = [ft.Route(path="sign-in", component=SignIn)]
+@ft.component
+def LobbySignIn():
+    """The sign-in screen of the lobby: SignIn under a component of its own. Flet hands a
+    component the state (hooks, refs) of the component it replaces at the same place in the
+    page's views when both are the same function, so a bare SignIn here would inherit the
+    member screen's SignIn (/sign-in before signing out), and with it the refs holding the
+    previous member's email and password: the next visitor's "Sign in" would send those."""
+    return SignIn()
+
+
+LOBBY_ROUTES = [ft.Route(path="sign-in", component=LobbySignIn)]
 
 
 @ft.component

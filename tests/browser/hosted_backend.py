@@ -40,6 +40,7 @@ class Backend:
                                    FakeServer(uid, email=email))
                         for uid, email, password in members]
         self.refresh_tokens: dict[str, FakeMember] = {}
+        self.sign_ins: list[str] = []  # the email of every password sign-in, in order
         self.deleted: list[str] = []  # members whose account the delete-account function removed
         self.calls: list[tuple[str | None, str, str]] = []  # (member id or None, method, path)
         self._lock = threading.Lock()
@@ -116,6 +117,7 @@ class Backend:
                     self.log(None)
                     return self.reply(401, {"message": "Invalid API key"})
                 if self.path == "/auth/v1/token?grant_type=password":
+                    backend.sign_ins.append(str((body or {}).get("email")))
                     member = next((m for m in backend.members if m.email == (body or {}).get("email")), None)
                     self.log(member)
                     if member is None or body.get("password") != member.password:

@@ -202,6 +202,7 @@ def test_two_members_at_once_never_see_each_others_data_and_a_visitor_sees_only_
         go(a2, base, "/evening")
         wait_for_text(a2, "Ann shipped the release", timeout=60)
         assert not has_text(a2, "Bob ran ten kilometres") and not has_text(a2, LOBBY)
+        a2.close()  # (with it still open, signing in again on the first tab fails: docs/deployment.md, Limits)
 
         go(a, base, "/recordings")
         wait_for_text(a, "09 June", timeout=30)
@@ -245,6 +246,16 @@ def test_two_members_at_once_never_see_each_others_data_and_a_visitor_sees_only_
         a.wait_for_timeout(1000)
         screenshot(a, "hosted-signed-out")
         wait_for_text(b, "Bob ran ten kilometres")  # Bob is still signed in
+
+        # A shared computer: Bob signs in on the tab Ann left, and finds only his own things.
+        sign_in(a, bob.email, bob.password)
+        wait_for_text(a, "Current streak", timeout=60)
+        nav(a, "Evening").click()
+        wait_for_text(a, "Bob ran ten kilometres", timeout=30)
+        assert not has_text(a, "Ann shipped the release")
+        nav(a, "Board").click()
+        a.get_by_role("button", name="Tile 5: Mountain at dawn").wait_for(timeout=30_000)
+        assert not has_text(a, "Cabin by the lake")
 
         # Bob closes his tab: once Flet lets his page go, its sync stops.
         closed_before = hosted.output().count("A page closed")
