@@ -171,17 +171,25 @@ def open_at(page, base: str, route: str) -> None:
     page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
 
 
-def sign_in_and_carry(page, base: str) -> None:
-    """Sign in on /sign-in, bring the guest's data in, and wait for the first sync."""
+def sign_in_and_carry(page) -> None:
+    """On /sign-in: sign in, bring the guest's data in, and wait for the first sync."""
     from tests.browser.conftest import type_into, wait_for_text
 
-    open_at(page, base, "/sign-in")
+    wait_for_text(page, "Sign in to sync", timeout=60)
     type_into(page, "Email", "member@example.com")
     type_into(page, "Password", PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("button", name="Bring it in").click()
     page.get_by_role("button", name="Sync now").click()
     wait_for_text(page, "Sync: Everything is synced.", timeout=30)
+
+
+def to_settings(page) -> None:
+    """Open Settings from the app bar (in the app: no reload of the page)."""
+    from tests.browser.conftest import wait_for_text
+
+    page.get_by_role("button", name="Settings").click()
+    wait_for_text(page, "Your data", timeout=30)
 
 
 def settled_screenshot(page, name: str, tries: int = 20):

@@ -18,7 +18,7 @@ import pytest
 import soundfile
 
 from tests.browser.conftest import DESKTOP, PHONE, has_text, label_of, wait_for_text
-from tests.browser.member_backend import USER, MemberBackend, open_at, settled_screenshot, sign_in_and_carry
+from tests.browser.member_backend import USER, MemberBackend, settled_screenshot, sign_in_and_carry, to_settings
 
 pytestmark = pytest.mark.browser
 
@@ -74,8 +74,8 @@ def test_the_export_downloads_the_readings_made_on_another_device_first(backend,
     backend.held[second] = threading.Event()  # its download waits until the progress was seen
     base = app_process.start(now="2026-06-10T07:00:00+02:00", env=backend.env())
     page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
-    sign_in_and_carry(page, base)
-    open_at(page, base, "/settings")
+    sign_in_and_carry(page)
+    to_settings(page)
     wait_for_text(page, "Readings you made on other devices are downloaded to this one first.")
     with page.expect_download(timeout=90_000) as download:
         page.get_by_role("button", name="Export my data").click()
@@ -101,8 +101,8 @@ def test_a_failed_download_stops_the_export_until_the_member_chooses(backend, ap
     backend.failing.add(broken)
     base = app_process.start(now="2026-06-10T07:00:00+02:00", env=backend.env())
     page = open_app("/sign-in", viewport=PHONE, base_url=base)
-    sign_in_and_carry(page, base)
-    open_at(page, base, "/settings")
+    sign_in_and_carry(page)
+    to_settings(page)
     page.get_by_role("button", name="Export my data").click()
     wait_for_text(page, "Your export is not ready: 1 of 3 readings made on another device could not be downloaded.",
                   timeout=60)
@@ -136,9 +136,9 @@ def test_offline_the_export_says_so_and_still_offers_what_is_here(backend, app_p
     readings_from_the_phone(backend)
     base = app_process.start(now="2026-06-10T07:00:00+02:00", env=backend.env())
     page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
-    sign_in_and_carry(page, base)
+    sign_in_and_carry(page)
     backend.stop()  # offline from here
-    open_at(page, base, "/settings")
+    to_settings(page)
     page.get_by_role("button", name="Export my data").click()
     wait_for_text(page, "Your export is not ready: your account could not be checked", timeout=90)
     assert "offline" in label_of(page, "export-problem").lower()
@@ -163,8 +163,8 @@ def test_on_the_web_the_server_builds_the_archive_and_its_link_opens(backend, ap
                           "at": "2026-12-01T18:30:00+00:00"})
     base = app_process.start(env=backend.env())
     page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
-    sign_in_and_carry(page, base)
-    open_at(page, base, "/settings")
+    sign_in_and_carry(page)
+    to_settings(page)
     wait_for_text(page, "An export of your data was made by you, 1 Dec 2026, 19:30")  # the account's activity
     with page.context.expect_page(timeout=60_000) as opened:
         page.get_by_role("button", name="Download from the server").click()

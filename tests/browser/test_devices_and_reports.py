@@ -15,7 +15,7 @@ import pytest
 
 from chris_app.domain.account_words import device_line
 from tests.browser.conftest import DESKTOP, PHONE, has_text, label_of, wait_for_text
-from tests.browser.member_backend import TOKEN, MemberBackend, open_at, scroll_to, settled_screenshot, sign_in_and_carry
+from tests.browser.member_backend import TOKEN, MemberBackend, open_at, scroll_to, settled_screenshot, sign_in_and_carry, to_settings
 
 pytestmark = pytest.mark.browser
 
@@ -48,8 +48,8 @@ def test_the_members_devices_are_listed_and_the_other_devices_signed_out(backend
                           "at": "2026-11-30T09:15:00+00:00"})
     base = app_process.start(env=backend.env())
     page = open_app("/sign-in", viewport=viewport, base_url=base)
-    sign_in_and_carry(page, base)
-    open_at(page, base, "/settings")
+    sign_in_and_carry(page)
+    to_settings(page)
     wait_for_text(page, "Devices and sessions")
     wait_for_text(page, "Android phone · version 0.1.0. Last seen 5 minutes ago")
     # This device, as its own pulls described it ('web' or the server's OS: chris_app.sync.door).
@@ -87,9 +87,9 @@ def test_the_members_devices_are_listed_and_the_other_devices_signed_out(backend
 def test_errors_from_the_server_are_shown_in_its_words(backend, app_process, open_app):
     base = app_process.start(env=backend.env())
     page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
-    sign_in_and_carry(page, base)
+    sign_in_and_carry(page)
     backend.stop()  # the server goes away: offline
-    open_at(page, base, "/settings")
+    to_settings(page)
     wait_for_text(page, "Devices and sessions")
     wait_for_text(page, "offline", timeout=60)
     assert "offline" in label_of(page, "settings-devices").lower()

@@ -181,18 +181,19 @@ def YourData():
             ft.ProgressRing(width=20, height=20, visible=busy and progress is None),
         ], wrap=True),
     ]
-    if signed_in and page.web:
-        controls += [
+    # Every slot is always there (hidden when empty): the activity list below is a component,
+    # and a control appearing above it must not shift it and make it load again.
+    server_offer = signed_in and page.web
+    text, share = progress or ("", None)
+    controls += [
+        ft.Column([
             Note("Or have the server put your whole account in one archive and download it from there."),
             ft.OutlinedButton("Download from the server", icon=ft.Icons.CLOUD_DOWNLOAD, disabled=busy,
                               on_click=server_export),
-        ]
-    if progress is not None:
-        text, share = progress
-        controls += [ft.Semantics(identifier="export-progress", container=True, content=ft.Column([
-            ft.Text(text), ft.ProgressBar(value=share)], spacing=6))]
-    if problem:
-        controls += [ft.Semantics(identifier="export-problem", container=True, content=ft.Container(
+        ], spacing=10, visible=server_offer),
+        ft.Semantics(identifier="export-progress", container=True, visible=progress is not None,
+                     content=ft.Column([ft.Text(text), ft.ProgressBar(value=share)], spacing=6)),
+        ft.Semantics(identifier="export-problem", container=True, visible=bool(problem), content=ft.Container(
             padding=12, border_radius=12, bgcolor=ft.Colors.ERROR_CONTAINER,
             content=ft.Column([
                 ft.Text(problem, color=ft.Colors.ON_ERROR_CONTAINER),
@@ -201,17 +202,15 @@ def YourData():
                     ft.OutlinedButton("Export what is on this device",
                                       on_click=lambda _: page.run_task(export, False)),
                 ], wrap=True),
-            ], spacing=10)))]
-    controls += [
+            ], spacing=10))),
         ft.OutlinedButton("Wipe this device…", icon=ft.Icons.DELETE_FOREVER, on_click=lambda _: set_confirming("wipe"),
                           style=ft.ButtonStyle(color=ft.Colors.ERROR)),
         ft.OutlinedButton("Delete my account…", icon=ft.Icons.PERSON_REMOVE, visible=signed_in,
                           on_click=lambda _: set_confirming("delete"), style=ft.ButtonStyle(color=ft.Colors.ERROR)),
         ft.Text(message, color=ft.Colors.PRIMARY, visible=bool(message)),
         ErrorText(error),
+        AccountActivity() if signed_in else ft.Container(visible=False),
     ]
-    if signed_in:
-        controls.append(AccountActivity())
     return Section("Your data", *controls, identifier="your-data")
 
 

@@ -295,8 +295,10 @@ def Settings():
             ft.Row([ft.TextButton("Account and sync", on_click=go("/sign-in")),
                     ft.TextButton("Subscription", on_click=go("/subscribe"))], wrap=True),
         ),
-        *([DevicesAndSessions()] if app.signed_in else []),
-        *([ErrorReports(dsn)] if dsn and not app.hosted else []),
+        # Placeholders keep every section at its place in the list: a section coming or going
+        # (signing out, deleting the account) must not shift "Your data" and reset its state.
+        DevicesAndSessions() if app.signed_in else ft.Container(visible=False),
+        ErrorReports(dsn) if dsn and not app.hosted else ft.Container(visible=False),
         YourData(),
         ft.TextButton("Replay the introduction", icon=ft.Icons.REPLAY, on_click=go("/welcome")),
         Note(f"Chris Disciplined {__version__}"),
