@@ -36,7 +36,6 @@ from datetime import datetime
 from pathlib import Path
 
 import flet as ft
-import httpx
 
 from chris_app.account import Account, AccountStatus
 from chris_app.app import App, dress
@@ -48,8 +47,9 @@ from chris_app.store import Store, open_store
 from chris_app.store.db import connect
 from chris_app.store.migrate import migrate
 from chris_app.sync import sync_state
+from chris_app.sync.auth import AuthClient
 from chris_app.sync.config import BackendConfig
-from chris_app.sync.errors import AuthExpired, Offline, ServerError, SyncError
+from chris_app.sync.errors import AuthExpired, ServerError, SyncError
 from chris_app.views.common import Layout, LayoutContext
 from chris_app.views.sign_in import SignIn
 
@@ -81,26 +81,19 @@ def token_assurance(token: str) -> str | None:
         return None
 
 
-def verified_member(config: BackendConfig, token: str, claimed: str | None, http: httpx.Client | None = None) -> str:
-    """The member id the auth server vouches for with this token (`GET /auth/v1/user`), which
-    must be the id the session claims. Refused (NotThisMember) for a token the server does not
-    know, another member's id, an id that is not a UUID, or an aal1 token of an account with
-    a verified second factor. Offline / ServerError when the server cannot say."""
-    headers = {"apikey": config.anon_key, "Authorization": f"Bearer {token}"}
+def verified_member(auth: AuthClient, token: str, claimed: str | None) -> str:
+    """The member id the auth server vouches for with this token (`GET /auth/v1/user`, through
+    the account's backend door), which must be the id the session claims. Refused
+    (NotThisMember) for a token the server does not know, another member's id, an id that is
+    not a UUID, or an aal1 token of an account with a verified second factor. Offline /
+    ServerError when the server cannot say."""
     try:
-        response = (http or httpx).get(f"{config.url}/auth/v1/user", headers=headers, timeout=20.0)
-    except httpx.HTTPError:
-        raise Offline() from None
-    if response.status_code in (401, 403):
-        raise NotThisMember()
-    if not response.is_success:
+        user = auth.user(token)
+    except AuthExpired:
+        raise NotThisMember() from None
+    if not isinstance(user, dict):
         raise ServerError()
-    try:
-        user = response.json()
-        user_id = str(user.get("id") or "")
-        factors = user.get("factors") or []
-    except (ValueError, AttributeError):
-        raise ServerError() from None
+    user_id, factors = str(user.get("id") or ""), user.get("factors") or []
     if not _UUID.fullmatch(user_id) or user_id != claimed:
         raise NotThisMember()
     if any(isinstance(f, dict) and f.get("status") == "verified" for f in factors) \
@@ -226,7 +219,7 @@ class HostedPage:
             if not isinstance(lobby, Lobby) or self._closed:
                 return
             auth = lobby.account.auth
-            user_id = verified_member(self.config, auth.access_token(), auth.user_id)
+            user_id = verified_member(auth, auth.access_token(), auth.user_id)
             folder = member_dir(self.root, user_id)
             store = open_store(folder / DATABASE)
             try:

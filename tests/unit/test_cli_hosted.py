@@ -109,24 +109,32 @@ def jwt(claims: dict) -> str:
 
 
 def auth_server(users: dict[str, dict]):
-    """GET /auth/v1/user: the user behind a token GoTrue issued, 401 otherwise."""
+    """An auth client whose server answers GET /auth/v1/user: the user behind a token GoTrue
+    issued, 401 otherwise."""
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/auth/v1/user" and request.headers["apikey"] == "anon"
         user = users.get(request.headers.get("authorization", "").removeprefix("Bearer "))
         return httpx.Response(200, json=user) if user else httpx.Response(401, json={"msg": "invalid JWT"})
-    return httpx.Client(transport=httpx.MockTransport(handler))
+    return auth_over(httpx.Client(transport=httpx.MockTransport(handler)))
+
+
+def auth_over(http: httpx.Client):
+    from chris_app.account import MemorySecrets
+    from chris_app.sync.auth import AuthClient
+
+    return AuthClient(CONFIG.url, CONFIG.anon_key, secrets=MemorySecrets(), client=http)
 
 
 def test_the_member_id_is_the_one_the_auth_server_vouches_for():
     from chris_app.hosted import NotThisMember, verified_member
 
     ann, bob = jwt({"sub": ANN, "aal": "aal1"}), jwt({"sub": BOB, "aal": "aal1"})
-    http = auth_server({ann: {"id": ANN, "factors": []}, bob: {"id": BOB, "factors": []}})
-    assert verified_member(CONFIG, ann, ANN, http) == ANN
+    auth = auth_server({ann: {"id": ANN, "factors": []}, bob: {"id": BOB, "factors": []}})
+    assert verified_member(auth, ann, ANN) == ANN
     with pytest.raises(NotThisMember):  # Ann's token with Bob's id written next to it in the browser
-        verified_member(CONFIG, ann, BOB, http)
+        verified_member(auth, ann, BOB)
     with pytest.raises(NotThisMember):  # a token the server never issued
-        verified_member(CONFIG, jwt({"sub": BOB, "aal": "aal2"}), BOB, http)
+        verified_member(auth, jwt({"sub": BOB, "aal": "aal2"}), BOB)
 
 
 def test_an_id_that_is_not_a_uuid_never_becomes_a_path():
@@ -134,9 +142,9 @@ def test_an_id_that_is_not_a_uuid_never_becomes_a_path():
 
     token = jwt({"sub": "x", "aal": "aal1"})
     for odd in ("../../etc", "0B7C0F4E-1111-4C56-9A57-2A7C3F1B9E0A", "", f"{ANN}/../{BOB}"):
-        http = auth_server({token: {"id": odd}})
+        auth = auth_server({token: {"id": odd}})
         with pytest.raises(NotThisMember):
-            verified_member(CONFIG, token, odd, http)
+            verified_member(auth, token, odd)
         with pytest.raises(ValueError):
             member_dir(Path("/srv"), odd)
     assert member_dir(Path("/srv"), ANN) == Path("/srv/members") / ANN
@@ -147,11 +155,11 @@ def test_an_account_with_two_step_verification_needs_a_token_that_passed_it():
 
     factors = [{"id": "f1", "factor_type": "totp", "status": "verified"}]
     first, second = jwt({"sub": ANN, "aal": "aal1"}), jwt({"sub": ANN, "aal": "aal2"})
-    http = auth_server({first: {"id": ANN, "factors": factors}, second: {"id": ANN, "factors": factors}})
+    auth = auth_server({first: {"id": ANN, "factors": factors}, second: {"id": ANN, "factors": factors}})
     with pytest.raises(NotThisMember) as refused:
-        verified_member(CONFIG, first, ANN, http)
+        verified_member(auth, first, ANN)
     assert "authenticator" in refused.value.message
-    assert verified_member(CONFIG, second, ANN, http) == ANN
+    assert verified_member(auth, second, ANN) == ANN
 
 
 def test_when_the_auth_server_cannot_say_no_store_is_opened_and_the_member_is_told():
@@ -161,10 +169,10 @@ def test_when_the_auth_server_cannot_say_no_store_is_opened_and_the_member_is_to
         raise httpx.ConnectError("refused")
 
     with pytest.raises(Offline):
-        verified_member(CONFIG, "t", ANN, httpx.Client(transport=httpx.MockTransport(down)))
+        verified_member(auth_over(httpx.Client(transport=httpx.MockTransport(down))), "t", ANN)
     with pytest.raises(ServerError):
-        verified_member(CONFIG, "t", ANN, httpx.Client(transport=httpx.MockTransport(
-            lambda request: httpx.Response(500, json={}))))
+        verified_member(auth_over(httpx.Client(transport=httpx.MockTransport(
+            lambda request: httpx.Response(500, json={})))), "t", ANN)
 
 
 class FakePage:
