@@ -68,14 +68,20 @@ def forget_install(conn) -> None:
 # -- starting and stopping the client ---------------------------------------------------------
 
 
+def configured_dsn() -> str | None:
+    """Where reports would go (the environment's SENTRY_DSN, else the app's config file), or
+    None: without one, Settings offers no switch."""
+    from chris_app.sync.config import load_sentry_dsn
+
+    return load_sentry_dsn()
+
+
 def apply(store: Store, account: Any = None, dsn: str | None = None) -> bool:
     """Start reporting if the switch is on and a DSN is configured, else stop it; at start and
     whenever the switch changes. Returns whether reports are sent now. `account` (optional)
     lends its email and tokens to the scrubber."""
     if dsn is None:
-        from chris_app.sync.config import load_sentry_dsn
-
-        dsn = load_sentry_dsn()
+        dsn = configured_dsn()
     on = bool(dsn) and enabled(store)
     with _lock:
         _current.update(store=store, account=account if account is not None else _current["account"])

@@ -15,7 +15,6 @@ from chris_app.domain.days import all_timezones
 from chris_app.services.profile import get_profile, get_server_facts, get_settings, update_profile, update_settings
 from chris_app.services.reminder_plan import account_member, describe_reach, device_plan
 from chris_app.state import use_app
-from chris_app.sync.config import load_sentry_dsn
 from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, Toggle, go
 from chris_app.views.data_rights import YourData
 from chris_app.views.devices import DevicesAndSessions
@@ -214,7 +213,7 @@ def Settings():
     profile = app.read(get_profile)
     prefs = app.read(get_settings)
     # Error reports need somewhere to go; in the hosted web mode its operators decide them.
-    dsn = ft.use_memo(load_sentry_dsn, [])
+    dsn = ft.use_memo(reporting.configured_dsn, [])
     # Uncontrolled fields (see evening.py): what the member types is kept in a ref.
     day_start, set_day_start = ft.use_state(profile.day_start_hour)
     form = ft.use_ref({
