@@ -150,9 +150,10 @@ def kick_push(page: ft.Page) -> None:
 
 
 def make_main(store: Store, clock: Callable[[], datetime] = system_clock,
-              first_route: str | None = None) -> Callable[[ft.Page], None]:
+              first_route: str | None = None, web: bool = False) -> Callable[[ft.Page], None]:
     """The page handler. `first_route`: the screen a desktop link started the app with
-    (chris_app/links.py opens it); the first-run introduction then waits for the next start."""
+    (chris_app/links.py opens it); the first-run introduction then waits for the next start.
+    `web`: served to a browser (`--web`), which the account's pulls report as the platform."""
     ensure_profile(store, clock(), device_timezone())
     recordings.clean_up(store)  # what a crash may have left half-done
     account = None  # guest mode: no account, nothing to show
@@ -161,7 +162,8 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock,
     if config is not None and not device_secrets:
         from chris_app.account import Account  # the sync stack loads only when configured
 
-        account = Account(store, config)  # desktops: the session in the system keyring
+        # desktops and --web: the session in the system keyring
+        account = Account(store, config, platform="web" if web else None)
         account.restore()
     reporting.apply(store, account)  # error reports, if the member turned them on in Settings
 

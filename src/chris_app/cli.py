@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     def load():
         from chris_app.app import make_main
 
-        main = make_main(store, clock, first_route=opener.first_route if opener is not None else None)
+        main = make_main(store, clock, first_route=opener.first_route if opener is not None else None, web=web)
         warm_up(window=not web)
         return opener.wrap(main) if opener is not None else main
 

@@ -52,9 +52,9 @@ def test_the_members_devices_are_listed_and_the_other_devices_signed_out(backend
     to_settings(page)
     wait_for_text(page, "Devices and sessions")
     wait_for_text(page, "Android phone · version 0.1.0. Last seen 5 minutes ago")
-    # This device, as its own pulls described it ('web' or the server's OS: chris_app.sync.door).
+    # This device, as its own pulls described it: the app is served to the browser (--web)
     [mine] = [d for d in backend.devices.values() if d["client_id"] != PHONE_ID]
-    assert mine["platform"] in ("web", "linux") and mine["app_version"] == "0.1.0"
+    assert mine["platform"] == "web" and mine["app_version"] == "0.1.0"
     wait_for_text(page, f"{device_line(mine['platform'], '0.1.0')}. This device")
     wait_for_text(page, "Support looked at your account: your question about billing, 30 Nov 2026, 10:15")
     name = "desktop" if viewport is DESKTOP else "phone"
