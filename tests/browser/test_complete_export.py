@@ -173,3 +173,26 @@ def test_on_the_web_the_server_builds_the_archive_and_its_link_opens(backend, ap
     wait_for_text(page, "Your export (2.3 MB) is downloading. Its link works until")
     page.locator('[flt-semantics-identifier="account-activity"]').scroll_into_view_if_needed()
     settled_screenshot(page, "export-server-link-desktop-light")
+
+
+def test_a_large_server_archive_comes_in_parts_each_opened_from_its_own_button(backend, app_process, open_app):
+    expires = (datetime.now(timezone.utc) + timedelta(minutes=15)).replace(microsecond=0)
+    parts = [{"url": f"{backend.url}/exports/{USER}/export-part-{k}-of-3.zip?token=signed", "bytes": size,
+              "path": f"{USER}/export-part-{k}-of-3.zip"} for k, size in ((1, 45_000_000), (2, 44_100_000),
+                                                                          (3, 30_900_000))]
+    backend.functions["export-data"] = lambda body: (200, {
+        "url": parts[0]["url"], "path": parts[0]["path"], "bytes": 120_000_000, "expires_at": expires.isoformat(),
+        "parts": parts, "not_exported": [{"path": "recordings/x.ogg", "bytes": 60_000_000, "reason": "too large"}]})
+    base = app_process.start(env=backend.env())
+    page = open_app("/sign-in", viewport=DESKTOP, base_url=base)
+    sign_in_and_carry(page)
+    to_settings(page)
+    with page.context.expect_page(timeout=60_000) as opened:  # part 1 at once
+        page.get_by_role("button", name="Download from the server").click()
+    assert opened.value.url == parts[0]["url"]
+    wait_for_text(page, "Your export (120.0 MB) comes in 3 parts, each a zip of its own")
+    wait_for_text(page, "1 file too large to export is listed in its README.")
+    with page.context.expect_page(timeout=60_000) as opened:
+        page.get_by_role("button", name="Part 3 of 3 (30.9 MB)").click()
+    assert opened.value.url == parts[2]["url"]
+    assert page.get_by_role("button", name="Part 2 of 3 (44.1 MB)").is_visible()

@@ -14,7 +14,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from chris_app.account import Account, AccountStatus, AuditEntry, Device, ExportLink
+from chris_app.account import Account, AccountStatus, AuditEntry, Device, ExportLink, ExportPart
 from chris_app.account.sync_loop import SyncLoop
 from chris_app.sync.auth import KEYRING_NAME, KEYRING_SERVICE
 from chris_app.sync.config import BackendConfig
@@ -345,8 +345,23 @@ def test_the_export_link_comes_from_the_export_data_function(store):
     [request] = seen
     assert (request.method, str(request.url)) == ("POST", f"{URL}/functions/v1/export-data")
     assert request.headers["authorization"] == "Bearer member-token" and json.loads(request.content) == {}
-    assert link == ExportLink("https://abc.supabase.co/storage/v1/object/sign/exports/x.zip?token=t",
-                              datetime(2026, 12, 2, 4, 15, tzinfo=timezone.utc), 123456)
+    url = "https://abc.supabase.co/storage/v1/object/sign/exports/x.zip?token=t"
+    assert link == ExportLink(url, datetime(2026, 12, 2, 4, 15, tzinfo=timezone.utc), 123456,
+                              (ExportPart(url, 123456),))  # an answer without parts is one part
+    account.close()
+
+
+def test_a_large_account_comes_as_several_parts_each_with_its_link(store):
+    parts = [{"url": f"https://abc.supabase.co/sign/exports/p{k}.zip?token=t{k}", "path": f"{USER}/p{k}.zip",
+              "bytes": size} for k, size in ((1, 45_000_000), (2, 44_000_000), (3, 31_000_000))]
+    answer = {"url": parts[0]["url"], "expires_at": "2026-12-02T04:15:00Z", "path": parts[0]["path"],
+              "bytes": 120_000_000, "parts": parts,
+              "not_exported": [{"path": "recordings/huge.ogg", "bytes": 60_000_000, "reason": "too large"}]}
+    account = account_on(store, lambda r: httpx.Response(200, json=answer))
+    link = account.export_link()
+    assert [p.url for p in link.parts] == [p["url"] for p in parts]
+    assert [p.bytes for p in link.parts] == [45_000_000, 44_000_000, 31_000_000]
+    assert (link.url, link.bytes, link.not_exported) == (parts[0]["url"], 120_000_000, 1)
     account.close()
 
 

@@ -12,11 +12,11 @@
 Every request goes through the account's one backend door (chris_app.sync.door.Backend)."""
 
 from chris_app.account.secrets import MemorySecrets, system_secrets
-from chris_app.account.server import AuditEntry, Device, ExportLink
+from chris_app.account.server import AuditEntry, Device, ExportLink, ExportPart
 from chris_app.account.status import AccountStatus
 from chris_app.account.sync_loop import SYNC_EVERY_S
 from chris_app.account.core import Account  # noqa: E402  (core imports the modules above)
 from chris_app.sync.loopback import google_error  # the words for a Google sign-in that came back without a code
 
-__all__ = ["Account", "AccountStatus", "AuditEntry", "Device", "ExportLink", "MemorySecrets", "SYNC_EVERY_S",
+__all__ = ["Account", "AccountStatus", "AuditEntry", "Device", "ExportLink", "ExportPart", "MemorySecrets", "SYNC_EVERY_S",
            "google_error", "system_secrets"]

@@ -35,10 +35,21 @@ class Device:
 
 
 @dataclass(frozen=True, slots=True)
-class ExportLink:
+class ExportPart:
     url: str
-    expires_at: datetime
     bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExportLink:
+    """The server's archive of the whole account: one part, or several when it is larger than
+    the exports bucket takes in one file (each part is a zip of its own; part 1 holds data.json
+    and a README naming the others). `not_exported`: files too large for any part."""
+    url: str  # part 1's
+    expires_at: datetime
+    bytes: int  # all parts together
+    parts: tuple[ExportPart, ...] = ()
+    not_exported: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +93,10 @@ def export_link(backend: Backend) -> ExportLink:
     """A short-lived link to the whole account's archive, built by the `export-data` function."""
     data = backend.call_function("export-data", {}, timeout=120.0)
     try:
-        return ExportLink(str(data["url"]), _when(data["expires_at"]), int(data["bytes"]))
+        url, total = str(data["url"]), int(data["bytes"])
+        parts = tuple(ExportPart(str(p["url"]), int(p["bytes"])) for p in data.get("parts") or ())
+        return ExportLink(url, _when(data["expires_at"]), total, parts or (ExportPart(url, total),),
+                          len(data.get("not_exported") or ()))
     except (KeyError, TypeError, ValueError, ServerError):
         raise FunctionFailed("The server could not prepare your export right now. Try again later.",
                              "bad_reply") from None

@@ -38,6 +38,21 @@ def megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{max(1, round(size / 1000))} KB"
 
 
+def server_export_message(link, zone: ZoneInfo) -> str:
+    """What the member reads once the server's archive is ready (`link`: account.ExportLink)."""
+    until = f"{link.expires_at.astimezone(zone):%H:%M}"
+    n = len(link.parts)
+    if n <= 1:
+        text = f"Your export ({megabytes(link.bytes)}) is downloading. Its link works until {until}."
+    else:
+        text = (f"Your export ({megabytes(link.bytes)}) comes in {n} parts, each a zip of its own: part 1 is "
+                f"downloading, download the others below. Their links work until {until}.")
+    if link.not_exported:
+        text += (f" {link.not_exported} file{'' if link.not_exported == 1 else 's'} too large to export "
+                 f"{'is' if link.not_exported == 1 else 'are'} listed in its README.")
+    return text
+
+
 @ft.component
 def YourData():
     app = use_app()
@@ -48,6 +63,7 @@ def YourData():
     message, set_message = ft.use_state("")
     error, set_error = ft.use_state("")
     confirming, set_confirming = ft.use_state("")  # "wipe" | "delete" while a dialog is open
+    parts, set_parts = ft.use_state(())  # the server archive's parts, when there are several
     picker = ft.use_ref(None)
     signed_in = app.signed_in
 
@@ -118,6 +134,7 @@ def YourData():
         set_error("")
         set_message("")
         set_problem("")
+        set_parts(())
         set_busy(True)
         set_progress(("The server is preparing your export…", None))
         try:
@@ -128,9 +145,8 @@ def YourData():
         finally:
             set_progress(None)
             set_busy(False)
-        zone = ZoneInfo(app.read(get_profile).timezone)
-        set_message(f"Your export ({megabytes(link.bytes)}) is downloading. Its link works until "
-                    f"{link.expires_at.astimezone(zone):%H:%M}.")
+        set_message(server_export_message(link, ZoneInfo(app.read(get_profile).timezone)))
+        set_parts(link.parts if len(link.parts) > 1 else ())
         await ft.UrlLauncher().launch_url(link.url)
 
     def wipe(_):
@@ -190,6 +206,9 @@ def YourData():
             Note("Or have the server put your whole account in one archive and download it from there."),
             ft.OutlinedButton("Download from the server", icon=ft.Icons.CLOUD_DOWNLOAD, disabled=busy,
                               on_click=server_export),
+            ft.Row([ft.TextButton(f"Part {k} of {len(parts)} ({megabytes(part.bytes)})", icon=ft.Icons.DOWNLOAD,
+                                  on_click=lambda _, url=part.url: page.run_task(ft.UrlLauncher().launch_url, url))
+                    for k, part in enumerate(parts, start=1)], wrap=True, visible=bool(parts)),
         ], spacing=10, visible=server_offer),
         ft.Semantics(identifier="export-progress", container=True, visible=progress is not None,
                      content=ft.Column([ft.Text(text), ft.ProgressBar(value=share)], spacing=6)),
