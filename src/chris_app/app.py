@@ -22,7 +22,7 @@ from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
 from chris_app.sync.config import load_config
 from chris_app.views.affirmations import Affirmations
-from chris_app.views.common import Layout, LayoutContext
+from chris_app.views.common import LayoutContext, use_window_layout
 from chris_app.views.evening import Evening
 from chris_app.views.home import Home
 from chris_app.views.leaderboard import Leaderboard
@@ -74,16 +74,7 @@ def App(store: Store, clock: Callable[[], datetime], account: Account | None, fi
     """`app_state`: the page's own state, made by its owner (the hosted mode's member space)."""
     app, _ = ft.use_state(lambda: app_state or AppState(store=store, clock=clock, account=account))
     page = ft.context.page
-    layout, _ = ft.use_state(lambda: Layout(width=page.width or 0))
-
-    def follow_the_window():
-        def resized(e: ft.PageResizeEvent):
-            if e.width != layout.width:
-                layout.width = e.width
-
-        page.on_resize = resized
-
-    ft.use_effect(follow_the_window, [])
+    layout = use_window_layout()
 
     def introduce_a_new_member():
         """A fresh install opening on Today gets the introduction first (once: finishing or

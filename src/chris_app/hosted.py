@@ -50,7 +50,7 @@ from chris_app.sync import sync_state
 from chris_app.sync.auth import AuthClient
 from chris_app.sync.config import BackendConfig
 from chris_app.sync.errors import AuthExpired, ServerError, SyncError
-from chris_app.views.common import Layout, LayoutContext
+from chris_app.views.common import LayoutContext, use_window_layout
 from chris_app.views.sign_in import SignIn
 
 log = logging.getLogger(__name__)
@@ -324,16 +324,7 @@ LOBBY_ROUTES = [ft.Route(path="sign-in", component=LobbySignIn)]
 @ft.component
 def LobbyScreens(lobby: Lobby):
     page = ft.context.page
-    layout, _ = ft.use_state(lambda: Layout(width=page.width or 0))
-
-    def follow_the_window():
-        def resized(e: ft.PageResizeEvent):
-            if e.width != layout.width:
-                layout.width = e.width
-
-        page.on_resize = resized
-
-    ft.use_effect(follow_the_window, [])
+    layout = use_window_layout()
     page.theme_mode = ft.ThemeMode.SYSTEM
     return AppContext(lobby.app, lambda: LayoutContext(
         layout, lambda: ft.Router(LOBBY_ROUTES, not_found=ToSignIn, manage_views=True)))

@@ -8,10 +8,14 @@ harder to read. The width comes from `Layout`, which app.py keeps up to date on 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import flet as ft
+
+from chris_app.errors import ChrisError
 
 WIDE = 900
 COLUMN_MAX = 720
@@ -63,6 +67,41 @@ class Layout:
 
 
 LayoutContext = ft.create_context(None)
+
+
+def use_window_layout() -> Layout:
+    """The page's Layout, kept equal to the window's width as it is resized (for the component
+    at the top of a page, which provides it through LayoutContext)."""
+    page = ft.context.page
+    layout, _ = ft.use_state(lambda: Layout(width=page.width or 0))
+
+    def follow_the_window():
+        def resized(e: ft.PageResizeEvent):
+            if e.width != layout.width:
+                layout.width = e.width
+
+        page.on_resize = resized
+
+    ft.use_effect(follow_the_window, [])
+    return layout
+
+
+def use_server_read(read: Callable[[], Any]) -> tuple[Any, str, Callable[[], Awaitable[None]]]:
+    """What `read` (a blocking call to the server, e.g. `app.account.devices`) answered when the
+    component appeared: (the answer, None until it came; the error's sentence, "" when none;
+    `load`, to ask again). The call runs in a worker thread, never on the page's loop."""
+    answer, set_answer = ft.use_state(None)
+    error, set_error = ft.use_state("")
+
+    async def load() -> None:
+        set_error("")
+        try:
+            set_answer(await asyncio.to_thread(read))
+        except ChrisError as exc:
+            set_error(exc.message)
+
+    ft.use_effect(load, [])  # (an async effect runs as a task on the page's loop)
+    return answer, error, load
 
 
 def use_width() -> float:

@@ -25,7 +25,7 @@ from chris_app.errors import ChrisError
 from chris_app.services.data_rights import export_name, wipe_device, write_export
 from chris_app.services.profile import get_profile
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Note, Section
+from chris_app.views.common import ErrorText, Note, Section, use_server_read
 
 SYNC_TROUBLE = ("OFFLINE", "ERROR", "BUSY")  # SyncState names: the account could not be checked
 
@@ -237,18 +237,8 @@ def YourData():
 def AccountActivity():
     """The account's audit log: exports, deletion, support access, other devices signed out."""
     app = use_app()
-    entries, set_entries = ft.use_state(None)
-    error, set_error = ft.use_state("")
+    entries, error, load = use_server_read(app.account.activity)
     zone = ZoneInfo(app.read(get_profile).timezone)
-
-    async def load():
-        set_error("")
-        try:
-            set_entries(await asyncio.to_thread(app.account.activity))
-        except ChrisError as exc:
-            set_error(exc.message)
-
-    ft.use_effect(load, [])  # (an async effect runs as a task on the page's loop)
     rows: list[ft.Control] = []
     for entry in entries or []:
         what, when = event_words(entry.event, entry.actor, entry.detail), when_words(entry.at, zone)

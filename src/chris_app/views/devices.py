@@ -13,7 +13,7 @@ from chris_app.domain.account_words import device_line, seen_words
 from chris_app.errors import ChrisError
 from chris_app.services.profile import get_profile
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Note, Section
+from chris_app.views.common import ErrorText, Note, Section, use_server_read
 
 ICONS = {"android": ft.Icons.PHONE_ANDROID, "ios": ft.Icons.PHONE_IPHONE, "web": ft.Icons.LANGUAGE}
 
@@ -21,21 +21,12 @@ ICONS = {"android": ft.Icons.PHONE_ANDROID, "ios": ft.Icons.PHONE_IPHONE, "web":
 @ft.component
 def DevicesAndSessions():
     app = use_app()
-    devices, set_devices = ft.use_state(None)  # None until the first answer
-    error, set_error = ft.use_state("")
+    devices, load_error, load = use_server_read(app.account.devices)  # devices: None until the first answer
+    error, set_error = ft.use_state("")  # signing the others out failed
     message, set_message = ft.use_state("")
     busy, set_busy = ft.use_state(False)
     confirming, set_confirming = ft.use_state(False)
     zone = ZoneInfo(app.read(get_profile).timezone)
-
-    async def load():
-        set_error("")
-        try:
-            set_devices(await asyncio.to_thread(app.account.devices))
-        except ChrisError as exc:
-            set_error(exc.message)
-
-    ft.use_effect(load, [])  # (an async effect runs as a task on the page's loop)
 
     async def sign_out_others(_):
         set_confirming(False)
@@ -71,7 +62,7 @@ def DevicesAndSessions():
                              color=ft.Colors.PRIMARY if device.this_device else ft.Colors.ON_SURFACE_VARIANT),
             content_padding=0,
         )))
-    if devices is None and not error:
+    if devices is None and not load_error:
         rows.append(ft.Row([ft.ProgressRing(width=16, height=16), Note("Looking up your devices…")]))
     elif devices == []:
         rows.append(Note("No device has synced with your account yet."))
@@ -85,6 +76,6 @@ def DevicesAndSessions():
             ft.ProgressRing(width=20, height=20, visible=busy),
         ], wrap=True),
         ft.Text(message, color=ft.Colors.PRIMARY, visible=bool(message)),
-        ErrorText(error),
+        ErrorText(error or load_error),
         identifier="settings-devices",
     )
