@@ -207,7 +207,18 @@ def back_in_the_app(page):
     page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
 
 
+# Opens a route inside the running app, as the browser's back/forward buttons do (the Flutter
+# router follows `popstate`), so the page keeps its session. Reloading the page instead
+# (page.goto) races Flet's web server on a loaded machine: the old session's disconnect can
+# land on the new one ("'NoneType' object has no attribute 'after_event'") and the page stays
+# dead.
+_OPEN_ROUTE = "route => { history.pushState(null, '', route); dispatchEvent(new PopStateEvent('popstate')); }"
+
+
 def go(page, base, route):
+    if page.url.startswith(base):
+        page.evaluate(_OPEN_ROUTE, route)
+        return
     page.goto(base + route)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
