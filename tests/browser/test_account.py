@@ -12,7 +12,7 @@ import httpx
 import pyotp
 import pytest
 
-from tests.browser.conftest import DESKTOP, has_text, label_of, nav, screenshot, type_into, wait_for_text
+from tests.browser.conftest import DESKTOP, has_text, label_of, nav, open_route, screenshot, type_into, wait_for_text
 from tests.browser.test_editors import PNG
 from tests.conftest import wav_bytes
 from tests.sync.fake_gotrue import GoTrue
@@ -207,17 +207,10 @@ def back_in_the_app(page):
     page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
 
 
-# Opens a route inside the running app, as the browser's back/forward buttons do (the Flutter
-# router follows `popstate`), so the page keeps its session. Reloading the page instead
-# (page.goto) races Flet's web server on a loaded machine: the old session's disconnect can
-# land on the new one ("'NoneType' object has no attribute 'after_event'") and the page stays
-# dead.
-_OPEN_ROUTE = "route => { history.pushState(null, '', route); dispatchEvent(new PopStateEvent('popstate')); }"
-
-
 def go(page, base, route):
+    """`route` in the app: inside the running page when it is there (see open_route)."""
     if page.url.startswith(base):
-        page.evaluate(_OPEN_ROUTE, route)
+        open_route(page, route)
         return
     page.goto(base + route)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from tests.browser.conftest import (DESKTOP, free_port, has_text, nav, screenshot, stop_process, type_into,
+from tests.browser.conftest import (DESKTOP, free_port, has_text, nav, open_route, screenshot, stop_process, type_into,
                                     wait_for_text, wait_until_served)
 from tests.browser.hosted_backend import ANON_KEY, Backend
 from tests.browser.test_editors import PNG
@@ -86,7 +86,15 @@ def seed_from_another_device(member, tile_position: int, caption: str, recording
     assert not result["rejected"], result
 
 
-def go(page, base, route):
+def go(page, base, route, load=False):
+    """Open `route`: inside the running app when the page is already there (as back/forward do:
+    the Flutter router follows `popstate`), else — or with `load` — as a fresh page load. A
+    reload races Flet's web server on a loaded machine (conftest.open_route), so the test
+    reloads only where reloading is the point: deep links, a second tab, the member's session
+    read back from the browser."""
+    if page.url.startswith(base) and not load:
+        open_route(page, route)
+        return
     page.goto(base + route)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
@@ -100,7 +108,8 @@ def sign_in(page, email, password):
 
 
 def synced(page, base):
-    go(page, base, "/sign-in")
+    """The page loaded afresh at /sign-in (the session read back from the browser), then synced."""
+    go(page, base, "/sign-in", load=True)
     wait_for_text(page, "Signed in as", timeout=60)
     page.get_by_role("button", name="Sync now").click()
     wait_for_text(page, "Sync: Everything is synced.", timeout=60)
@@ -141,7 +150,7 @@ def test_two_members_at_once_never_see_each_others_data_and_a_visitor_sees_only_
         a, b, visitor = pages["ann"], pages["bob"], pages["visitor"]
         # A visitor who is not signed in: every address, deep links too, is the sign-in screen.
         for route in ("/", "/morning", "/settings", "/vision-board"):
-            go(visitor, base, route)
+            go(visitor, base, route, load=True)
             wait_for_text(visitor, LOBBY, timeout=60)
             visitor.wait_for_url(re.compile(r"/sign-in$"), timeout=20_000)
             assert not has_text(visitor, "Current streak") and not has_text(visitor, "Cabin by the lake")
@@ -188,7 +197,6 @@ def test_two_members_at_once_never_see_each_others_data_and_a_visitor_sees_only_
 
         # After a reload and a sync, each sees their own, the server holds each one's own.
         for page in (a, b):
-            page.reload()
             synced(page, base)
         wins = {m.email: [s.get("biggest_win") for s in m.server.sessions.values() if s.get("biggest_win")]
                 for m in (ann, bob)}
