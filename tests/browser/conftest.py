@@ -189,18 +189,6 @@ _HAS_TEXT = """t => [...document.querySelectorAll('flt-semantics-host *')].some(
     (e.value || '').includes(t))"""
 
 
-_OPEN_ROUTE = "route => { history.pushState(null, '', route); dispatchEvent(new PopStateEvent('popstate')); }"
-
-
-def open_route(page: Page, route: str) -> None:
-    """Open `route` inside the running app, as the browser's back/forward buttons do (the
-    Flutter router follows `popstate`), so the page keeps its session. Reloading instead
-    (page.goto) races Flet's web server on a loaded machine: the old session's disconnect can
-    land on the new one ("'NoneType' object has no attribute 'after_event'") and the page
-    stays dead."""
-    page.evaluate(_OPEN_ROUTE, route)
-
-
 def wait_for_text(page: Page, text: str, timeout: float = 20.0) -> None:
     """Wait until `text` is on screen (Flutter puts text in aria-labels of semantics nodes).
     Polled from Python: page.wait_for_function never saw these nodes change here."""

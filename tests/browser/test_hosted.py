@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from tests.browser.conftest import (DESKTOP, free_port, has_text, nav, open_route, screenshot, stop_process, type_into,
+from tests.browser.conftest import (DESKTOP, free_port, has_text, nav, screenshot, stop_process, type_into,
                                     wait_for_text, wait_until_served)
 from tests.browser.hosted_backend import ANON_KEY, Backend
 from tests.browser.test_editors import PNG
@@ -86,15 +86,7 @@ def seed_from_another_device(member, tile_position: int, caption: str, recording
     assert not result["rejected"], result
 
 
-def go(page, base, route, load=False):
-    """Open `route`: inside the running app when the page is already there (as back/forward do:
-    the Flutter router follows `popstate`), else — or with `load` — as a fresh page load. A
-    reload races Flet's web server on a loaded machine (conftest.open_route), so the test
-    reloads only where reloading is the point: deep links, a second tab, the member's session
-    read back from the browser."""
-    if page.url.startswith(base) and not load:
-        open_route(page, route)
-        return
+def go(page, base, route):
     page.goto(base + route)
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
@@ -109,7 +101,7 @@ def sign_in(page, email, password):
 
 def synced(page, base):
     """The page loaded afresh at /sign-in (the session read back from the browser), then synced."""
-    go(page, base, "/sign-in", load=True)
+    go(page, base, "/sign-in")
     wait_for_text(page, "Signed in as", timeout=60)
     page.get_by_role("button", name="Sync now").click()
     wait_for_text(page, "Sync: Everything is synced.", timeout=60)
@@ -150,7 +142,7 @@ def test_two_members_at_once_never_see_each_others_data_and_a_visitor_sees_only_
         a, b, visitor = pages["ann"], pages["bob"], pages["visitor"]
         # A visitor who is not signed in: every address, deep links too, is the sign-in screen.
         for route in ("/", "/morning", "/settings", "/vision-board"):
-            go(visitor, base, route, load=True)
+            go(visitor, base, route)
             wait_for_text(visitor, LOBBY, timeout=60)
             visitor.wait_for_url(re.compile(r"/sign-in$"), timeout=20_000)
             assert not has_text(visitor, "Current streak") and not has_text(visitor, "Cabin by the lake")
