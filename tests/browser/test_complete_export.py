@@ -18,7 +18,7 @@ import pytest
 import soundfile
 
 from tests.browser.conftest import DESKTOP, PHONE, has_text, label_of, wait_for_text
-from tests.browser.member_backend import USER, MemberBackend, settled_screenshot, sign_in_and_carry, to_settings
+from tests.browser.member_backend import USER, MemberBackend, scroll_to, settled_screenshot, sign_in_and_carry, to_settings
 
 pytestmark = pytest.mark.browser
 
@@ -196,3 +196,5 @@ def test_a_large_server_archive_comes_in_parts_each_opened_from_its_own_button(b
         page.get_by_role("button", name="Part 3 of 3 (30.9 MB)").click()
     assert opened.value.url == parts[2]["url"]
     assert page.get_by_role("button", name="Part 2 of 3 (44.1 MB)").is_visible()
+    scroll_to(page, page.get_by_role("button", name="Part 3 of 3 (30.9 MB)"))
+    settled_screenshot(page, "export-server-parts-desktop-light")

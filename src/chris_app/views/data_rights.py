@@ -46,7 +46,7 @@ def server_export_message(link, zone: ZoneInfo) -> str:
         text = f"Your export ({megabytes(link.bytes)}) is downloading. Its link works until {until}."
     else:
         text = (f"Your export ({megabytes(link.bytes)}) comes in {n} parts, each a zip of its own: part 1 is "
-                f"downloading, download the others below. Their links work until {until}.")
+                f"downloading, the others have a button each. Their links work until {until}.")
     if link.not_exported:
         text += (f" {link.not_exported} file{'' if link.not_exported == 1 else 's'} too large to export "
                  f"{'is' if link.not_exported == 1 else 'are'} listed in its README.")
