@@ -22,6 +22,7 @@ from chris_app.state import AppContext, AppState, system_clock
 from chris_app.store import Store
 from chris_app.sync.config import load_config
 from chris_app.views.affirmations import Affirmations
+from chris_app.views import render_guard
 from chris_app.views.common import LayoutContext, use_window_layout
 from chris_app.views.evening import Evening
 from chris_app.views.home import Home
@@ -157,6 +158,7 @@ def make_main(store: Store, clock: Callable[[], datetime] = system_clock,
         account = Account(store, config, platform="web" if web else None)
         account.restore()
     reporting.apply(store, account)  # error reports, if the member turned them on in Settings
+    render_guard.install()  # one part failing to draw must not freeze every screen
 
     async def main(page: ft.Page) -> None:
         page_account = account

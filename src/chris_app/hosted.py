@@ -50,6 +50,7 @@ from chris_app.sync import sync_state
 from chris_app.sync.auth import AuthClient
 from chris_app.sync.config import BackendConfig
 from chris_app.sync.errors import AuthExpired, ServerError, SyncError
+from chris_app.views import render_guard
 from chris_app.views.common import LayoutContext, use_window_layout
 from chris_app.views.sign_in import SignIn
 
@@ -341,6 +342,7 @@ def Hosted(hosted: HostedPage):
 
 def make_hosted_main(root: Path, config: BackendConfig, clock: Callable[[], datetime]):
     """The page handler of the hosted mode: each page gets its own HostedPage."""
+    render_guard.install()  # one part failing to draw must not freeze a member's screens
 
     async def main(page: ft.Page) -> None:
         from flet_secure_storage import SecureStorage

@@ -23,7 +23,7 @@ import soundfile
 from chris_app.audio import AudioError, EncodedRecording, Take, check_quality, encode_opus, sweep_temp_files
 from chris_app.audio.metrics import ReadingMetrics, file_metrics, reading_metrics
 from chris_app.audio.web_take import WebTake, claim_unfinished, has_unfinished
-from chris_app.errors import ChrisError, InvalidInput, StorageFailed
+from chris_app.errors import ChrisError, InvalidInput, NotFound, StorageFailed
 from chris_app.services._rows import enqueue, new_id, stamp
 from chris_app.services.day import complete_morning
 from chris_app.services.files import sha256_of, storage_error
@@ -220,8 +220,17 @@ def import_audio_file(store: Store, now: datetime, filename: str, data: bytes) -
     return save_samples(store, now, samples.mean(axis=1), samplerate)
 
 
+def find_recording(store: Store, recording_id: str) -> Recording | None:
+    """The reading with this id, or None when it is gone: a screen may still hold the id of
+    a reading that was just replaced (recorded again here, or on another device)."""
+    rows = store.query("select * from recordings where id = ?", (recording_id,))
+    return _from_row(rows[0]) if rows else None
+
+
 def get_recording(store: Store, recording_id: str) -> Recording:
-    return _from_row(store.query("select * from recordings where id = ?", (recording_id,))[0])
+    if (recording := find_recording(store, recording_id)) is None:
+        raise NotFound("This reading is no longer on this device: it was replaced by a newer one.")
+    return recording
 
 
 def list_recordings(store: Store) -> list[Recording]:

@@ -111,7 +111,7 @@ def Morning():
     shown = step if step != "done" or finished["done"] else first
     on_board = [t for t in tiles if t.image_path.exists()]  # images synced but not downloaded yet are left out
     body = {
-        "record": lambda: RecordStep(s, on_next=lambda _: set_step("board")),
+        "record": lambda: RecordStep(on_next=lambda _: set_step("board")),
         # An empty board (or one whose images are not on this device yet) moves straight on.
         "board": lambda: BoardStep(on_board, bool(s and s.vision_board_viewed),
                                    on_next=onward if on_board else (lambda _=None: set_step("action"))),

@@ -9,8 +9,8 @@ from pathlib import Path
 import flet as ft
 
 from chris_app.audio.metrics import ReadingMetrics
-from chris_app.services import affirmations, recordings
-from chris_app.services.day import DaySession, completed
+from chris_app.services import affirmations, recordings, summary
+from chris_app.services.day import completed
 from chris_app.services.profile import get_settings
 from chris_app.services.reading_metrics import measure_and_store, metrics_of
 from chris_app.state import use_app
@@ -117,15 +117,19 @@ def AttachFile(on_saved, on_error, beside: list[ft.Control] | None = None):
 
 
 @ft.component
-def RecordStep(session: DaySession | None, on_next):
+def RecordStep(on_next):
+    """The step reads the day itself rather than taking it from the morning: after a new take
+    this component can render before its parent does, and the day it was handed would still
+    name the reading the take replaced (deleted by then)."""
     app = use_app()
+    session = app.read(summary.today_session, app.now()).session
     phase, set_phase = ft.use_state("idle")
     just_saved, set_just_saved = ft.use_state("")  # id of a take saved on this screen
     attach_error, set_attach_error = ft.use_state("")
     current = app.read(affirmations.active)
     prefs = app.read(get_settings)
     done = completed(session)  # the reading is saved: the day counts
-    saved = app.read(recordings.get_recording, session.recording_id) if done else None
+    saved = app.read(recordings.find_recording, session.recording_id) if done else None
     recording = phase in ("recording", "paused")
 
     recorder = ReadingRecorder(on_saved=lambda rec: set_just_saved(rec.id), on_phase=set_phase,
