@@ -5,6 +5,7 @@ test-artifacts/ in the project root."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import socket
@@ -222,6 +223,46 @@ def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
+    return path
+
+
+# How many colours a PNG has (up to 3): a frame of one colour is the page before Flutter drew.
+COLOURS = """async png => {
+  const bytes = Uint8Array.from(atob(png), c => c.charCodeAt(0));
+  const bitmap = await createImageBitmap(new Blob([bytes], {type: 'image/png'}));
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const g = canvas.getContext('2d', {willReadFrequently: true});
+  g.drawImage(bitmap, 0, 0);
+  const d = g.getImageData(0, 0, bitmap.width, bitmap.height).data, seen = new Set();
+  for (let i = 0; i < d.length && seen.size < 3; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+  return seen.size;
+}"""
+
+
+def settled_screenshot(page, timeout: float = 30.0, must_settle: bool = True) -> bytes:
+    """A screenshot once Flutter has drawn the screen and two frames in a row are the same:
+    animations (a page transition, a ripple) have ended, however loaded the machine is. No
+    fixed waits: a slow machine only takes longer. A screen that never settles fails the test,
+    unless `must_settle` is False (a screen with a turning progress ring): then the last frame
+    is taken once the timeout is up."""
+    deadline = time.monotonic() + timeout
+    last = b""
+    while True:
+        now = page.screenshot(timeout=90_000)  # (it waits for fonts, slow on a loaded machine)
+        if now == last and page.evaluate(COLOURS, base64.b64encode(now).decode()) > 2:
+            return now
+        if time.monotonic() > deadline:
+            assert not must_settle, "the screen kept changing (or was never drawn)"
+            return now
+        last = now
+        time.sleep(0.25)
+
+
+def save_settled(page, name: str, must_settle: bool = True) -> Path:
+    """The settled screen saved as test-artifacts/<name>.png, for a look at the screen."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    path.write_bytes(settled_screenshot(page, must_settle=must_settle))
     return path
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
+from chris_app.domain.days import is_valid_timezone
 from tests.sync.fake_gotrue import GoTrue
 from tests.sync.fake_server import FakeServer
 
@@ -41,6 +43,7 @@ class Backend:
                         for uid, email, password in members]
         self.refresh_tokens: dict[str, FakeMember] = {}
         self.sign_ins: list[str] = []  # the email of every password sign-in, in order
+        self.sign_ups: list[tuple[str, dict]] = []  # (email, the metadata sent) of every new account
         self.deleted: list[str] = []  # members whose account the delete-account function removed
         self.calls: list[tuple[str | None, str, str]] = []  # (member id or None, method, path)
         self._lock = threading.Lock()
@@ -57,6 +60,21 @@ class Backend:
             refresh = f"refresh-{member.user_id}-{len(self.refresh_tokens)}"
             self.refresh_tokens[refresh] = member
         return session | {"refresh_token": refresh}
+
+    def sign_up(self, email: str, password: str, data: dict) -> FakeMember | None:
+        """A new account; its profile's time zone is the one sent, or UTC when it is missing or
+        not a zone (as the `handle_new_user` trigger decides). None when the email is taken."""
+        with self._lock:
+            if any(m.email == email for m in self.members):
+                return None
+            self.sign_ups.append((email, data))
+            zone = data.get("timezone")
+            zone = zone if isinstance(zone, str) and is_valid_timezone(zone) else "UTC"
+            uid = str(uuid.uuid4())
+            member = FakeMember(uid, email, password, GoTrue(uid, email, ANON_KEY, now=int(time.time())),
+                                FakeServer(uid, email=email, timezone=zone))
+            self.members.append(member)
+            return member
 
     # -- the server ------------------------------------------------------------------------------
     def start(self) -> str:
@@ -123,6 +141,14 @@ class Backend:
                     if member is None or body.get("password") != member.password:
                         return self.reply(400, {"code": 400, "error_code": "invalid_credentials",
                                                 "msg": "Invalid login credentials"})
+                    return self.reply(200, backend.session_for(member))
+                if self.path == "/auth/v1/signup":  # email confirmation off: GoTrue answers with a session
+                    member = backend.sign_up(str((body or {}).get("email")), str((body or {}).get("password")),
+                                             (body or {}).get("data") or {})
+                    self.log(member)
+                    if member is None:
+                        return self.reply(422, {"code": 422, "error_code": "user_already_exists",
+                                                "msg": "User already registered"})
                     return self.reply(200, backend.session_for(member))
                 if self.path == "/auth/v1/token?grant_type=refresh_token":
                     member = backend.refresh_tokens.get((body or {}).get("refresh_token"))

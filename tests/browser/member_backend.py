@@ -192,21 +192,6 @@ def to_settings(page) -> None:
     wait_for_text(page, "Your data", timeout=30)
 
 
-def settled_screenshot(page, name: str, tries: int = 20):
-    """A screenshot once the canvas has caught up with the accessibility tree: Flutter paints a
-    frame or more after its semantics change, so shoot until two shots in a row agree."""
-    from tests.browser.conftest import screenshot
-
-    previous = page.screenshot()
-    for _ in range(tries):
-        time.sleep(0.25)
-        current = page.screenshot()
-        if current == previous:
-            break
-        previous = current
-    return screenshot(page, name)
-
-
 def scroll_to(page, locator, tries: int = 30) -> None:
     """Scroll the screen with the mouse wheel until `locator` is inside the window (for a
     screenshot): Flutter's canvas does not always follow scroll_into_view_if_needed."""

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, nav, screenshot, wait_for_text
+from tests.browser.conftest import DESKTOP, PHONE, nav, screenshot, settled_screenshot, wait_for_text
 
 pytestmark = pytest.mark.browser
 
@@ -185,34 +185,6 @@ def open_screen(page, base: str, route: str) -> None:
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
     page.eval_on_selector("flt-semantics-placeholder", "e => e.click()")
     wait_for_text(page, THEMED_ROUTES[route], timeout=30)
-
-
-# How many colours a PNG has (up to 3): a frame of one colour is the page before Flutter drew.
-COLOURS = """async png => {
-  const bytes = Uint8Array.from(atob(png), c => c.charCodeAt(0));
-  const bitmap = await createImageBitmap(new Blob([bytes], {type: 'image/png'}));
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const g = canvas.getContext('2d', {willReadFrequently: true});
-  g.drawImage(bitmap, 0, 0);
-  const d = g.getImageData(0, 0, bitmap.width, bitmap.height).data, seen = new Set();
-  for (let i = 0; i < d.length && seen.size < 3; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-  return seen.size;
-}"""
-
-
-def settled_screenshot(page, timeout: float = 30.0) -> bytes:
-    """A screenshot once Flutter has drawn the screen and two frames in a row are the same:
-    animations (a page transition, a ripple, a progress ring) have ended, however loaded the
-    machine is. No fixed waits: a slow machine only takes longer."""
-    deadline = time.monotonic() + timeout
-    last = b""
-    while True:
-        now = page.screenshot(timeout=90_000)  # (it waits for fonts, slow on a loaded machine)
-        if now == last and page.evaluate(COLOURS, base64.b64encode(now).decode()) > 2:
-            return now
-        assert time.monotonic() < deadline, "the screen kept changing (or was never drawn)"
-        last = now
-        time.sleep(0.25)
 
 
 def measured_contrasts(page, timeout: float = 30.0) -> list[dict]:

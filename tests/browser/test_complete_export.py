@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from tests.browser.conftest import DESKTOP, PHONE, has_text, label_of, wait_for_text
-from tests.browser.member_backend import USER, MemberBackend, scroll_to, settled_screenshot, sign_in_and_carry, to_settings
+from tests.browser.conftest import DESKTOP, PHONE, has_text, label_of, save_settled, wait_for_text
+from tests.browser.member_backend import USER, MemberBackend, scroll_to, sign_in_and_carry, to_settings
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +81,7 @@ def test_the_export_downloads_the_readings_made_on_another_device_first(backend,
         page.get_by_role("button", name="Export my data").click()
         wait_for_text(page, "Downloading readings: 2 of 3", timeout=60)
         page.get_by_role("button", name="Export my data").scroll_into_view_if_needed()
-        settled_screenshot(page, "export-downloading-desktop-light")
+        save_settled(page, "export-downloading-desktop-light", must_settle=False)
         backend.held[second].set()
     wait_for_text(page, "is downloading.")
     readme, data, files = exported(download.value, tmp_path)
@@ -108,7 +108,7 @@ def test_a_failed_download_stops_the_export_until_the_member_chooses(backend, ap
                   timeout=60)
     assert "Try again" in label_of(page, "export-problem")
     page.locator('[flt-semantics-identifier="export-problem"]').scroll_into_view_if_needed()
-    settled_screenshot(page, "export-problem-phone-light")
+    save_settled(page, "export-problem-phone-light", must_settle=False)
 
     page.get_by_role("button", name="Try again").click()  # still failing: the same choice, nothing saved
     wait_for_text(page, "1 of 1 readings made on another device could not be downloaded.", timeout=60)
@@ -129,7 +129,7 @@ def test_a_failed_download_stops_the_export_until_the_member_chooses(backend, ap
     assert files[next(r["file"] for r in data["recordings"] if r["date"] == DAYS[2])] == audio[DAYS[2]]
     page.get_by_role("radio", name="Dark").click()
     page.locator('[flt-semantics-identifier="your-data"]').scroll_into_view_if_needed()
-    settled_screenshot(page, "export-done-phone-dark")
+    save_settled(page, "export-done-phone-dark", must_settle=False)
 
 
 def test_offline_the_export_says_so_and_still_offers_what_is_here(backend, app_process, open_app, tmp_path):
@@ -172,7 +172,7 @@ def test_on_the_web_the_server_builds_the_archive_and_its_link_opens(backend, ap
     assert requests == [{}]
     wait_for_text(page, "Your export (2.3 MB) is downloading. Its link works until")
     page.locator('[flt-semantics-identifier="account-activity"]').scroll_into_view_if_needed()
-    settled_screenshot(page, "export-server-link-desktop-light")
+    save_settled(page, "export-server-link-desktop-light", must_settle=False)
 
 
 def test_a_large_server_archive_comes_in_parts_each_opened_from_its_own_button(backend, app_process, open_app):
@@ -197,4 +197,4 @@ def test_a_large_server_archive_comes_in_parts_each_opened_from_its_own_button(b
     assert opened.value.url == parts[2]["url"]
     assert page.get_by_role("button", name="Part 2 of 3 (44.1 MB)").is_visible()
     scroll_to(page, page.get_by_role("button", name="Part 3 of 3 (30.9 MB)"))
-    settled_screenshot(page, "export-server-parts-desktop-light")
+    save_settled(page, "export-server-parts-desktop-light", must_settle=False)

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from chris_app.domain.account_words import device_line
-from tests.browser.conftest import DESKTOP, PHONE, has_text, label_of, wait_for_text
-from tests.browser.member_backend import TOKEN, MemberBackend, open_at, scroll_to, settled_screenshot, sign_in_and_carry, to_settings
+from tests.browser.conftest import DESKTOP, PHONE, has_text, label_of, save_settled, wait_for_text
+from tests.browser.member_backend import TOKEN, MemberBackend, open_at, scroll_to, sign_in_and_carry, to_settings
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +59,7 @@ def test_the_members_devices_are_listed_and_the_other_devices_signed_out(backend
     wait_for_text(page, "Support looked at your account: your question about billing, 30 Nov 2026, 10:15")
     name = "desktop" if viewport is DESKTOP else "phone"
     page.get_by_role("button", name="Sign out other devices…").scroll_into_view_if_needed()
-    settled_screenshot(page, f"settings-devices-{name}-light")
+    save_settled(page, f"settings-devices-{name}-light", must_settle=False)
 
     page.get_by_role("button", name="Sign out other devices…").click()
     wait_for_text(page, "Sign out your other devices?")
@@ -67,7 +67,7 @@ def test_the_members_devices_are_listed_and_the_other_devices_signed_out(backend
     assert backend.sessions_revoked == 0
     page.get_by_role("button", name="Sign out other devices…").click()
     wait_for_text(page, "This device stays signed in.")
-    settled_screenshot(page, f"settings-devices-confirm-{name}")
+    save_settled(page, f"settings-devices-confirm-{name}", must_settle=False)
     page.get_by_role("button", name="Sign out other devices", exact=True).click()
     wait_for_text(page, "Your other devices are signed out.")
     assert backend.sessions_revoked == 1
@@ -77,11 +77,11 @@ def test_the_members_devices_are_listed_and_the_other_devices_signed_out(backend
     page.get_by_role("button", name="Refresh").click()
     wait_for_text(page, "Your other devices were signed out by you")
     scroll_to(page, page.get_by_role("button", name="Refresh"))
-    settled_screenshot(page, f"settings-activity-{name}-light")
+    save_settled(page, f"settings-activity-{name}-light", must_settle=False)
     assert backend.paths("POST").count("/auth/v1/logout") == 0  # this device stayed signed in
     use_dark_theme(page)
     page.get_by_role("button", name="Sign out other devices…").scroll_into_view_if_needed()
-    settled_screenshot(page, f"settings-devices-{name}-dark")
+    save_settled(page, f"settings-devices-{name}-dark", must_settle=False)
 
 
 def test_errors_from_the_server_are_shown_in_its_words(backend, app_process, open_app):
@@ -142,7 +142,7 @@ def test_the_error_report_switch_is_off_by_default_and_kept_across_a_reload_and_
     page.get_by_role("switch", name="Send error reports").click()
     wait_until_stored(app_process, 1)
     scroll_to(page, page.get_by_role("switch", name="Send error reports"))
-    settled_screenshot(page, "settings-error-reports-light")
+    save_settled(page, "settings-error-reports-light", must_settle=False)
 
     page.reload()
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
@@ -159,7 +159,7 @@ def test_the_error_report_switch_is_off_by_default_and_kept_across_a_reload_and_
     page.get_by_role("switch", name="Send error reports").click()  # off again
     wait_until_stored(app_process, 0)
     scroll_to(page, page.get_by_role("switch", name="Send error reports"))
-    settled_screenshot(page, "settings-error-reports-dark")
+    save_settled(page, "settings-error-reports-dark", must_settle=False)
     assert received == []  # no error happened: nothing was reported
 
 

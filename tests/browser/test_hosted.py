@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from tests.browser.conftest import (DESKTOP, free_port, has_text, nav, screenshot, stop_process, type_into,
+from tests.browser.conftest import (DESKTOP, PHONE, free_port, has_text, nav, poll, screenshot, stop_process, type_into,
                                     wait_for_text, wait_until_served)
 from tests.browser.hosted_backend import ANON_KEY, Backend
 from tests.browser.test_editors import PNG
@@ -297,6 +297,47 @@ def test_a_member_who_deletes_their_account_leaves_no_store_on_the_server(backen
         wait_for_text(page, LOBBY, timeout=60)
     except BaseException:
         screenshot(page, "FAILED-hosted-delete")
+        raise
+    finally:
+        context.close()
+
+
+def choose_time_zone(page, zone: str) -> None:
+    """Open the time zone picker and take `zone` from its list."""
+    page.get_by_role("textbox", name="Time zone").click()
+    option = page.get_by_role("button", name=zone, exact=True)
+    option.wait_for(state="attached", timeout=30_000)
+    option.click()
+    poll(page, f"() => document.querySelector('input[aria-label=\"Time zone\"]')?.value === {zone!r}",
+         f"{zone} chosen", timeout=20)
+
+
+def test_a_new_member_creates_their_account_in_their_own_time_zone_not_the_servers(backend, hosted, browser):
+    """The hosted app runs in the server's zone (here Europe/Berlin); a member in New York who
+    creates an account there picks their zone, and their days are counted in it."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        go(page, hosted.url, "/sign-in")
+        wait_for_text(page, LOBBY, timeout=60)
+        wait_for_text(page, "For a new account: your days start and end in this time zone")
+        type_into(page, "Email", "cleo@example.com")
+        type_into(page, "Password", "cleo-password-3")
+        choose_time_zone(page, "America/New_York")
+        screenshot(page, "hosted-sign-up-time-zone")
+        page.get_by_role("button", name="Create account").click()
+        page.wait_for_url(re.compile(r"/$"), timeout=60_000)
+        assert backend.sign_ups == [("cleo@example.com", {"timezone": "America/New_York"})]
+        cleo = backend.members[-1]
+        assert cleo.server.profile["timezone"] == "America/New_York"
+        folder = hosted.data_dir / "members" / cleo.user_id
+        deadline = time.monotonic() + 60
+        while stored(folder, "select timezone from profile") != [("America/New_York",)]:
+            assert time.monotonic() < deadline, stored(folder, "select timezone from profile")
+            time.sleep(0.2)
+        assert "Traceback" not in hosted.output()
+    except BaseException:
+        screenshot(page, "FAILED-hosted-sign-up")
         raise
     finally:
         context.close()

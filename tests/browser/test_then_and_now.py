@@ -17,8 +17,8 @@ import soundfile
 from chris_app.services import reading_metrics, recordings
 from chris_app.services.profile import ensure_profile, update_settings
 from chris_app.store import open_store
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, has_text, label_of, wait_for_text
-from tests.browser.test_accessibility import MIN_CONTRAST, measured_contrasts, settled_screenshot
+from tests.browser.conftest import DESKTOP, PHONE, has_text, label_of, save_settled, wait_for_text
+from tests.browser.test_accessibility import MIN_CONTRAST, measured_contrasts
 
 pytestmark = pytest.mark.browser
 
@@ -71,8 +71,7 @@ def screenshot(page, name: str) -> None:
     deadline = time.monotonic() + 30
     while has_text(page, "Working...") and time.monotonic() < deadline:
         time.sleep(0.2)
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / f"{name}.png").write_bytes(settled_screenshot(page))
+    save_settled(page, name)
 
 
 def wait_for_label(page, identifier: str, pattern: str, timeout: float = 20) -> str:

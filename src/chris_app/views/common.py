@@ -15,6 +15,7 @@ from typing import Any
 
 import flet as ft
 
+from chris_app.domain.days import all_timezones
 from chris_app.errors import ChrisError
 
 WIDE = 900
@@ -235,6 +236,20 @@ def Toggle(label: str, value: bool, on_change) -> ft.Control:
         toggle_inputs=True,
         content_padding=0,
     ))
+
+
+def TimeZoneField(value: str, on_change: Callable[[str], None]) -> ft.Control:
+    """The time zone picker (Settings, and creating an account in the hosted web app, where the
+    server's own zone says nothing of the member's): every IANA zone, filtered as one types.
+    `on_change` gets the zone taken from the list, or the text typed (which may be no zone: the
+    form that saves it checks)."""
+    def typed(e: ft.Event) -> None:
+        on_change(e.data if isinstance(e.data, str) else (e.control.text or ""))
+
+    return ft.MergeSemantics(content=ft.Dropdown(
+        label="Time zone", value=value, editable=True, enable_filter=True, menu_height=300,
+        options=[ft.DropdownOption(key=z, text=z) for z in all_timezones()],
+        on_select=lambda e: on_change(e.control.value or ""), on_text_change=typed))
 
 
 def ErrorText(message: str | None) -> ft.Control:

@@ -11,11 +11,10 @@ import flet as ft
 from chris_app import __version__, reporting
 from chris_app.audio import AudioError, list_input_devices
 from chris_app.domain import defaults
-from chris_app.domain.days import all_timezones
 from chris_app.services.profile import get_profile, get_server_facts, get_settings, update_profile, update_settings
 from chris_app.services.reminder_plan import account_member, describe_reach, device_plan
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, Toggle, go
+from chris_app.views.common import ErrorText, Frame, IconAction, Note, OwnNode, Section, TimeZoneField, Toggle, go
 from chris_app.views.data_rights import YourData
 from chris_app.views.devices import DevicesAndSessions
 from chris_app.views.feedback import cue
@@ -225,11 +224,14 @@ def Settings():
 
     def field(name: str):
         def changed(e):
-            form[name] = e.control.value
-            if saved:
-                set_saved(False)
+            typed(name, e.control.value)
 
         return changed
+
+    def typed(name: str, value) -> None:
+        form[name] = value
+        if saved:
+            set_saved(False)
 
     def save_profile(_):
         outcome = app.act(update_profile, timezone=form["timezone"], day_start_hour=day_start,
@@ -249,9 +251,7 @@ def Settings():
     return Frame("/settings", "Settings", [
         Section(
             "Your day",
-            ft.MergeSemantics(content=ft.Dropdown(label="Time zone", value=profile.timezone, editable=True, enable_filter=True,
-                        menu_height=300, options=[ft.DropdownOption(key=z, text=z) for z in all_timezones()],
-                        on_select=field("timezone"))),
+            TimeZoneField(profile.timezone, lambda zone: typed("timezone", zone)),
             ft.Row(wrap=True, vertical_alignment=ft.CrossAxisAlignment.CENTER, controls=[
                 ft.Semantics(container=True, label=f"Day starts at {day_start:02d}:00",
                              content=ft.Text(f"Day starts at {day_start:02d}:00", size=16)),

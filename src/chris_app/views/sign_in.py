@@ -13,9 +13,10 @@ from urllib.parse import parse_qsl, urlparse
 import flet as ft
 
 from chris_app.device import device_timezone
+from chris_app.domain.days import is_valid_timezone
 from chris_app.sync.errors import SyncError
 from chris_app.state import use_app
-from chris_app.views.common import ErrorText, Frame, Note, OwnNode, Section, go
+from chris_app.views.common import ErrorText, Frame, Note, OwnNode, Section, TimeZoneField, go
 
 PHONE_REDIRECT = "chrisapp://open/sign-in"  # the app's deep link ([tool.flet.deep_linking])
 
@@ -70,8 +71,16 @@ def SignIn():
     async def sign_in(_):
         await attempt(account.sign_in, email.current, password.current)
 
+    # A new account's days start and end in this zone. The app on a device knows it; the hosted
+    # web app runs on a server and asks (the browser's zone does not reach Flet).
+    zone = ft.use_ref(device_timezone())
+
     async def sign_up(_):
-        await attempt(account.sign_up, email.current, password.current, device_timezone())
+        if not is_valid_timezone(zone.current or ""):
+            set_message("")
+            set_error("Choose your time zone from the list (type a city to find it).")
+            return
+        await attempt(account.sign_up, email.current, password.current, zone.current)
 
     def query() -> dict[str, str]:
         return dict(parse_qsl(urlparse(page.route or "").query))
@@ -188,6 +197,9 @@ def SignIn():
                              on_change=lambda e: setattr(email, "current", e.control.value))),
         OwnNode(ft.TextField(label="Password", password=True, can_reveal_password=True,
                              on_change=lambda e: setattr(password, "current", e.control.value))),
+        *([TimeZoneField(zone.current, lambda typed: setattr(zone, "current", typed)),
+           Note("For a new account: your days start and end in this time zone (Settings can change it).")]
+          if app.hosted else []),
         ft.Row([
             ft.FilledButton("Sign in", on_click=sign_in, disabled=busy),
             ft.OutlinedButton("Create account", on_click=sign_up, disabled=busy),
