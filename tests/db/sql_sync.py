@@ -47,14 +47,15 @@ class SqlTransport:
         self.conn.close()
 
 
-def sign_up(admin, prefix: str, zone: str = "Europe/Berlin") -> str:
-    """A new member, as auth.sign_up makes one (the device's time zone in the metadata)."""
+def sign_up(admin, prefix: str, zone: str | None = "Europe/Berlin") -> str:
+    """A new member, as auth.sign_up makes one (the device's time zone in the metadata; None: a
+    Google sign-up, which names no zone)."""
     return str(admin.execute("select tests.create_supabase_user(%s, null, %s::jsonb)",
                              (f"{prefix}-{uuid.uuid4()}", json.dumps({"timezone": zone}))).fetchone()[0])
 
 
 @contextmanager
-def signed_up(pg, prefix: str, zone: str = "Europe/Berlin") -> Iterator[str]:
+def signed_up(pg, prefix: str, zone: str | None = "Europe/Berlin") -> Iterator[str]:
     with pg.connect(autocommit=True) as admin:
         uid = sign_up(admin, prefix, zone)
         try:

@@ -242,3 +242,23 @@ def test_a_refused_day_the_account_has_nothing_of_stays_on_the_device_and_says_s
     assert rejection.message.endswith("It stays on this device only.")
     assert [d.violent_action for d in day.all_days(store)] == ["Go"]  # never thrown away
     assert server_rows(pg, member, "select count(*) from public.daily_sessions where user_id = %s") == [(0,)]
+
+
+def test_a_google_sign_up_takes_the_zone_of_the_device_that_syncs_it_first(pg, tmp_path):
+    """Google sends no zone: the real sign-up trigger gives the account UTC with no edit time,
+    and the first device's own zone is claimed for it (sync/engine.py `_claim_time_zone`)."""
+    with signed_up(pg, "google", zone=None) as uid:
+        assert server_rows(pg, uid, "select timezone, prefs_stamps ? 'timezone' from public.profiles where id = %s") \
+            == [("UTC", False)]
+        phone = open_store(tmp_path / "phone" / "chris.sqlite3")
+        ensure_profile(phone, MORNING_UTC, "America/New_York")
+        transport = SqlTransport(pg, uid)
+        try:
+            status = engine(phone, transport, uid).run()
+        finally:
+            transport.close()
+        assert status.state is SyncState.SYNCED and status.pending == 0
+        assert profile.get_profile(phone).timezone == "America/New_York"
+        assert server_rows(pg, uid, "select timezone, prefs_stamps ? 'timezone' from public.profiles where id = %s") \
+            == [("America/New_York", True)]
+        phone.close()

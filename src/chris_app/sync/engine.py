@@ -30,21 +30,22 @@ What the rows look like on the wire is chris_app.sync.outgoing (up) and chris_ap
 from __future__ import annotations
 
 import enum
+import json
 import random
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from chris_app.services._rows import enqueue, stamp
 from chris_app.store import Store
-from chris_app.sync import sync_state
+from chris_app.sync import pulled, sync_state
 from chris_app.sync.errors import AccountMismatch, AuthExpired, RateLimited, SyncError
-from chris_app.sync.incoming import Skipped, apply_pull, apply_push_result
+from chris_app.sync.incoming import Skipped, apply_pull, apply_push_result, pulled_rows
 from chris_app.sync.outgoing import (
     LOCAL_ENTITY, Batch, OutboxEntry, build_batch, next_entries, pending_count, row_payload,
 )
@@ -264,9 +265,9 @@ class SyncEngine:
                 if op_id is None:
                     break
                 report.ops.append(op_id)
-            pulled = self.pull()
-            if pulled is not None:
-                report.pulled, report.skipped = True, pulled
+            skipped = self.pull()
+            if skipped is not None:
+                report.pulled, report.skipped = True, skipped
                 break
         return report
 
@@ -349,4 +350,24 @@ class SyncEngine:
             # a row this device cannot hold is reported, not retried forever (the cursor moves on)
             self._remember(conn, [(s.table, s.id, "local", s.reason, s.field, False) for s in skipped])
             sync_state.set_cursor(conn, int(response["cursor"]))
+            if self._claim_time_zone(conn, response.get("changes") or {}):
+                with self._flag:
+                    self._again = True  # the claim goes up in this run
         return skipped
+
+    def _claim_time_zone(self, conn: sqlite3.Connection, changes: Mapping[str, Any]) -> bool:
+        """An account whose zone was never given (a Google sign-up: `pulled.unset_time_zone`)
+        takes this device's own zone, stamped now as the member's and queued for the next
+        push; the account and the member's other devices then count days in it. A zone chosen
+        on any device, or given at sign-up, is never replaced this way."""
+        if not any(isinstance(row, Mapping) and pulled.unset_time_zone(row) for row in pulled_rows(changes, "profile")):
+            return False
+        local = conn.execute("select timezone, field_stamps from profile where id = 1").fetchone()
+        stamps = json.loads(local["field_stamps"])
+        if "timezone" in stamps or local["timezone"] == pulled.UNSET_ZONE:
+            return False
+        now = self.clock()
+        stamps["timezone"] = stamp(now)
+        conn.execute("update profile set field_stamps = ? where id = 1", (json.dumps(stamps, sort_keys=True),))
+        enqueue(conn, "profile", "1", now)
+        return True

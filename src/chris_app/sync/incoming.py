@@ -83,7 +83,7 @@ def take_back(conn: sqlite3.Connection, rejected: Iterable[Mapping[str, Any]], u
 
 
 # -- a pull ------------------------------------------------------------------------------------
-def _rows(changes: Mapping[str, Any], table: str) -> list:
+def pulled_rows(changes: Mapping[str, Any], table: str) -> list:
     """A table's pulled rows: a list, or one object; anything else is one (bad) row."""
     rows = changes.get(table) or []
     return list(rows) if isinstance(rows, list) else [rows]
@@ -100,14 +100,14 @@ def apply_pull(conn: sqlite3.Connection, changes: Mapping[str, Any], user_id: st
     skipped: list[Skipped] = []
 
     def each(table: str, apply_one, reported_as: str | None = None) -> None:
-        for row in _rows(changes, table):
+        for row in pulled_rows(changes, table):
             row_id = None if table in SINGLE_ROW or not isinstance(row, Mapping) else row.get("id")
             skipped.extend(_guarded(conn, reported_as or table, row_id, lambda row=row: apply_one(conn, row, user_id)))
 
     each("profile", _apply_profile)
     each("user_settings", _apply_settings)
     each("reach", _apply_reach, reported_as="user_settings")
-    skipped += _apply_affirmations(conn, _rows(changes, "affirmations"))
+    skipped += _apply_affirmations(conn, pulled_rows(changes, "affirmations"))
     each("vision_boards", _apply_tile)
     each("daily_sessions", _apply_session)
     for s in skipped:
@@ -144,8 +144,17 @@ def _adopt(conn: sqlite3.Connection, table: str, values: Mapping[str, Any], stam
 def _apply_profile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> list[Skipped]:
     sync_state.keep_server_profile(conn, row)
     values, stamps, first_day, problems = pulled.clean_profile(row)
+    if pulled.unset_time_zone(row) and _zone_is_the_devices_own(conn):
+        values.pop("timezone", None)  # the device's zone stays; the engine claims it for the account
     _adopt(conn, "profile", values, stamps, {"first_day": first_day.isoformat()} if first_day else None)
     return [Skipped("profile", "1", reason, field) for field, reason in problems]
+
+
+def _zone_is_the_devices_own(conn: sqlite3.Connection) -> bool:
+    """This device's zone is still the one it found itself (never chosen by the member, never
+    taken from the account: both would have stamped it)."""
+    stamps = json.loads(conn.execute("select field_stamps from profile where id = 1").fetchone()[0])
+    return "timezone" not in stamps
 
 
 def _apply_settings(conn: sqlite3.Connection, row: Mapping, user_id: str) -> list[Skipped]:

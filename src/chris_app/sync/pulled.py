@@ -230,6 +230,18 @@ def clean_profile(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str
     return values, stamps, first_day, problems
 
 
+# What the sign-up trigger (handle_new_user) gives an account whose sign-up named no zone.
+UNSET_ZONE = "UTC"
+
+
+def unset_time_zone(row: Mapping[str, Any]) -> bool:
+    """The account's zone was never given: the sign-up named none (Google sends no zone) and
+    the trigger put UTC, and no device has chosen one since (no edit time). A device's own zone
+    is then the better guess, and it is claimed for the account (SyncEngine.pull)."""
+    stamps = row.get("prefs_stamps")
+    return row.get("timezone") == UNSET_ZONE and not (isinstance(stamps, Mapping) and "timezone" in stamps)
+
+
 def clean_settings(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]:
     """(local values, local stamps, problems) of a pulled settings row, as `clean_profile`."""
     return _clean(row, SETTINGS_FIELDS, _SETTINGS_RULES, "field_stamps")
