@@ -72,8 +72,9 @@ def SignIn():
         await attempt(account.sign_in, email.current, password.current)
 
     # A new account's days start and end in this zone. The app on a device knows it; the hosted
-    # web app runs on a server and asks (the browser's zone does not reach Flet).
-    zone = ft.use_ref(device_timezone())
+    # web app runs on a server, whose zone says nothing of the member's, and asks (the browser's
+    # zone does not reach Flet): there the member must choose one.
+    zone = ft.use_ref("" if app.hosted else device_timezone())
 
     async def sign_up(_):
         if not is_valid_timezone(zone.current or ""):
