@@ -39,6 +39,7 @@ import flet as ft
 
 from chris_app.account import Account, AccountStatus
 from chris_app.app import App, dress
+from chris_app.domain import defaults
 from chris_app.services import recordings
 from chris_app.services.profile import ensure_profile
 from chris_app.state import AppContext, AppState
@@ -48,7 +49,6 @@ from chris_app.store.migrate import migrate
 from chris_app.sync import sync_state
 from chris_app.sync.auth import AuthClient
 from chris_app.sync.config import BackendConfig
-from chris_app.sync.pulled import UNSET_ZONE
 from chris_app.sync.errors import AuthExpired, ServerError, SyncError
 from chris_app.views import render_guard
 from chris_app.views.common import LayoutContext, use_window_layout
@@ -238,7 +238,7 @@ class HostedPage:
         with store.reading() as conn:
             fresh = sync_state.account(conn) is None
         # the server's zone says nothing of the member's: none until the account's arrives
-        ensure_profile(store, now, UNSET_ZONE)
+        ensure_profile(store, now, defaults.TIMEZONE)
         recordings.clean_up(store)
         account = Account(store, self.config, secrets=self.secrets, platform="web")
         account.restore()

@@ -14,6 +14,7 @@ import psycopg.rows
 import pytest
 import soundfile
 
+from chris_app.domain import defaults
 from chris_app.services import affirmations, day, profile, vision_board
 from chris_app.services._rows import enqueue
 from chris_app.services.profile import ensure_profile
@@ -249,7 +250,7 @@ def test_a_google_sign_up_takes_the_zone_of_the_device_that_syncs_it_first(pg, t
     and the first device's own zone is claimed for it (sync/engine.py `_claim_time_zone`)."""
     with signed_up(pg, "google", zone=None) as uid:
         assert server_rows(pg, uid, "select timezone, prefs_stamps ? 'timezone' from public.profiles where id = %s") \
-            == [("UTC", False)]
+            == [(defaults.TIMEZONE, False)]  # the trigger's fallback is the app's "zone unknown"
         phone = open_store(tmp_path / "phone" / "chris.sqlite3")
         ensure_profile(phone, MORNING_UTC, "America/New_York")
         transport = SqlTransport(pg, uid)

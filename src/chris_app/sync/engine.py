@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from chris_app.domain import defaults
 from chris_app.services._rows import enqueue, stamp
 from chris_app.store import Store
 from chris_app.sync import pulled, sync_state
@@ -364,7 +365,7 @@ class SyncEngine:
             return False
         local = conn.execute("select timezone, field_stamps from profile where id = 1").fetchone()
         stamps = json.loads(local["field_stamps"])
-        if "timezone" in stamps or local["timezone"] == pulled.UNSET_ZONE:
+        if "timezone" in stamps or local["timezone"] == defaults.TIMEZONE:
             return False
         now = self.clock()
         stamps["timezone"] = stamp(now)

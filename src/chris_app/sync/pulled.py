@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
-from chris_app.domain import limits
+from chris_app.domain import defaults, limits
 from chris_app.domain.days import is_valid_timezone
 from chris_app.sync.paths import checked_object_path
 
@@ -230,16 +230,12 @@ def clean_profile(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str
     return values, stamps, first_day, problems
 
 
-# What the sign-up trigger (handle_new_user) gives an account whose sign-up named no zone.
-UNSET_ZONE = "UTC"
-
-
 def unset_time_zone(row: Mapping[str, Any]) -> bool:
     """The account's zone was never given: the sign-up named none (Google sends no zone) and
     the trigger put UTC, and no device has chosen one since (no edit time). A device's own zone
-    is then the better guess, and it is claimed for the account (SyncEngine.pull)."""
+    is then the better guess, and it is claimed for the account (SyncEngine._claim_time_zone)."""
     stamps = row.get("prefs_stamps")
-    return row.get("timezone") == UNSET_ZONE and not (isinstance(stamps, Mapping) and "timezone" in stamps)
+    return row.get("timezone") == defaults.TIMEZONE and not (isinstance(stamps, Mapping) and "timezone" in stamps)
 
 
 def clean_settings(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]:
