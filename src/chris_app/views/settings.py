@@ -229,6 +229,8 @@ def Settings():
         return changed
 
     def typed(name: str, value) -> None:
+        if form.get(name) == value:  # (the time zone field also reports its text unchanged)
+            return
         form[name] = value
         if saved:
             set_saved(False)
