@@ -82,13 +82,15 @@ def test_a_zone_the_member_chose_on_this_device_goes_up_by_its_own_edit_time(new
     assert server.profile["timezone"] == "Asia/Tokyo"
 
 
-def test_a_device_that_cannot_tell_its_zone_claims_nothing(tmp_path):
+@pytest.mark.parametrize("found", ["UTC", "Etc/UTC"])  # a device that cannot tell; a server or container
+def test_a_device_set_to_utc_itself_claims_nothing(tmp_path, found):
     store = open_store(tmp_path / "utc" / "chris.sqlite3")
-    ensure_profile(store, MORNING, "UTC")
+    ensure_profile(store, MORNING, found)
     server = FakeServer(USER, timezone="UTC")
 
     status = engine_for(store, FakeTransport(server)).run()
 
     assert status.state is SyncState.SYNCED
+    assert server.profile["timezone"] == "UTC"  # left for the member's next device to claim
     assert "timezone" not in server.profile["prefs_stamps"] and "timezone" not in zone_stamps(store)
     store.close()

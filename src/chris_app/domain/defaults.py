@@ -12,6 +12,8 @@ DAY_START_HOUR = 3        # the protocol day starts at 03:00 on the member's clo
 MORNING_TIME = "05:30"    # the morning protocol's reminder time, HH:MM on the member's clock
 EVENING_TIME = "20:00"    # the evening review's reminder time
 TIMEZONE = "UTC"          # when the device's own zone is unknown
+# Names of UTC itself: what a machine set to no particular place reports (servers, containers).
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"})
 
 # The reminder switches and the other synced settings (user_settings on the server)
 PUSH_NOTIFICATIONS = True

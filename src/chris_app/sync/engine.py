@@ -365,7 +365,7 @@ class SyncEngine:
             return False
         local = conn.execute("select timezone, field_stamps from profile where id = 1").fetchone()
         stamps = json.loads(local["field_stamps"])
-        if "timezone" in stamps or local["timezone"] == defaults.TIMEZONE:
+        if "timezone" in stamps or local["timezone"] in defaults.UTC_NAMES:  # a zone it could not tell
             return False
         now = self.clock()
         stamps["timezone"] = stamp(now)
