@@ -46,7 +46,7 @@ from chris_app.services._rows import enqueue, stamp
 from chris_app.store import Store
 from chris_app.sync import pulled, sync_state
 from chris_app.sync.errors import AccountMismatch, AuthExpired, RateLimited, SyncError
-from chris_app.sync.incoming import Skipped, apply_pull, apply_push_result, pulled_rows
+from chris_app.sync.incoming import Skipped, apply_pull, apply_push_result, pulled_rows, zone_is_the_devices_own
 from chris_app.sync.outgoing import (
     LOCAL_ENTITY, Batch, OutboxEntry, build_batch, next_entries, pending_count, row_payload,
 )
@@ -364,9 +364,9 @@ class SyncEngine:
         if not any(isinstance(row, Mapping) and pulled.unset_time_zone(row) for row in pulled_rows(changes, "profile")):
             return False
         local = conn.execute("select timezone, field_stamps from profile where id = 1").fetchone()
-        stamps = json.loads(local["field_stamps"])
-        if "timezone" in stamps or local["timezone"] in defaults.UTC_NAMES:  # a zone it could not tell
+        if not zone_is_the_devices_own(conn) or local["timezone"] in defaults.UTC_NAMES:  # (one it could not tell)
             return False
+        stamps = json.loads(local["field_stamps"])
         now = self.clock()
         stamps["timezone"] = stamp(now)
         conn.execute("update profile set field_stamps = ? where id = 1", (json.dumps(stamps, sort_keys=True),))

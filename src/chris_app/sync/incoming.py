@@ -144,13 +144,13 @@ def _adopt(conn: sqlite3.Connection, table: str, values: Mapping[str, Any], stam
 def _apply_profile(conn: sqlite3.Connection, row: Mapping, user_id: str) -> list[Skipped]:
     sync_state.keep_server_profile(conn, row)
     values, stamps, first_day, problems = pulled.clean_profile(row)
-    if pulled.unset_time_zone(row) and _zone_is_the_devices_own(conn):
+    if pulled.unset_time_zone(row) and zone_is_the_devices_own(conn):
         values.pop("timezone", None)  # the device's zone stays; the engine claims it for the account
     _adopt(conn, "profile", values, stamps, {"first_day": first_day.isoformat()} if first_day else None)
     return [Skipped("profile", "1", reason, field) for field, reason in problems]
 
 
-def _zone_is_the_devices_own(conn: sqlite3.Connection) -> bool:
+def zone_is_the_devices_own(conn: sqlite3.Connection) -> bool:
     """This device's zone is still the one it found itself (never chosen by the member, never
     taken from the account: both would have stamped it)."""
     stamps = json.loads(conn.execute("select field_stamps from profile where id = 1").fetchone()[0])
